@@ -1,0 +1,116 @@
+"""The configuration's typed shape and defaults (the design's contract)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crawler import __version__
+
+DEFAULT_CONTACT_URL = "https://github.com/newsarchive/newsarchive"
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    url: str = ""
+    """Empty: the embedded PostgreSQL in ``<data_dir>/postgres``."""
+
+
+@dataclass(frozen=True)
+class ArchiveConfig:
+    dir: Path = Path("data/archive")
+    max_file_size: int = 10**9
+    prefix: str = "newsarchive"
+    gzip_level: int = 6
+
+
+@dataclass(frozen=True)
+class CrawlConfig:
+    user_agent: str = ""
+    contact_url: str = ""
+    download_delay: float = 1.0
+    max_page_size: int = 20 * 10**6
+    deadline: float = 3600.0
+    concurrent_requests_per_domain: int = 2
+    autothrottle: bool = True
+
+    def effective_user_agent(self) -> str:
+        """The configured User-Agent, or ours with a contact URL so publishers can reach the operator."""
+        if self.user_agent:
+            return self.user_agent
+        return f"newsarchive/{__version__} (+{self.contact_url or DEFAULT_CONTACT_URL})"
+
+
+@dataclass(frozen=True)
+class SchedulerConfig:
+    timezone: str = "UTC"
+    max_concurrent_crawls: int = 2
+    misfire_grace: float = 600.0
+    stop_timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    listen: str = "127.0.0.1:9410"
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One publisher: where to discover its articles, how politely, and when."""
+
+    name: str
+    title: str = ""
+    spider: str = "news"
+    start_urls: tuple[str, ...] = ()
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    allowed_domains: tuple[str, ...] = ()
+    schedule: str = "*/30 * * * *"
+    timezone: str = ""
+    enabled: bool = True
+    silence_window: float = 86400.0
+    jitter: float = 0.0
+    article_url_pattern: str = ""
+    """Regex an article URL matches on section pages; empty: any same-site link that looks like an article."""
+    wp_api: bool = False
+    """Whether to list posts through the WordPress REST API (the ``khaama`` spider turns it on)."""
+    revisit_window: float = 0.0
+    """Articles first seen less than this long ago are refetched each run to catch corrections."""
+    max_articles: int = 0
+    """Stop a run after this many article pages (0: no limit); a back-fill guard."""
+    download_delay: float | None = None
+    max_page_size: int | None = None
+    deadline: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SourceConfig:
+        values = dict(data)
+        for key in ("start_urls", "feeds", "sitemaps", "allowed_domains"):
+            values[key] = tuple(values.get(key, ()))
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Config:
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    data_dir: Path = Path("data")
+    archive: ArchiveConfig = field(default_factory=ArchiveConfig)
+    crawl: CrawlConfig = field(default_factory=CrawlConfig)
+    scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    sources: tuple[SourceConfig, ...] = ()
+    path: Path | None = None
+    """The file this was loaded from (None: built-in defaults only)."""
+
+    def source(self, name: str) -> SourceConfig:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise KeyError(name)
+
+    def source_timezone(self, source: SourceConfig) -> str:
+        return source.timezone or self.scheduler.timezone

@@ -1,0 +1,1 @@
+"""Finding article URLs: feeds, sitemaps, the WordPress REST API, section pages."""

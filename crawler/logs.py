@@ -1,0 +1,61 @@
+"""Logging setup shared by the CLI and crawl subprocesses: one stderr handler, text on a TTY, JSON otherwise."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+
+_CONTEXT: dict[str, str] = {}
+
+
+class _ContextFilter(logging.Filter):
+    """Adds the run id and source name (when set) to every record, so a crawl's lines can be told apart."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        for key, value in _CONTEXT.items():
+            setattr(record, key, value)
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update({key: getattr(record, key) for key in _CONTEXT if hasattr(record, key)})
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+class TextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        context = " ".join(f"{key}={getattr(record, key)}" for key in _CONTEXT if hasattr(record, key))
+        line = f"{self.formatTime(record, '%H:%M:%S')} {record.levelname:<7} {record.name}: {record.getMessage()}"
+        if context:
+            line = f"{line} [{context}]"
+        if record.exc_info:
+            line = f"{line}\n{self.formatException(record.exc_info)}"
+        return line
+
+
+def setup_logging(level: str = "INFO", fmt: str | None = None) -> None:
+    """Install the single stderr handler; ``fmt`` is ``text``, ``json`` or None (TTY decides)."""
+    if fmt is None:
+        fmt = "text" if sys.stderr.isatty() else "json"
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    handler.addFilter(_ContextFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+
+
+def set_log_context(**values: str) -> None:
+    """Attach key=value pairs (e.g. ``run_id``, ``source``) to every following log line."""
+    _CONTEXT.update({key: str(value) for key, value in values.items()})

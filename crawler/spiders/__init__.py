@@ -1,0 +1,1 @@
+"""Scrapy spiders: the generic news spider and site spiders."""

@@ -1,0 +1,1 @@
+"""PostgreSQL storage: connection, embedded server, migrations, articles, captures, runs."""

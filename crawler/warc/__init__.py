@@ -1,0 +1,1 @@
+"""The WARC archive: record building, rotating writer, recovery, indexes."""

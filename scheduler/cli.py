@@ -1,0 +1,65 @@
+"""The ``newsarchive`` command line: global options, then one module per subcommand."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from crawler import __version__
+from crawler.errors import ConfigError, DatabaseUnavailable
+from crawler.logs import setup_logging
+from scheduler import exitcodes
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ["crawl", "daemon", "status", "replay", "extract", "demo", "db", "sources", "export", "archive"]
+"""Subcommand modules under ``scheduler.commands``; each has ``register(subparsers)``."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsarchive", description=__doc__)
+    parser.add_argument("--config", help="config file (default ./newsarchive.toml, env NEWSARCHIVE_CONFIG)")
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument(
+        "--log-format",
+        choices=["text", "json"],
+        default=None,
+        help="default: text on a terminal, JSON otherwise",
+    )
+    parser.add_argument("--version", action="version", version=f"newsarchive {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"scheduler.commands.{name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"scheduler.commands.{name}":
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return exitcodes.USAGE
+    setup_logging(args.log_level, args.log_format)
+    try:
+        return args.func(args)
+    except ConfigError as error:
+        print(f"newsarchive: configuration error: {error}", file=sys.stderr)
+        return exitcodes.CONFIG
+    except DatabaseUnavailable as error:
+        print(f"newsarchive: database unavailable: {error}", file=sys.stderr)
+        return exitcodes.UNAVAILABLE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

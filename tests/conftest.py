@@ -1,0 +1,6 @@
+"""Shared pytest configuration: fixtures live in plugins under tests/plugins, one per kind of real part."""
+
+pytest_plugins = [
+    "tests.plugins.database",
+    "tests.plugins.publisher",
+]

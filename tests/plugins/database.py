@@ -1,0 +1,1 @@
+"""Fixtures for a real PostgreSQL: an admin URL, a fresh database per test session."""

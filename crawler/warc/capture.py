@@ -1,0 +1,33 @@
+"""One WARC record's place in the archive: the row the captures index keeps for it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+PAGE_KINDS = ("article", "listing", "feed", "sitemap", "api", "robots", "other")
+"""What a fetched page was to the crawl; recorded in the metadata record so a replay knows what to extract."""
+
+
+@dataclass(frozen=True)
+class CaptureRow:
+    filename: str
+    """The closed file's name (``….warc.gz``), never the ``.open`` name."""
+    offset: int
+    length: int
+    record_id: str
+    """``<urn:uuid:…>`` as written in WARC-Record-ID."""
+    record_type: str
+    """response, revisit, request, metadata, warcinfo."""
+    target_uri: str | None
+    warc_date: datetime
+    status: int | None = None
+    mime: str | None = None
+    payload_digest: str | None = None
+    """``sha1:BASE32`` for responses and revisits."""
+    refers_to: str | None = None
+    """The original's record id, for revisits."""
+    concurrent_to: str | None = None
+    source: str | None = None
+    page_kind: str | None = None
+    run_id: int | None = None

@@ -1,0 +1,125 @@
+"""The crawl subprocess: ``python -m crawler.run.child SPEC.json`` runs one Scrapy crawl and writes its stats."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+
+from crawler.errors import DatabaseUnavailable
+from crawler.logs import set_log_context, setup_logging
+from crawler.run.spec import RunSpec
+from crawler.settings import crawl_settings
+from crawler.spiders import spider_class
+
+log = logging.getLogger(__name__)
+
+
+def scrapy_settings(spec: RunSpec) -> dict[str, Any]:
+    """Scrapy settings for this run: our defaults, the source's politeness, where the archive and database are."""
+    source = spec.source
+    allowed_hosts = sorted(_named_hosts(spec))
+    overrides: dict[str, Any] = {
+        "USER_AGENT": spec.user_agent or None,
+        "DOWNLOAD_DELAY": spec.download_delay,
+        "AUTOTHROTTLE_ENABLED": spec.autothrottle,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": spec.concurrent_requests_per_domain,
+        "NEWSARCHIVE_SOURCE": source.name,
+        "NEWSARCHIVE_RUN_ID": spec.run_id,
+        "NEWSARCHIVE_DATABASE_URL": spec.database_url,
+        "NEWSARCHIVE_WARC_DIR": spec.archive_dir,
+        "NEWSARCHIVE_WARC_PREFIX": spec.archive_prefix,
+        "NEWSARCHIVE_WARC_MAX_FILE_SIZE": spec.archive_max_file_size,
+        "NEWSARCHIVE_WARC_GZIP_LEVEL": spec.archive_gzip_level,
+        "NEWSARCHIVE_MAX_PAGE_SIZE": spec.max_page_size,
+        "NEWSARCHIVE_SSRF_ALLOWED_HOSTS": allowed_hosts,
+        "LOG_LEVEL": spec.log_level,
+    }
+    if spec.database_url:
+        overrides["NEWSARCHIVE_WARC_DEDUP_LOADER"] = "crawler.storage.captures.load_dedup_index"
+    overrides.update(spec.settings)
+    return crawl_settings(overrides)
+
+
+def _named_hosts(spec: RunSpec) -> set[str]:
+    """Hosts the source names explicitly: the only private or loopback hosts the SSRF guard lets through."""
+    from urllib.parse import urlsplit
+
+    source = spec.source
+    hosts = {urlsplit(url).hostname or "" for url in (*source.start_urls, *source.feeds, *source.sitemaps)}
+    hosts.update(source.allowed_domains)
+    return {host for host in hosts if host}
+
+
+def known_articles(spec: RunSpec) -> dict[str, datetime]:
+    """URLs already archived for this source, so the spider does not refetch them (empty without a database)."""
+    if not spec.database_url:
+        return {}
+    from crawler.storage.articles import ArticleStore
+    from crawler.storage.database import connect
+
+    try:
+        with connect(spec.database_url) as conn:
+            return ArticleStore(conn).known_articles(spec.source.name)
+    except DatabaseUnavailable as error:
+        log.warning("database unreachable, crawling without the list of known articles: %s", error)
+        return {}
+
+
+def recover_archive(spec: RunSpec) -> None:
+    """Close and index ``.open`` WARC files that a killed run left behind, before writing new ones."""
+    from crawler.warc.recovery import recover_archive as recover
+
+    archive_dir = Path(spec.archive_dir)
+    if not archive_dir.exists():
+        return
+    recovered = recover(archive_dir)
+    if not recovered or not spec.database_url:
+        return
+    from crawler.storage.captures import CaptureStore
+    from crawler.storage.database import connect
+
+    try:
+        with connect(spec.database_url) as conn:
+            store = CaptureStore(conn)
+            for item in recovered:
+                store.add_captures(item.rows)
+    except DatabaseUnavailable as error:
+        log.warning("recovered WARC files not indexed (database unreachable): %s", error)
+
+
+def run(spec: RunSpec) -> dict[str, Any]:
+    """Run the crawl to its end and return Scrapy's stats."""
+    recover_archive(spec)
+    process = CrawlerProcess(scrapy_settings(spec), install_root_handler=False)
+    crawler = process.create_crawler(spider_class(spec.source.spider))
+    process.crawl(crawler, source=spec.source, known=known_articles(spec), extract_mode=spec.extract_mode)
+    process.start()
+    return crawler.stats.get_stats()
+
+
+def write_stats(stats: dict[str, Any], path: Path) -> None:
+    """Atomically, so the parent never reads half a file."""
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(stats, default=str, sort_keys=True), encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def main(argv: list[str]) -> int:
+    spec = RunSpec.load(Path(argv[0]))
+    setup_logging(spec.log_level, spec.log_format)
+    set_log_context(source=spec.source.name, run_id=str(spec.run_id or "-"))
+    stats = run(spec)
+    if spec.stats_path:
+        write_stats(stats, Path(spec.stats_path))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

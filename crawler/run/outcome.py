@@ -1,0 +1,65 @@
+"""Judging a crawl from Scrapy's stats: Scrapy exits 0 even when every request failed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+FETCH_ERROR_TOLERANCE = 0.10
+"""Share of failed requests above which a completed crawl is ``degraded``."""
+
+COMPLETED_REASONS = {"finished", "closespider_itemcount", "closespider_pagecount", "closespider_timeout"}
+CANCELLED_REASONS = {"shutdown", "cancelled", "deadline"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    """finished, degraded, failed or cancelled (see the design's run-outcome table)."""
+    finish_reason: str | None
+    error: str | None = None
+
+
+def judge(stats: dict[str, Any] | None, *, cancelled: str | None = None, returncode: int | None = 0) -> Outcome:
+    """The run's status from its stats; ``cancelled`` names a signal or deadline that stopped it."""
+    reason = (stats or {}).get("finish_reason")
+    if cancelled:
+        return Outcome("cancelled", reason or cancelled, f"stopped: {cancelled}")
+    if stats is None:
+        return Outcome("failed", None, f"crawl process ended (exit {returncode}) without reporting stats")
+    if reason in CANCELLED_REASONS:
+        return Outcome("cancelled", reason, f"stopped: {reason}")
+    if reason not in COMPLETED_REASONS:
+        return Outcome("failed", reason, f"crawl ended: {reason}")
+    responses = stats.get("downloader/response_count", 0)
+    if not responses:
+        return Outcome("failed", reason, "fetched nothing")
+    problems = _degradations(stats)
+    if problems:
+        return Outcome("degraded", reason, "; ".join(problems))
+    return Outcome("finished", reason)
+
+
+def fetch_errors(stats: dict[str, Any]) -> int:
+    """Failed fetches that count against the run (optional endpoints missing are not errors)."""
+    errors = sum(value for key, value in stats.items() if key.startswith("newsarchive/fetch_errors/"))
+    if not errors:
+        errors = stats.get("downloader/exception_count", 0)
+    return int(errors)
+
+
+def _degradations(stats: dict[str, Any]) -> list[str]:
+    problems = []
+    unstored = stats.get("newsarchive/articles/unstored", 0)
+    if unstored:
+        problems.append(f"{unstored} articles not stored (they are in the WARCs)")
+    if stats.get("newsarchive/captures/unstored", 0):
+        problems.append(f"{stats['newsarchive/captures/unstored']} captures not indexed")
+    requests = max(stats.get("downloader/request_count", 0), 1)
+    errors = fetch_errors(stats)
+    if errors / requests > FETCH_ERROR_TOLERANCE:
+        problems.append(f"{errors} of {requests} requests failed")
+    spider_errors = sum(v for k, v in stats.items() if k.startswith("spider_exceptions/"))
+    if spider_errors:
+        problems.append(f"{spider_errors} spider exceptions")
+    return problems

@@ -1,0 +1,72 @@
+"""Scrapy settings for newsarchive crawls: polite, archival (bodies kept encoded), no listeners opened."""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+from crawler import __version__
+
+
+def accept_encoding() -> str:
+    """What we can decode *and* replay tools can decode: never zstd (Scrapy's default list includes it)."""
+    if importlib.util.find_spec("brotli") or importlib.util.find_spec("brotlicffi"):
+        return "gzip, deflate, br"
+    return "gzip, deflate"
+
+
+BOT_NAME = "newsarchive"
+SPIDER_MODULES = ["crawler.spiders"]
+USER_AGENT = f"newsarchive/{__version__}"
+
+# A daemon must not open ports nobody asked for.
+REMOTE_CONTROL_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+# Politeness.
+ROBOTSTXT_OBEY = True
+DOWNLOAD_DELAY = 1.0
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.5
+DOWNLOAD_TIMEOUT = 30
+RETRY_TIMES = 2
+REDIRECT_MAX_TIMES = 10
+
+# Cookies are not needed to read news pages, and the cookies middleware's tldextract lookup tries the network.
+COOKIES_ENABLED = False
+
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "en",
+    "Accept-Encoding": accept_encoding(),
+}
+
+# Archival: keep what arrived. Truncated bodies are recorded and marked (WARC-Truncated), not dropped; the size
+# limit is enforced by our recorder so the truncated body still reaches the archive.
+DOWNLOAD_FAIL_ON_DATALOSS = False
+DOWNLOAD_MAXSIZE = 0
+DOWNLOAD_WARNSIZE = 0
+
+DOWNLOADER_MIDDLEWARES: dict[str, int] = {
+    "crawler.downloadermiddlewares.ssrf.SsrfGuardMiddleware": 50,
+    "crawler.downloadermiddlewares.warcrecorder.WarcRecorderMiddleware": 950,
+}
+ITEM_PIPELINES: dict[str, int] = {
+    "crawler.pipelines.store.ArticleStorePipeline": 300,
+}
+EXTENSIONS: dict[str, int] = {
+    "crawler.extensions.capturestore.CaptureStoreExtension": 500,
+}
+
+LOG_LEVEL = "INFO"
+STATS_DUMP = True
+
+
+def crawl_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """This module's settings as a dict, with per-run overrides applied."""
+    settings = {name: value for name, value in globals().items() if name.isupper()}
+    settings.update(overrides or {})
+    return settings

@@ -1,0 +1,63 @@
+"""``newsarchive crawl SOURCE... | --all``: one run per source now, in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from crawler.config import Config, SourceConfig
+from scheduler import exitcodes
+from scheduler.context import load_app_config
+from scheduler.jobs import run_source
+from scheduler.signals import stop_on_signals
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("crawl", help="crawl sources now, in the foreground")
+    parser.add_argument("sources", nargs="*", metavar="SOURCE")
+    parser.add_argument("--all", action="store_true", help="every enabled source")
+    parser.add_argument(
+        "--trigger",
+        choices=["manual", "cron"],
+        default="manual",
+        help="recorded in crawl_runs (cron: started by cron or a systemd timer)",
+    )
+    parser.set_defaults(func=run)
+
+
+def select_sources(config: Config, names: list[str], every: bool) -> list[SourceConfig]:
+    """The sources named, or every enabled one with ``--all``; an unknown name is a usage error."""
+    if every:
+        return [source for source in config.sources if source.enabled]
+    known = {source.name: source for source in config.sources}
+    missing = [name for name in names if name not in known]
+    if missing:
+        raise KeyError(", ".join(missing))
+    return [known[name] for name in names]
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.sources and not args.all:
+        print("newsarchive crawl: name at least one SOURCE, or --all", file=sys.stderr)
+        return exitcodes.USAGE
+    config = load_app_config(args)
+    try:
+        sources = select_sources(config, args.sources, args.all)
+    except KeyError as error:
+        print(f"newsarchive crawl: unknown source: {error.args[0]} (see `newsarchive sources`)", file=sys.stderr)
+        return exitcodes.USAGE
+    stop = stop_on_signals()
+    codes = []
+    for source in sources:
+        if stop.is_set():
+            break
+        result = run_source(
+            config, source, args.trigger, stop=stop, log_level=args.log_level, log_format=args.log_format or "json"
+        )
+        if result.status == "degraded":
+            print(f"warning: {source.name}: run degraded: {result.error}", file=sys.stderr)
+        codes.append(result.exit_code)
+    return exitcodes.most_severe(codes)

@@ -1,0 +1,173 @@
+"""One scheduled or one-shot run of a source: lock, run row, crawl subprocess, outcome. Daemon and CLI share it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from crawler.config import Config, SourceConfig
+from crawler.errors import DatabaseUnavailable
+from crawler.run.outcome import Outcome, judge
+from crawler.run.runner import CrawlResult, CrawlRunner
+from crawler.run.spec import RunSpec
+from crawler.storage.database import connect, database_url
+from crawler.storage.runs import finish_run, record_skipped, start_run
+from scheduler import exitcodes
+from scheduler.locks import LockState, SourceLock
+
+log = logging.getLogger(__name__)
+
+DATABASE_ATTEMPTS = 5
+DATABASE_RETRY_WAIT = 2.0
+"""A database that is down at start is retried for about ten seconds before the run gives up (exit 69)."""
+
+EXIT_CODES = {
+    "finished": exitcodes.OK,
+    "degraded": exitcodes.OK,
+    "failed": exitcodes.FAILED,
+    "cancelled": exitcodes.FAILED,
+    "skipped": exitcodes.LOCKED,
+}
+
+
+@dataclass(frozen=True)
+class RunResult:
+    source: str
+    status: str
+    """finished, degraded, failed, cancelled or skipped."""
+    run_id: int | None
+    stats: dict[str, Any] | None = None
+    error: str | None = None
+    duration: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.status]
+
+    @property
+    def new_articles(self) -> int:
+        return int((self.stats or {}).get("newsarchive/articles/new", 0))
+
+
+def run_source(
+    config: Config,
+    source: SourceConfig,
+    trigger: str,
+    *,
+    stop: threading.Event | None = None,
+    log_level: str = "INFO",
+    log_format: str = "json",
+    extra_settings: dict[str, Any] | None = None,
+) -> RunResult:
+    """Run one crawl of ``source`` now, unless another run holds its lock (then ``skipped``)."""
+    url = database_url(config)
+    with connect(url, autocommit=True, attempts=DATABASE_ATTEMPTS, retry_wait=DATABASE_RETRY_WAIT) as conn:
+        register_source(conn, source)
+    lock = SourceLock(url, source.name)
+    if not lock.acquire():
+        with connect(url, autocommit=True) as conn:
+            run_id = record_skipped(conn, source.name, trigger, "another run holds the lock")
+        log.warning("source %s is being crawled by another run; skipped", source.name)
+        return RunResult(source.name, "skipped", run_id, error="locked by another run")
+    try:
+        return _run_locked(config, source, trigger, url, lock, stop, log_level, log_format, extra_settings or {})
+    finally:
+        lock.release()
+
+
+def _run_locked(
+    config: Config,
+    source: SourceConfig,
+    trigger: str,
+    url: str,
+    lock: SourceLock,
+    stop: threading.Event | None,
+    log_level: str,
+    log_format: str,
+    extra_settings: dict[str, Any],
+) -> RunResult:
+    with connect(url, autocommit=True) as conn:
+        run_id = start_run(conn, source.name, trigger, host=socket.gethostname(), pid=os.getpid())
+    log.info("run %d of %s started (trigger %s)", run_id, source.name, trigger)
+    spec = RunSpec.for_source(
+        config,
+        source,
+        run_id=run_id,
+        database_url=url,
+        log_level=log_level,
+        log_format=log_format,
+        settings=extra_settings,
+    )
+    deadline = source.deadline or config.crawl.deadline
+    runner = CrawlRunner(spec, deadline=deadline, grace=config.scheduler.stop_timeout * 0.8)
+    runner.start()
+    result = runner.wait(stop=stop, tick=_lock_watch(lock, source.name))
+    outcome = judge(result.stats, cancelled=result.cancelled, returncode=result.returncode)
+    _record_outcome(url, run_id, outcome, result)
+    _log_outcome(source.name, run_id, outcome, result)
+    return RunResult(source.name, outcome.status, run_id, result.stats, outcome.error, result.duration)
+
+
+def _lock_watch(lock: SourceLock, source: str) -> Any:
+    """A tick check: stop the crawl if someone else took the source's lock while the database was away."""
+    degraded = threading.Event()
+
+    def check() -> str | None:
+        state = lock.check()
+        if state is LockState.LOST:
+            return "lock lost to another run"
+        if state is LockState.DEGRADED and not degraded.is_set():
+            degraded.set()
+            log.warning("database unreachable during the crawl of %s: continuing WARC-only", source)
+        elif state is LockState.HELD:
+            degraded.clear()
+        return None
+
+    return check
+
+
+def _record_outcome(url: str, run_id: int, outcome: Outcome, result: CrawlResult) -> None:
+    try:
+        with connect(url, autocommit=True, attempts=DATABASE_ATTEMPTS, retry_wait=DATABASE_RETRY_WAIT) as conn:
+            finish_run(
+                conn,
+                run_id,
+                outcome.status,
+                finish_reason=outcome.finish_reason,
+                stats=result.stats,
+                error=outcome.error,
+            )
+    except DatabaseUnavailable as error:
+        log.error("run %d ended %s but could not be recorded: %s", run_id, outcome.status, error)
+
+
+def _log_outcome(source: str, run_id: int, outcome: Outcome, result: CrawlResult) -> None:
+    stats = result.stats or {}
+    level = logging.INFO if outcome.status == "finished" else logging.WARNING
+    log.log(
+        level,
+        "run %d of %s %s in %.1fs: %d responses, %d new articles, %d updated, %d WARC bytes%s",
+        run_id,
+        source,
+        outcome.status,
+        result.duration,
+        stats.get("downloader/response_count", 0),
+        stats.get("newsarchive/articles/new", 0),
+        stats.get("newsarchive/articles/updated", 0),
+        stats.get("newsarchive/warc/bytes", 0),
+        f" ({outcome.error})" if outcome.error else "",
+    )
+
+
+def register_source(conn: Any, source: SourceConfig) -> None:
+    """Keep the ``sources`` table in step with the configuration (config is the truth)."""
+    conn.execute(
+        "INSERT INTO sources (name, title, config) VALUES (%s, %s, %s::jsonb) "
+        "ON CONFLICT (name) DO UPDATE SET title = EXCLUDED.title, config = EXCLUDED.config",
+        (source.name, source.title or source.name, json.dumps(source.to_dict())),
+    )

@@ -1,0 +1,227 @@
+"""Article records and their versions: batched, idempotent upserts keyed by canonical URL and content hash."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import psycopg
+
+from crawler.extract.article import PageTime
+from crawler.items import ArticleItem
+
+log = logging.getLogger(__name__)
+
+_INSERT_RECORDS = (
+    "INSERT INTO article_records (url, source, first_seen_at, last_seen_at, current_version)"
+    " SELECT url, source, seen, seen, 0 FROM unnest(%s::text[], %s::text[], %s::timestamptz[]) AS t(url, source, seen)"
+    " ON CONFLICT (url) DO NOTHING"
+)
+_LOCK_RECORDS = (
+    "SELECT id, url, first_seen_at, last_seen_at, current_version FROM article_records"
+    " WHERE url = ANY(%s) ORDER BY id FOR UPDATE"
+)
+_LOAD_VERSIONS = (
+    "SELECT article_id, version, content_hash, seen_at, warc_record_id FROM article_versions WHERE article_id = ANY(%s)"
+)
+_INSERT_VERSION = (
+    "INSERT INTO article_versions (article_id, version, warc_record_id, fetched_url, extractor, content_hash,"
+    " title, authors, published_at, date_precision, modified_at, modified_precision, section, tags, language,"
+    " summary, body, image_url, seen_at)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+_UPDATE_RECORDS = (
+    "UPDATE article_records r SET first_seen_at = t.first_seen, last_seen_at = t.last_seen,"
+    " current_version = t.current FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[], %s::int[])"
+    " AS t(id, first_seen, last_seen, current) WHERE r.id = t.id"
+)
+_KNOWN = """
+SELECT url, max(seen) FROM (
+    SELECT r.url, r.last_seen_at AS seen FROM article_records r WHERE r.source = %(source)s
+    UNION ALL
+    SELECT v.fetched_url, r.last_seen_at FROM article_versions v JOIN article_records r ON r.id = v.article_id
+    WHERE r.source = %(source)s
+    UNION ALL
+    SELECT c.url, c.captured_at FROM captures c
+    WHERE c.source = %(source)s AND c.page_kind = 'article' AND c.status = 200
+      AND c.record_type IN ('response', 'revisit') AND c.url IS NOT NULL
+) AS seen GROUP BY url
+"""
+
+
+@dataclass
+class StoreCounts:
+    new: int = 0
+    """Articles stored for the first time (version 1)."""
+    updated: int = 0
+    """Known articles whose content changed (a new version)."""
+    unchanged: int = 0
+    """Known articles seen again with the same content, or the same capture stored again."""
+
+    def __add__(self, other: StoreCounts) -> StoreCounts:
+        return StoreCounts(self.new + other.new, self.updated + other.updated, self.unchanged + other.unchanged)
+
+
+@dataclass
+class _Version:
+    version: int
+    content_hash: str
+    seen_at: datetime
+    warc_record_id: str | None
+
+
+@dataclass
+class _Record:
+    id: int
+    first_seen_at: datetime
+    last_seen_at: datetime
+    versions: list[_Version]
+
+
+class ArticleStore:
+    """Stores extracted articles on one connection; each :meth:`store_many` call is one transaction.
+
+    Versioning: an item whose content hash equals that of the version in effect at its ``seen_at`` only widens the
+    record's first/last seen times, so replaying older WARCs after newer ones is harmless; otherwise it becomes a new
+    version. The current version is the one seen last. Storing the same capture (WARC record id) twice is a no-op.
+    """
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self.conn = conn
+
+    def store_many(self, items: Sequence[ArticleItem]) -> StoreCounts:
+        """Upsert ``items`` in one transaction and say what each did."""
+        if not items:
+            return StoreCounts()
+        ordered = sorted(items, key=lambda item: (item.article.url, _utc(item.seen_at)))
+        urls = sorted({item.article.url for item in ordered})
+        with self.conn.transaction(), self.conn.cursor() as cursor:
+            _insert_records(cursor, ordered)
+            records = _lock_records(cursor, urls)
+            counts, new_versions = _decide(ordered, records)
+            if new_versions:
+                cursor.executemany(_INSERT_VERSION, new_versions)
+            _update_records(cursor, records.values())
+        return counts
+
+    def known_articles(self, source: str) -> dict[str, datetime]:
+        """Every URL (canonical or fetched) of ``source``'s stored articles and captured article pages → last seen."""
+        rows = self.conn.execute(_KNOWN, {"source": source}).fetchall()
+        return dict(rows)
+
+    def totals(self) -> dict[str, int]:
+        """Number of articles per source."""
+        rows = self.conn.execute("SELECT source, count(*) FROM article_records GROUP BY source").fetchall()
+        return dict(rows)
+
+
+def _insert_records(cursor: psycopg.Cursor, items: Sequence[ArticleItem]) -> None:
+    first: dict[str, ArticleItem] = {}
+    for item in items:
+        first.setdefault(item.article.url, item)
+    cursor.execute(
+        _INSERT_RECORDS,
+        [list(first), [item.source for item in first.values()], [_utc(item.seen_at) for item in first.values()]],
+    )
+
+
+def _lock_records(cursor: psycopg.Cursor, urls: list[str]) -> dict[str, _Record]:
+    rows = cursor.execute(_LOCK_RECORDS, [urls]).fetchall()
+    records = {url: _Record(id_, first, last, []) for id_, url, first, last, _current in rows}
+    by_id = {record.id: record for record in records.values()}
+    for article_id, version, content_hash, seen_at, record_id in cursor.execute(_LOAD_VERSIONS, [list(by_id)]):
+        by_id[article_id].versions.append(_Version(version, content_hash, seen_at, record_id))
+    return records
+
+
+def _decide(items: Sequence[ArticleItem], records: dict[str, _Record]) -> tuple[StoreCounts, list[tuple]]:
+    counts = StoreCounts()
+    new_versions: list[tuple] = []
+    for item in items:
+        record = records[item.article.url]
+        seen_at = _utc(item.seen_at)
+        record.first_seen_at = min(record.first_seen_at, seen_at)
+        record.last_seen_at = max(record.last_seen_at, seen_at)
+        content_hash = item.article.content_hash()
+        if _already_stored(record, item, content_hash, seen_at):
+            counts.unchanged += 1
+            continue
+        number = 1 + max((v.version for v in record.versions), default=0)
+        version = _Version(number, content_hash, seen_at, item.warc_record_id)
+        if version.version == 1:
+            counts.new += 1
+        else:
+            counts.updated += 1
+        record.versions.append(version)
+        new_versions.append(_version_row(record.id, version.version, item, content_hash))
+    return counts, new_versions
+
+
+def _already_stored(record: _Record, item: ArticleItem, content_hash: str, seen_at: datetime) -> bool:
+    if not record.versions:
+        return False
+    if item.warc_record_id and any(v.warc_record_id == item.warc_record_id for v in record.versions):
+        return True
+    return _version_at(record.versions, seen_at).content_hash == content_hash
+
+
+def _version_at(versions: list[_Version], seen_at: datetime) -> _Version:
+    """The version in effect at ``seen_at``: the last one seen by then, or the earliest if all are later."""
+    earlier = [v for v in versions if v.seen_at <= seen_at]
+    if earlier:
+        return max(earlier, key=lambda v: (v.seen_at, v.version))
+    return min(versions, key=lambda v: (v.seen_at, v.version))
+
+
+def _update_records(cursor: psycopg.Cursor, records: Iterable[_Record]) -> None:
+    records = list(records)
+    currents = [max(r.versions, key=lambda v: (v.seen_at, v.version)).version for r in records]
+    cursor.execute(
+        _UPDATE_RECORDS,
+        [[r.id for r in records], [r.first_seen_at for r in records], [r.last_seen_at for r in records], currents],
+    )
+
+
+def _version_row(article_id: int, version: int, item: ArticleItem, content_hash: str) -> tuple:
+    article = item.article
+    published_at, date_precision = _page_time(article.published_at)
+    modified_at, modified_precision = _page_time(article.modified_at)
+    return (
+        article_id,
+        version,
+        item.warc_record_id,
+        item.fetched_url,
+        article.extractor,
+        content_hash,
+        article.title,
+        list(article.authors),
+        published_at,
+        date_precision,
+        modified_at,
+        modified_precision,
+        article.section,
+        list(article.tags),
+        article.language,
+        article.summary,
+        article.body,
+        article.image_url,
+        _utc(item.seen_at),
+    )
+
+
+def _page_time(value: PageTime | None) -> tuple[datetime | None, str | None]:
+    """A page time as UTC plus its precision: a date-only value is midnight UTC with precision ``day``."""
+    if value is None:
+        return None, None
+    if isinstance(value, datetime):
+        return _utc(value), "second"
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC), "day"
+    raise TypeError(f"not a page time: {value!r}")
+
+
+def _utc(value: datetime) -> datetime:
+    # Seen-times are WARC-Dates (UTC); a naive value is taken as UTC rather than the session's time zone.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

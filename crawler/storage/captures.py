@@ -1,0 +1,114 @@
+"""The captures index: where every WARC record is (file, offset, length), closed files, and dedup look-ups."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+import psycopg
+import surt
+
+from crawler.warc.capture import CaptureRow
+
+log = logging.getLogger(__name__)
+
+EMPTY_PAYLOAD_DIGEST = "sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ"
+"""The digest of an empty body: never a revisit target (WARC rule 6)."""
+
+RevisitTarget = tuple[str, str, datetime]
+"""(record id, target URI, WARC-Date) of the original response a revisit refers to."""
+
+_INSERT = (
+    "INSERT INTO captures (filename, record_offset, record_length, record_id, record_type, surt, url, captured_at,"
+    " status, mime, payload_digest, refers_to, concurrent_to, source, page_kind, run_id)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    " ON CONFLICT (record_id) DO NOTHING"
+)
+
+_ORIGINALS = (
+    "SELECT DISTINCT ON (payload_digest) payload_digest, record_id, url, captured_at FROM captures"
+    " WHERE record_type = 'response' AND status BETWEEN 200 AND 299 AND payload_digest IS NOT NULL"
+    " AND payload_digest <> %s AND url IS NOT NULL"
+)
+
+
+class CaptureStore:
+    """Writes and reads the captures index on one connection; each write is its own transaction."""
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self.conn = conn
+
+    def add_captures(self, rows: Sequence[CaptureRow]) -> int:
+        """Index ``rows``; records already indexed (a recovery re-indexing a file) are left alone. How many new."""
+        if not rows:
+            return 0
+        with self.conn.transaction(), self.conn.cursor() as cursor:
+            cursor.executemany(_INSERT, [_values(row) for row in rows])
+            return max(cursor.rowcount, 0)
+
+    def file_closed(self, filename: str, path: str | Path, size: int, records: int, run_id: int | None = None) -> None:
+        """Record a closed WARC file (idempotent: a recovery may close it again)."""
+        with self.conn.transaction():
+            self.conn.execute(
+                "INSERT INTO warc_files (filename, path, size, records, closed_at, run_id)"
+                " VALUES (%s, %s, %s, %s, now(), %s)"
+                " ON CONFLICT (filename) DO UPDATE SET path = excluded.path, size = excluded.size,"
+                " records = excluded.records, closed_at = excluded.closed_at,"
+                " run_id = coalesce(excluded.run_id, warc_files.run_id)",
+                [filename, str(path), size, records, run_id],
+            )
+
+    def revisit_target(self, payload_digest: str) -> RevisitTarget | None:
+        """The earliest 2xx response with a non-empty body and this payload digest, if any."""
+        row = self.conn.execute(
+            _ORIGINALS + " AND payload_digest = %s ORDER BY payload_digest, captured_at, id",
+            [EMPTY_PAYLOAD_DIGEST, payload_digest],
+        ).fetchone()
+        return None if row is None else (row[1], row[2], row[3])
+
+    def load_digests(self, source: str) -> dict[str, RevisitTarget]:
+        """Every revisit target of ``source``'s captures by payload digest (the WARC writer's dedup table)."""
+        rows = self.conn.execute(
+            _ORIGINALS + " AND source = %s ORDER BY payload_digest, captured_at, id",
+            [EMPTY_PAYLOAD_DIGEST, source],
+        ).fetchall()
+        return {digest: (record_id, url, warc_date) for digest, record_id, url, warc_date in rows}
+
+    def record_ids(self, filename: str) -> set[str]:
+        """Record ids indexed for one WARC file (recovery indexes the rest)."""
+        rows = self.conn.execute("SELECT record_id FROM captures WHERE filename = %s", [filename]).fetchall()
+        return {row[0] for row in rows}
+
+
+def surt_key(url: str | None) -> str | None:
+    """The SURT key pywb and cdxj-indexer sort by; None when the URL cannot be canonicalised."""
+    if not url:
+        return None
+    try:
+        return surt.surt(url)
+    except (ValueError, TypeError, AttributeError):
+        log.debug("no SURT for %r", url)
+        return None
+
+
+def _values(row: CaptureRow) -> tuple[object, ...]:
+    return (
+        row.filename,
+        row.offset,
+        row.length,
+        row.record_id,
+        row.record_type,
+        surt_key(row.target_uri),
+        row.target_uri,
+        row.warc_date,
+        row.status,
+        row.mime,
+        row.payload_digest,
+        row.refers_to,
+        row.concurrent_to,
+        row.source,
+        row.page_kind,
+        row.run_id,
+    )

@@ -1,0 +1,163 @@
+"""The crawl_runs table: a run's start and outcome, skipped runs, stale-run repair, and what status reports."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psutil
+import psycopg
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+from crawler.errors import NewsarchiveError
+
+log = logging.getLogger(__name__)
+
+TRIGGERS = ("daemon", "cron", "manual", "replay")
+STATUSES = ("running", "finished", "degraded", "failed", "cancelled", "skipped")
+SUCCESS_STATUSES = ("finished", "degraded")
+
+_PID_SLACK = timedelta(seconds=2)
+"""A process's create time may trail ``started_at`` by clock granularity; anything later is a reused pid."""
+
+
+class RunAlreadyRunning(NewsarchiveError):
+    """Another run of the source is recorded as ``running`` (the one-running-per-source index refused a second)."""
+
+
+def start_run(
+    conn: psycopg.Connection,
+    source: str,
+    trigger: str,
+    *,
+    host: str | None = None,
+    pid: int | None = None,
+    started_at: datetime | None = None,
+) -> int:
+    """Record a ``running`` run and return its id; :class:`RunAlreadyRunning` when the source has one.
+
+    ``started_at`` defaults to this machine's clock (not the database's) so :func:`repair_stale_runs` can compare it
+    with process create times on the same clock.
+    """
+    try:
+        with conn.transaction():
+            row = conn.execute(
+                "INSERT INTO crawl_runs (source, trigger, host, pid, started_at) VALUES (%s, %s, %s, %s, %s)"
+                " RETURNING id",
+                [source, trigger, host or socket.gethostname(), pid or os.getpid(), started_at or _now()],
+            ).fetchone()
+    except psycopg.errors.UniqueViolation as error:
+        raise RunAlreadyRunning(f"source {source!r} already has a running crawl") from error
+    return row[0]
+
+
+def finish_run(
+    conn: psycopg.Connection,
+    run_id: int,
+    status: str,
+    *,
+    finish_reason: str | None = None,
+    stats: dict[str, Any] | None = None,
+    error: str | None = None,
+) -> None:
+    """Record a run's outcome (any status but ``running``) and its finish time."""
+    if status not in STATUSES or status == "running":
+        raise ValueError(f"not a final run status: {status!r}")
+    with conn.transaction():
+        conn.execute(
+            "UPDATE crawl_runs SET status = %s, finished_at = %s, finish_reason = %s, stats = %s, error = %s"
+            " WHERE id = %s",
+            [status, _now(), finish_reason, _jsonb(stats), error, run_id],
+        )
+
+
+def record_skipped(conn: psycopg.Connection, source: str, trigger: str, reason: str) -> int:
+    """Record a run that did not start because another holds the source's lock; its id."""
+    now = _now()
+    with conn.transaction():
+        row = conn.execute(
+            "INSERT INTO crawl_runs (source, trigger, host, pid, started_at, finished_at, status, finish_reason)"
+            " VALUES (%s, %s, %s, %s, %s, %s, 'skipped', %s) RETURNING id",
+            [source, trigger, socket.gethostname(), os.getpid(), now, now, reason],
+        ).fetchone()
+    return row[0]
+
+
+def repair_stale_runs(conn: psycopg.Connection, *, host: str) -> int:
+    """Mark ``running`` rows of ``host`` whose process is gone as ``failed`` ("process died"); how many."""
+    with conn.transaction():
+        rows = conn.execute(
+            "SELECT id, pid, started_at FROM crawl_runs WHERE status = 'running' AND host = %s FOR UPDATE",
+            [host],
+        ).fetchall()
+        dead = [run_id for run_id, pid, started_at in rows if not _process_alive(pid, started_at)]
+        if dead:
+            conn.execute(
+                "UPDATE crawl_runs SET status = 'failed', finished_at = %s, error = 'process died' WHERE id = ANY(%s)",
+                [_now(), dead],
+            )
+    for run_id in dead:
+        log.warning("run %d on %s was left running by a dead process; marked failed", run_id, host)
+    return len(dead)
+
+
+def last_runs(conn: psycopg.Connection) -> dict[str, dict[str, Any]]:
+    """Each source's most recent run (all columns), by source name."""
+    with conn.cursor(row_factory=dict_row) as cursor:
+        rows = cursor.execute(
+            "SELECT DISTINCT ON (source) * FROM crawl_runs ORDER BY source, started_at DESC, id DESC"
+        ).fetchall()
+    return {row["source"]: row for row in rows}
+
+
+def last_success_at(conn: psycopg.Connection, source: str) -> datetime | None:
+    """When the source's latest ``finished`` or ``degraded`` run started; None if it never succeeded."""
+    row = conn.execute(
+        "SELECT max(started_at) FROM crawl_runs WHERE source = %s AND status = ANY(%s)",
+        [source, list(SUCCESS_STATUSES)],
+    ).fetchone()
+    return row[0]
+
+
+def count_new_articles(conn: psycopg.Connection, source: str, since: datetime) -> int:
+    """Articles of ``source`` first seen (by capture time) at or after ``since``."""
+    row = conn.execute(
+        "SELECT count(*) FROM article_records WHERE source = %s AND first_seen_at >= %s",
+        [source, since],
+    ).fetchone()
+    return row[0]
+
+
+def _process_alive(pid: int | None, started_at: datetime) -> bool:
+    if pid is None:
+        return False
+    try:
+        process = psutil.Process(pid)
+        created = datetime.fromtimestamp(process.create_time(), UTC)
+        zombie = process.status() == psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+    # A process created after the run started has reused the pid of the one that died.
+    return not zombie and created <= started_at + _PID_SLACK
+
+
+def _jsonb(stats: dict[str, Any] | None) -> Jsonb | None:
+    if stats is None:
+        return None
+    # Scrapy's stats hold datetimes (start_time, finish_time); keep them as ISO strings.
+    return Jsonb(stats, dumps=lambda value: json.dumps(value, default=_json_default))
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

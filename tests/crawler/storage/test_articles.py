@@ -1,0 +1,244 @@
+"""ArticleStore: versioning rules, idempotence, out-of-order seen times, date precision, known URLs."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import psycopg
+import pytest
+
+from crawler.extract.article import Article
+from crawler.items import ArticleItem
+from crawler.storage.articles import ArticleStore, StoreCounts
+from crawler.storage.captures import CaptureStore
+from crawler.warc.capture import CaptureRow
+
+T0 = datetime(2024, 7, 13, 8, 0, tzinfo=UTC)
+URL = "https://www.khaama.com/nato-us-to-decide-troops-pullout-as-an-alliance-blinken-54353566/"
+
+
+def item(
+    body: str = "Body one.",
+    *,
+    url: str = URL,
+    seen_at: datetime = T0,
+    record_id: str | None = None,
+    fetched_url: str | None = None,
+    **fields,
+) -> ArticleItem:
+    fields.setdefault("title", "NATO, US to decide troops pullout as an alliance")
+    article = Article(url=url, body=body, extractor="default/1", **fields)
+    return ArticleItem(
+        article=article,
+        source="khaama",
+        fetched_url=fetched_url or url,
+        warc_record_id=record_id,
+        seen_at=seen_at,
+    )
+
+
+def articles(conn) -> list[tuple]:
+    return conn.execute(
+        "SELECT url, title, body, version, first_seen_at, last_seen_at FROM articles ORDER BY url"
+    ).fetchall()
+
+
+def version_count(conn) -> int:
+    return conn.execute("SELECT count(*) FROM article_versions").fetchone()[0]
+
+
+def test_new_article_is_version_one(db_conn):
+    counts = ArticleStore(db_conn).store_many([item(record_id="<urn:uuid:1>")])
+    assert counts == StoreCounts(new=1)
+    assert articles(db_conn) == [(URL, "NATO, US to decide troops pullout as an alliance", "Body one.", 1, T0, T0)]
+
+
+def test_unchanged_recrawl_only_moves_last_seen(db_conn):
+    store = ArticleStore(db_conn)
+    store.store_many([item(record_id="<urn:uuid:1>")])
+    later = T0 + timedelta(hours=1)
+    counts = store.store_many([item(record_id="<urn:uuid:2>", seen_at=later)])
+    assert counts == StoreCounts(unchanged=1)
+    assert version_count(db_conn) == 1
+    assert articles(db_conn)[0][3:] == (1, T0, later)
+
+
+def test_changed_content_makes_a_new_version(db_conn):
+    store = ArticleStore(db_conn)
+    store.store_many([item(record_id="<urn:uuid:1>")])
+    later = T0 + timedelta(hours=1)
+    counts = store.store_many([item("Body two (corrected).", record_id="<urn:uuid:2>", seen_at=later)])
+    assert counts == StoreCounts(updated=1)
+    assert articles(db_conn)[0][2:] == ("Body two (corrected).", 2, T0, later)
+    versions = db_conn.execute("SELECT version, body, seen_at FROM article_versions ORDER BY version").fetchall()
+    assert versions == [(1, "Body one.", T0), (2, "Body two (corrected).", later)]
+
+
+def test_fields_outside_the_content_hash_do_not_version(db_conn):
+    store = ArticleStore(db_conn)
+    store.store_many([item(record_id="<urn:uuid:1>", tags=("a",))])
+    counts = store.store_many([item(record_id="<urn:uuid:2>", tags=("b",), seen_at=T0 + timedelta(1))])
+    assert counts == StoreCounts(unchanged=1)
+
+
+def test_same_capture_twice_never_versions(db_conn):
+    store = ArticleStore(db_conn)
+    store.store_many([item(record_id="<urn:uuid:1>")])
+    # A replay with a newer extractor may extract differently from the same capture: still the same capture.
+    counts = store.store_many([item("Different extraction.", record_id="<urn:uuid:1>")])
+    assert counts == StoreCounts(unchanged=1)
+    assert version_count(db_conn) == 1
+
+
+def test_store_many_is_idempotent_for_a_batch(db_conn):
+    store = ArticleStore(db_conn)
+    batch = [item(f"Body {n}", url=f"https://example.org/a-{n}/", record_id=f"<urn:uuid:{n}>") for n in range(20)]
+    assert store.store_many(batch) == StoreCounts(new=20)
+    before = articles(db_conn)
+    assert store.store_many(batch) == StoreCounts(unchanged=20)
+    assert articles(db_conn) == before
+    assert version_count(db_conn) == 20
+
+
+def test_out_of_order_replay(db_conn):
+    store = ArticleStore(db_conn)
+    t1, t2, t3 = T0, T0 + timedelta(hours=1), T0 + timedelta(hours=2)
+    store.store_many([item("B", seen_at=t3, record_id="<urn:uuid:3>")])
+    # An older capture with other content: a version of its own, but the newest capture stays current.
+    assert store.store_many([item("A", seen_at=t1, record_id="<urn:uuid:1>")]) == StoreCounts(updated=1)
+    # A capture between them with A's content changes nothing but the seen times.
+    assert store.store_many([item("A", seen_at=t2, record_id="<urn:uuid:2>")]) == StoreCounts(unchanged=1)
+    assert articles(db_conn)[0][2:] == ("B", 1, t1, t3)
+    assert version_count(db_conn) == 2
+
+
+def test_a_batch_with_several_captures_of_one_url(db_conn):
+    later = T0 + timedelta(hours=1)
+    batch = [item("new", seen_at=later, record_id="<urn:uuid:2>"), item("old", seen_at=T0, record_id="<urn:uuid:1>")]
+    assert ArticleStore(db_conn).store_many(batch) == StoreCounts(new=1, updated=1)
+    assert articles(db_conn)[0][2:] == ("new", 2, T0, later)
+
+
+def test_date_only_and_zoned_times(db_conn):
+    kabul = timezone(timedelta(hours=4, minutes=30))
+    ArticleStore(db_conn).store_many(
+        [
+            item(published_at=date(2021, 3, 25), modified_at=datetime(2021, 3, 26, 10, 0, tzinfo=kabul)),
+            item(url="https://example.org/b/", published_at=datetime(2021, 3, 25, 9, 30, tzinfo=kabul)),
+            item(url="https://example.org/c/"),
+        ]
+    )
+    rows = db_conn.execute(
+        "SELECT url, published_at, date_precision, modified_at FROM articles ORDER BY url"
+    ).fetchall()
+    assert rows == [
+        ("https://example.org/b/", datetime(2021, 3, 25, 5, 0, tzinfo=UTC), "second", None),
+        ("https://example.org/c/", None, None, None),
+        (URL, datetime(2021, 3, 25, tzinfo=UTC), "day", datetime(2021, 3, 26, 5, 30, tzinfo=UTC)),
+    ]
+    precision = db_conn.execute("SELECT modified_precision FROM article_versions WHERE modified_at IS NOT NULL")
+    assert precision.fetchall() == [("second",)]
+
+
+def test_all_fields_round_trip(db_conn):
+    ArticleStore(db_conn).store_many(
+        [
+            item(
+                authors=("Khaama Press", "A. Writer"),
+                tags=("NATO", "US"),
+                section="World",
+                language="en",
+                summary="Short.",
+                image_url="https://www.khaama.com/i.jpg",
+            )
+        ]
+    )
+    row = db_conn.execute("SELECT authors, tags, section, language, summary, image_url FROM articles").fetchone()
+    assert row == (
+        ["Khaama Press", "A. Writer"],
+        ["NATO", "US"],
+        "World",
+        "en",
+        "Short.",
+        "https://www.khaama.com/i.jpg",
+    )
+    assert db_conn.execute("SELECT count(*) FROM article_versions WHERE search @@ 'nato'::tsquery").fetchone() == (1,)
+
+
+def test_rollback_on_error_leaves_nothing(db_conn):
+    bad = item(url="https://example.org/bad/")
+    bad.fetched_url = None  # violates NOT NULL in the second row of the batch
+    with pytest.raises(psycopg.errors.NotNullViolation):
+        ArticleStore(db_conn).store_many([item(), bad])
+    assert articles(db_conn) == []
+
+
+def test_known_articles_covers_records_fetched_urls_and_captures(db_conn):
+    store = ArticleStore(db_conn)
+    store.store_many([item(fetched_url="https://www.khaama.com/?p=54353566", seen_at=T0)])
+    later = T0 + timedelta(days=1)
+    rows = [
+        CaptureRow(
+            "a.warc.gz",
+            0,
+            10,
+            "<urn:uuid:c1>",
+            "response",
+            "https://www.khaama.com/x-1/",
+            later,
+            200,
+            "text/html",
+            "sha1:AAAA",
+            source="khaama",
+            page_kind="article",
+        ),
+        CaptureRow(
+            "a.warc.gz",
+            10,
+            10,
+            "<urn:uuid:c2>",
+            "response",
+            "https://www.khaama.com/feed/",
+            later,
+            200,
+            "application/rss+xml",
+            "sha1:BBBB",
+            source="khaama",
+            page_kind="feed",
+        ),
+        CaptureRow(
+            "a.warc.gz",
+            20,
+            10,
+            "<urn:uuid:c3>",
+            "response",
+            "https://www.khaama.com/gone-2/",
+            later,
+            404,
+            "text/html",
+            "sha1:CCCC",
+            source="khaama",
+            page_kind="article",
+        ),
+        CaptureRow(
+            "a.warc.gz",
+            30,
+            10,
+            "<urn:uuid:c4>",
+            "response",
+            "https://other.example/y-3/",
+            later,
+            200,
+            "text/html",
+            "sha1:DDDD",
+            source="other",
+            page_kind="article",
+        ),
+    ]
+    CaptureStore(db_conn).add_captures(rows)
+    assert store.known_articles("khaama") == {
+        URL: T0,
+        "https://www.khaama.com/?p=54353566": T0,
+        "https://www.khaama.com/x-1/": later,
+    }
+    assert store.totals() == {"khaama": 1}

@@ -1,0 +1,99 @@
+"""crawl_runs: one running run per source, outcomes, skipped runs, stale-run repair, status look-ups."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+
+from crawler.storage import runs
+from crawler.storage.articles import ArticleStore
+from crawler.storage.runs import RunAlreadyRunning
+from tests.crawler.storage.test_articles import item
+
+
+def test_start_and_finish(db_conn):
+    run_id = runs.start_run(db_conn, "khaama", "manual")
+    stats = {"finish_reason": "finished", "start_time": datetime(2024, 7, 13, tzinfo=UTC), "item_scraped_count": 3}
+    runs.finish_run(db_conn, run_id, "finished", finish_reason="finished", stats=stats)
+    row = db_conn.execute(
+        "SELECT source, trigger, host, status, finish_reason, stats, finished_at >= started_at FROM crawl_runs"
+    ).fetchone()
+    assert row == (
+        "khaama",
+        "manual",
+        socket.gethostname(),
+        "finished",
+        "finished",
+        {"finish_reason": "finished", "start_time": "2024-07-13T00:00:00+00:00", "item_scraped_count": 3},
+        True,
+    )
+
+
+def test_one_running_run_per_source(db_conn):
+    first = runs.start_run(db_conn, "khaama", "cron")
+    with pytest.raises(RunAlreadyRunning):
+        runs.start_run(db_conn, "khaama", "manual")
+    runs.start_run(db_conn, "other", "cron")
+    runs.finish_run(db_conn, first, "degraded")
+    runs.start_run(db_conn, "khaama", "manual")
+
+
+def test_constraints_reject_unknown_values(db_conn):
+    with pytest.raises(psycopg.errors.CheckViolation):
+        runs.start_run(db_conn, "khaama", "sometimes")
+    with pytest.raises(ValueError):
+        runs.finish_run(db_conn, 1, "running")
+
+
+def test_record_skipped(db_conn):
+    runs.start_run(db_conn, "khaama", "cron")
+    run_id = runs.record_skipped(db_conn, "khaama", "manual", "locked by another run")
+    row = db_conn.execute("SELECT status, finish_reason FROM crawl_runs WHERE id = %s", [run_id]).fetchone()
+    assert row == ("skipped", "locked by another run")
+
+
+def test_repair_stale_runs(db_conn):
+    host = "test-host"
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    dead = runs.start_run(db_conn, "dead", "cron", host=host, pid=child.pid)
+    alive = runs.start_run(db_conn, "alive", "cron", host=host)
+    # Our pid, but the run started before this process existed: the pid was reused, the run's process died.
+    reused = runs.start_run(db_conn, "reused", "cron", host=host, started_at=datetime.now(UTC) - timedelta(days=30))
+    elsewhere = runs.start_run(db_conn, "elsewhere", "cron", host="other-host", pid=child.pid)
+    assert runs.repair_stale_runs(db_conn, host=host) == 2
+    statuses = dict(db_conn.execute("SELECT id, status FROM crawl_runs").fetchall())
+    assert statuses == {dead: "failed", alive: "running", reused: "failed", elsewhere: "running"}
+    error = db_conn.execute("SELECT error FROM crawl_runs WHERE id = %s", [dead]).fetchone()[0]
+    assert error == "process died"
+    assert runs.repair_stale_runs(db_conn, host=host) == 0
+
+
+def test_last_runs_and_success(db_conn):
+    t0 = datetime(2024, 7, 13, tzinfo=UTC)
+    first = runs.start_run(db_conn, "khaama", "cron", started_at=t0)
+    runs.finish_run(db_conn, first, "finished")
+    second = runs.start_run(db_conn, "khaama", "cron", started_at=t0 + timedelta(hours=1))
+    runs.finish_run(db_conn, second, "failed", error="boom")
+    last = runs.last_runs(db_conn)
+    assert set(last) == {"khaama"}
+    assert (last["khaama"]["id"], last["khaama"]["status"], last["khaama"]["error"]) == (second, "failed", "boom")
+    assert runs.last_success_at(db_conn, "khaama") == t0
+    assert runs.last_success_at(db_conn, "nobody") is None
+
+
+def test_count_new_articles(db_conn):
+    t0 = datetime(2024, 7, 13, tzinfo=UTC)
+    ArticleStore(db_conn).store_many(
+        [
+            item(url="https://example.org/old/", seen_at=t0),
+            item(url="https://example.org/new/", seen_at=t0 + timedelta(1)),
+        ]
+    )
+    assert runs.count_new_articles(db_conn, "khaama", t0 + timedelta(hours=1)) == 1
+    assert runs.count_new_articles(db_conn, "khaama", t0) == 2

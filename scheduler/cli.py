@@ -15,7 +15,20 @@ from scheduler import exitcodes
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ["crawl", "daemon", "status", "replay", "extract", "demo", "db", "sources", "export", "archive"]
+COMMANDS = [
+    "crawl",
+    "daemon",
+    "status",
+    "replay",
+    "extract",
+    "demo",
+    "db",
+    "sources",
+    "export",
+    "export_wacz",
+    "serve",
+    "archive",
+]
 """Subcommand modules under ``scheduler.commands``; each has ``register(subparsers)``."""
 
 

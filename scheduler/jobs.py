@@ -16,6 +16,7 @@ from crawler.run.outcome import Outcome, judge
 from crawler.run.runner import CrawlResult, CrawlRunner
 from crawler.run.spec import RunSpec
 from crawler.storage.database import connect, database_url
+from crawler.storage.migrate import migrate_connection
 from crawler.storage.runs import finish_run, record_skipped, start_run
 from scheduler import exitcodes
 from scheduler.locks import LockState, SourceLock
@@ -67,6 +68,7 @@ def run_source(
     """Run one crawl of ``source`` now, unless another run holds its lock (then ``skipped``)."""
     url = database_url(config)
     with connect(url, autocommit=True, attempts=DATABASE_ATTEMPTS, retry_wait=DATABASE_RETRY_WAIT) as conn:
+        migrate_connection(conn)
         register_source(conn, source)
     lock = SourceLock(url, source.name)
     if not lock.acquire():
@@ -92,6 +94,7 @@ def _run_locked(
     extra_settings: dict[str, Any],
 ) -> RunResult:
     with connect(url, autocommit=True) as conn:
+        close_orphaned_runs(conn, source.name)
         run_id = start_run(conn, source.name, trigger, host=socket.gethostname(), pid=os.getpid())
     log.info("run %d of %s started (trigger %s)", run_id, source.name, trigger)
     spec = RunSpec.for_source(
@@ -171,3 +174,15 @@ def register_source(conn: Any, source: SourceConfig) -> None:
         "ON CONFLICT (name) DO UPDATE SET title = EXCLUDED.title, config = EXCLUDED.config",
         (source.name, source.title or source.name, json.dumps(source.to_dict())),
     )
+
+
+def close_orphaned_runs(conn: Any, source: str) -> None:
+    """Runs left ``running`` by a killed process: we hold the source's lock, so no live run can own them."""
+    closed = conn.execute(
+        "UPDATE crawl_runs SET status = 'failed', finished_at = now(), "
+        "error = 'process died (run found unfinished while its lock was free)' "
+        "WHERE source = %s AND status = 'running'",
+        (source,),
+    ).rowcount
+    if closed:
+        log.warning("closed %d orphaned run(s) of %s", closed, source)

@@ -160,9 +160,7 @@ def _table(raw: dict[str, Any], name: str) -> dict[str, Any]:
     return value
 
 
-def _section(
-    cls: type, table: dict[str, Any], prefix: str, extra: dict[str, Any] | None = None
-) -> dict[str, Any]:
+def _section(cls: type, table: dict[str, Any], prefix: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """Validate one table against a dataclass's fields, converting durations and sizes."""
     known = {f.name: f for f in fields(cls)} | {k: None for k in (extra or {})}
     known.pop("path", None)

@@ -1,0 +1,112 @@
+"""Section and listing pages: which links are articles, which are the listing's next pages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from urllib.parse import urljoin, urlsplit
+
+from parsel import Selector
+from w3lib.url import safe_url_string
+
+# Path segments that name a listing, an archive or machinery, never an article.
+_NON_ARTICLE_SEGMENTS = frozenset(
+    {
+        "category", "categories", "tag", "tags", "topic", "topics", "author", "authors", "page", "feed", "rss",
+        "search", "comments", "trackback", "embed", "amp", "login", "register", "cart", "account", "about",
+        "contact", "privacy-policy", "terms", "subscribe", "xmlrpc.php", "cdn-cgi",
+    }
+)  # fmt: skip
+_NON_ARTICLE_EXTENSIONS = re.compile(
+    r"\.(?:jpe?g|png|gif|webp|svg|ico|css|js|json|xml|gz|zip|pdf|mp3|mp4|webm|txt)$", re.IGNORECASE
+)
+_DATE_PATH = re.compile(r"/(?:19|20)\d\d/(?:0?[1-9]|1[0-2])(?:/|$)")
+_NUMERIC_ID = re.compile(r"(?:^|[-_])\d{4,}(?:\.html?)?$|^\d{4,}(?:\.html?)?$")
+_PAGINATION = re.compile(r"/page/\d+/?$|[?&](?:paged?|p)=\d+(?:&|$)", re.IGNORECASE)
+_MIN_SLUG_WORDS = 3
+
+
+def host_allowed(url: str, allowed_domains: Sequence[str]) -> bool:
+    """Whether the URL's host is one of the domains or below one (no domains: any host)."""
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    if not host:
+        return False
+    if not allowed_domains:
+        return True
+    return any(host == domain or host.endswith("." + domain) for domain in _domains(allowed_domains))
+
+
+def same_site(url: str, other: str) -> bool:
+    """Same host, ignoring a leading ``www.``."""
+    return _bare_host(url) == _bare_host(other) != ""
+
+
+def is_excluded_path(url: str) -> bool:
+    """A path no article has: the home page, taxonomies, authors, feeds, WordPress machinery, files."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return True
+    segments = [segment.lower() for segment in parts.path.split("/") if segment]
+    if not segments:
+        return True
+    if any(segment in _NON_ARTICLE_SEGMENTS or segment.startswith("wp-") for segment in segments):
+        return True
+    if "?" in url and _PAGINATION.search(url):
+        return True
+    return bool(_NON_ARTICLE_EXTENSIONS.search(parts.path))
+
+
+def looks_like_article(url: str, pattern: re.Pattern[str] | None = None) -> bool:
+    """Article URL test for links on section pages: ``pattern`` when configured, else a heuristic.
+
+    The heuristic wants a slug of several words, a numeric id or a ``/YYYY/MM/`` date in the path, and none of the
+    listing/machinery segments of :func:`is_excluded_path`.
+    """
+    if pattern is not None:
+        return bool(pattern.search(url))
+    if is_excluded_path(url):
+        return False
+    path = urlsplit(url).path
+    if _DATE_PATH.search(path):
+        return True
+    last = [segment for segment in path.split("/") if segment][-1]
+    return bool(_NUMERIC_ID.search(last)) or len(re.split(r"[-_]+", last)) >= _MIN_SLUG_WORDS
+
+
+def html_selector(body: str | bytes) -> Selector:
+    return Selector(text=body.decode("utf-8", "replace") if isinstance(body, bytes) else body)
+
+
+def page_links(selector: Selector, base_url: str) -> list[str]:
+    """Absolute http(s) links of an HTML page, without fragments, in document order, deduplicated."""
+    base = selector.xpath("//base/@href").get()
+    base_url = urljoin(base_url, base.strip()) if base else base_url
+    seen: dict[str, None] = {}
+    for href in selector.xpath("//a/@href").getall():
+        url = safe_url_string(urljoin(base_url, href.strip())).split("#", 1)[0]
+        if url.startswith(("http://", "https://")):
+            seen.setdefault(url, None)
+    return list(seen)
+
+
+def pagination_links(selector: Selector, base_url: str) -> list[str]:
+    """A listing's next pages: ``rel=next`` links and WordPress-style ``/page/N/`` or ``?paged=N`` links."""
+    found: dict[str, None] = {}
+    for href in selector.xpath("//link[@rel='next']/@href | //a[contains(concat(' ', @rel, ' '), ' next ')]/@href"):
+        found.setdefault(urljoin(base_url, href.get().strip()), None)
+    for url in page_links(selector, base_url):
+        if same_site(url, base_url) and _PAGINATION.search(url):
+            found.setdefault(url, None)
+    return [url for url in found if url != base_url]
+
+
+def compile_pattern(pattern: str) -> re.Pattern[str] | None:
+    return re.compile(pattern) if pattern else None
+
+
+def _domains(allowed_domains: Iterable[str]) -> list[str]:
+    return [domain.lower().strip().lstrip(".") for domain in allowed_domains if domain.strip()]
+
+
+def _bare_host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower().removeprefix("www.")

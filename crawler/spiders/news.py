@@ -1,0 +1,332 @@
+"""The generic news spider: discovery from feeds, sitemaps, the WordPress API and section pages, then articles."""
+
+from __future__ import annotations
+
+import gzip
+import logging
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+from w3lib.url import canonicalize_url
+
+from crawler import extract
+from crawler.config.schema import SourceConfig
+from crawler.discovery import feeds, links, sitemaps, wpapi
+from crawler.discovery.entries import Discovered, as_utc, parse_datetime
+from crawler.errors import NotAnArticle
+from crawler.extract.article import Article
+from crawler.items import ArticleItem
+
+logger = logging.getLogger(__name__)
+
+DISCOVERY_PRIORITY = 10
+"""Listings before articles, so every listing's dates are seen before the frontier fills with articles."""
+OPTIONAL_MISSING = (404, 410)
+
+
+class NewsSpider(scrapy.Spider):
+    """Finds a source's articles through every configured input, skips the ones already archived, extracts the rest."""
+
+    name = "news"
+    force_wp_api = False
+    """Site spiders of WordPress publishers list posts through the REST API even when the source does not say so."""
+    max_feed_pages = 10
+    max_api_pages = 50
+    max_sitemap_depth = 3
+    max_listing_depth = 2
+    api_margin = timedelta(days=2)
+    """The WordPress API's ``after`` reaches this far behind the newest capture (back-dated and late posts)."""
+
+    def __init__(
+        self,
+        source: SourceConfig,
+        known: Mapping[str, datetime] | None = None,
+        extract_mode: str = "default",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.source = source
+        self.known = {_key(url): as_utc(captured) for url, captured in (known or {}).items()}
+        self.extract_mode = extract_mode
+        self.wp_api = source.wp_api or self.force_wp_api
+        self.article_pattern = links.compile_pattern(source.article_url_pattern)
+        self._requested: set[str] = set()
+        self._sitemaps_seen: set[str] = set()
+        self._articles_requested = 0
+
+    async def start(self) -> AsyncIterator[Request]:
+        for request in self.discovery_requests():
+            yield request
+
+    def discovery_requests(self) -> Iterator[Request]:
+        """The first requests of a run: robots.txt (for its sitemaps), the API, feeds, sitemaps, section pages."""
+        for site in self.sites():
+            yield self._request(site + "robots.txt", "robots", self.parse_robots, dont_obey_robotstxt=True,
+                                handle_httpstatus_list=[401, 403, 404, 410])  # fmt: skip
+            if self.wp_api:
+                yield self._api_request(site, 1)
+        for url in self.source.feeds:
+            yield self._request(url, "feed", self.parse_feed, feed_url=url, feed_page=1)
+        for url in self.source.sitemaps:
+            if request := self._sitemap_request(url, depth=0):
+                yield request
+        for url in self.source.start_urls:
+            yield self._request(url, "listing", self.parse_listing, listing_depth=0)
+
+    def sites(self) -> list[str]:
+        """``scheme://host/`` of the start pages (else of feeds and sitemaps on the source's own domains)."""
+        urls = list(self.source.start_urls) or [
+            url for url in (*self.source.feeds, *self.source.sitemaps) if links.host_allowed(url, self._domains())
+        ]
+        roots = {f"{parts.scheme}://{parts.netloc}/": None for parts in map(urlsplit, urls) if parts.netloc}
+        return list(roots)
+
+    # --- discovery callbacks -----------------------------------------------------------------------------------
+
+    def parse_robots(self, response: Response) -> Iterator[Request]:
+        found = sitemaps.sitemap_urls_from_robots(response.body, response.url) if response.status == 200 else []
+        if response.status != 200:
+            self._inc("newsarchive/optional_missing")
+        self._inc("newsarchive/discovery/robots", len(found))
+        if not found and not self._configured_sitemap_on(response.url):
+            for url in sitemaps.fallback_sitemap_urls(response.url):
+                if request := self._sitemap_request(url, depth=0, optional=True):
+                    yield request
+        for url in found:
+            if request := self._sitemap_request(url, depth=0):
+                yield request
+
+    def parse_feed(self, response: Response) -> Iterator[Request]:
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+        feed = feeds.parse_feed(response.body, response.url, content_type or None)
+        if not feed.entries:
+            self._inc("newsarchive/spider/empty_feed")
+        yield from self._articles(feed.entries, "feed")
+        if self._feed_has_more(feed, response.meta["feed_page"]):
+            page = response.meta["feed_page"] + 1
+            url = feeds.feed_page_url(response.meta["feed_url"], page)
+            yield self._request(url, "feed", self.parse_feed, optional=OPTIONAL_MISSING,
+                                feed_url=response.meta["feed_url"], feed_page=page)  # fmt: skip
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        try:
+            sitemap = sitemaps.parse_sitemap(response.body)
+        except (gzip.BadGzipFile, sitemaps.SitemapTooLarge) as e:
+            self._inc("newsarchive/spider/bad_sitemap")
+            logger.warning("Unreadable sitemap %s: %s", response.url, e)
+            return
+        if sitemap.kind == "urlset":
+            yield from self._articles(sitemap.entries, "sitemap")
+        elif sitemap.kind == "sitemapindex":
+            yield from self._sub_sitemaps(sitemap.entries, response.meta.get("sitemap_depth", 0) + 1)
+        else:
+            # A fallback location answering 200 with a page of HTML (a soft 404): the site has no sitemap there.
+            optional = bool(response.meta.get("optional_statuses"))
+            self._inc("newsarchive/optional_missing" if optional else "newsarchive/spider/not_sitemap")
+
+    def parse_api(self, response: Response) -> Iterator[Request]:
+        try:
+            posts = wpapi.parse_posts(response.body)
+        except wpapi.NotAPostListing:
+            self._inc("newsarchive/optional_missing")
+            logger.info("No WordPress post listing at %s", response.url)
+            return
+        yield from self._articles(posts, "api")
+        if response.meta["api_page"] == 1:
+            last = min(wpapi.total_pages(response.headers.to_unicode_dict()), self.max_api_pages)
+            for page in range(2, last + 1):
+                if not self._cap_reached():
+                    yield self._api_request(response.meta["api_site"], page)
+
+    def parse_listing(self, response: Response) -> Iterator[Request]:
+        if not isinstance(response, TextResponse):
+            return
+        urls = [url for url in links.page_links(response.selector, response.url) if self._on_site(url, response)]
+        yield from self._articles((Discovered(url) for url in urls), "listing")
+        depth = response.meta.get("listing_depth", 0)
+        if depth < self.max_listing_depth:
+            for url in links.pagination_links(response.selector, response.url):
+                yield self._request(url, "listing", self.parse_listing, listing_depth=depth + 1)
+
+    # --- articles ------------------------------------------------------------------------------------------------
+
+    def parse_article(self, response: Response) -> Iterator[ArticleItem]:
+        article = self.extract(response)
+        if article is None:
+            return
+        yield ArticleItem(
+            article=article,
+            source=self.source.name,
+            fetched_url=response.url,
+            warc_record_id=response.meta.get("warc_record_id"),
+            seen_at=_seen_at(response),
+        )
+
+    def extract(self, response: Response) -> Article | None:
+        """The article of a page, or ``None`` (counted) when it holds none; the one place extraction is called."""
+        if not isinstance(response, TextResponse):
+            self._inc("newsarchive/spider/not_article")
+            return None
+        headers = response.headers.to_unicode_dict()
+        try:
+            return extract.extract_article(response.body, response.url, headers, mode=self.extract_mode)
+        except NotAnArticle:
+            self._inc("newsarchive/spider/not_article")
+            logger.debug("Not an article: %s", response.url)
+            return None
+
+    def on_error(self, failure: Failure) -> None:
+        """Count a failed request by page kind; a missing optional endpoint is not an error."""
+        request = failure.request
+        kind = request.meta.get("page_kind", "unknown")
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            if status in request.meta.get("optional_statuses", ()):
+                self._inc("newsarchive/optional_missing")
+                logger.debug("Optional %s missing (%d): %s", kind, status, request.url)
+                return
+            logger.warning("%s %s answered %d", kind, request.url, status)
+        elif failure.check(IgnoreRequest):
+            self._inc(f"newsarchive/spider/ignored/{kind}")
+            return
+        else:
+            logger.warning("%s %s failed: %s", kind, request.url, failure.getErrorMessage())
+        self._inc(f"newsarchive/fetch_errors/{kind}")
+
+    # --- helpers -------------------------------------------------------------------------------------------------
+
+    def _articles(self, entries: Iterable[Discovered], kind: str) -> Iterator[Request]:
+        for entry in entries:
+            self._inc(f"newsarchive/discovery/{kind}")
+            if request := self._article_request(entry, trusted=kind != "listing"):
+                yield request
+
+    def _article_request(self, entry: Discovered, trusted: bool) -> Request | None:
+        """A request for a discovered article, unless seen this run, off-site, already archived, or over the cap."""
+        key = _key(entry.url)
+        if key in self._requested:
+            return None
+        # Feeds, sitemaps and the API list what the publisher calls content; only machinery paths are dropped.
+        if not links.host_allowed(entry.url, self._domains()) or (trusted and links.is_excluded_path(entry.url)):
+            self._inc("newsarchive/spider/filtered")
+            return None
+        if not self._due(key, entry):
+            self._inc("newsarchive/spider/skipped_known")
+            return None
+        if self._cap_reached():
+            self.crawler.stats.set_value("newsarchive/spider/max_articles_reached", 1)
+            return None
+        self._requested.add(key)
+        self._articles_requested += 1
+        self._inc("newsarchive/spider/articles_requested")
+        return self._request(entry.url, "article", self.parse_article, priority=0)
+
+    def _due(self, key: str, entry: Discovered) -> bool:
+        """Unknown, changed since its last capture, or young enough to be rechecked for corrections."""
+        captured = self.known.get(key)
+        if captured is None:
+            return True
+        latest = entry.latest
+        if latest is not None and latest > captured:
+            return True
+        window = self.source.revisit_window
+        return bool(window and entry.published and datetime.now(UTC) - entry.published < timedelta(seconds=window))
+
+    def _feed_has_more(self, feed: feeds.Feed, page: int) -> bool:
+        """Catching up: every entry of this WordPress feed page is new, so older pages may hold more."""
+        if not feed.entries or page >= self.max_feed_pages or self._cap_reached():
+            return False
+        if not (feed.is_wordpress or self.wp_api):
+            return False
+        return all(_key(entry.url) not in self.known for entry in feed.entries)
+
+    def _sub_sitemaps(self, entries: Iterable[Discovered], depth: int) -> Iterator[Request]:
+        for entry in entries:
+            self._inc("newsarchive/discovery/sitemap_index")
+            if depth > self.max_sitemap_depth:
+                self._inc("newsarchive/spider/sitemap_too_deep")
+            elif not sitemaps.lists_articles(entry.url):
+                self._inc("newsarchive/spider/sitemap_skipped")
+            elif request := self._sitemap_request(entry.url, depth):
+                yield request
+
+    def _sitemap_request(self, url: str, depth: int, optional: bool = False) -> Request | None:
+        key = _key(url)
+        if key in self._sitemaps_seen:
+            # An index naming itself or an ancestor: fetching it again would loop.
+            self._inc("newsarchive/spider/sitemap_loop")
+            return None
+        self._sitemaps_seen.add(key)
+        statuses = OPTIONAL_MISSING if optional else ()
+        return self._request(url, "sitemap", self.parse_sitemap, optional=statuses, sitemap_depth=depth)
+
+    def _api_request(self, site: str, page: int) -> Request:
+        url = wpapi.posts_url(site, page, self._api_since())
+        return self._request(url, "api", self.parse_api, optional=wpapi.MISSING_STATUSES, api_site=site, api_page=page)
+
+    def _api_since(self) -> datetime | None:
+        if not self.known:
+            return None
+        margin = max(self.api_margin, timedelta(seconds=self.source.revisit_window))
+        return max(self.known.values()) - margin
+
+    def _on_site(self, url: str, response: Response) -> bool:
+        """An article link of a section page: on the source's domains (else the page's site) and article-like."""
+        on_site = links.host_allowed(url, self._domains()) if self._domains() else links.same_site(url, response.url)
+        return on_site and links.looks_like_article(url, self.article_pattern)
+
+    def _configured_sitemap_on(self, url: str) -> bool:
+        return any(links.same_site(sitemap, url) for sitemap in self.source.sitemaps)
+
+    def _domains(self) -> tuple[str, ...]:
+        return self.source.allowed_domains
+
+    def _cap_reached(self) -> bool:
+        return bool(self.source.max_articles) and self._articles_requested >= self.source.max_articles
+
+    def _request(
+        self,
+        url: str,
+        kind: str,
+        callback: Callable[[Response], Any],
+        *,
+        optional: tuple[int, ...] = (),
+        priority: int = DISCOVERY_PRIORITY,
+        **meta: Any,
+    ) -> Request:
+        meta = {"page_kind": kind, "source": self.source.name, **meta}
+        if optional:
+            meta["optional_statuses"] = optional
+        return Request(url, callback=callback, errback=self.on_error, meta=meta, priority=priority)
+
+    def _inc(self, key: str, count: int = 1) -> None:
+        self.crawler.stats.inc_value(key, count)
+
+
+def _key(url: str) -> str:
+    """The form URLs are compared in (known articles, this run's requests, sitemaps already fetched)."""
+    return canonicalize_url(url.strip(), keep_fragments=False)
+
+
+def _seen_at(response: Response) -> datetime:
+    """The capture's WARC-Date, else the response's Date header, else now (UTC)."""
+    value = response.meta.get("warc_date")
+    if isinstance(value, datetime):
+        return as_utc(value)
+    if isinstance(value, str) and (parsed := parse_datetime(value)):
+        return parsed
+    header = response.headers.get("Date")
+    if header:
+        try:
+            return as_utc(parsedate_to_datetime(header.decode("latin-1")))
+        except (TypeError, ValueError):
+            pass
+    return datetime.now(UTC)

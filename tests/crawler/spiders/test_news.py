@@ -1,0 +1,279 @@
+"""The generic news spider's request generation, driven by in-memory responses (no reactor)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from scrapy.http import HtmlResponse, Request, Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import ConnectionRefusedError
+from twisted.python.failure import Failure
+
+from crawler.spiders import KhaamaSpider, NewsSpider, spider_class
+from tests.crawler.discovery.samples import (
+    GZIP_URLSET,
+    LISTING,
+    NEWS_SITEMAP,
+    ROBOTS,
+    RSS,
+    SELF_INDEX,
+    SITEMAP_INDEX,
+    URLSET,
+    WP_POSTS,
+)
+from tests.crawler.spiders._support import SITE, build_spider, example_source, respond, start_requests, stats
+
+TALKS = SITE + "talks-resume-in-doha-over-prisoner-exchange-54360001/"
+FLOODS = SITE + "floods-hit-northern-provinces-54360002/"
+
+
+def kinds(requests: list[Request]) -> list[str]:
+    return [request.meta["page_kind"] for request in requests]
+
+
+def urls(requests: list[Request], kind: str | None = None) -> list[str]:
+    return [request.url for request in requests if kind is None or request.meta["page_kind"] == kind]
+
+
+def request_for(spider: NewsSpider, kind: str) -> Request:
+    return next(request for request in start_requests(spider) if request.meta["page_kind"] == kind)
+
+
+def fail(request: Request, error: Exception) -> None:
+    failure = Failure(error)
+    failure.request = request  # as Scrapy's scraper sets it before calling an errback
+    request.errback(failure)
+
+
+def http_error(request: Request, status: int) -> HttpError:
+    return HttpError(Response(request.url, status=status, request=request), "Ignoring non-200 response")
+
+
+def test_registry():
+    assert spider_class("news") is NewsSpider
+    assert spider_class("khaama") is KhaamaSpider
+    with pytest.raises(KeyError):
+        spider_class("nope")
+
+
+def test_start_requests_cover_every_configured_input():
+    spider = build_spider(example_source(sitemaps=(SITE + "news-sitemap.xml",)))
+
+    requests = start_requests(spider)
+
+    assert [(request.meta["page_kind"], request.url) for request in requests] == [
+        ("robots", SITE + "robots.txt"),
+        ("feed", SITE + "feed/"),
+        ("sitemap", SITE + "news-sitemap.xml"),
+        ("listing", SITE),
+    ]
+    assert all(request.meta["source"] == "example" for request in requests)
+    assert all(request.errback == spider.on_error for request in requests)
+
+
+def test_khaama_spider_adds_the_wordpress_api():
+    spider = build_spider(example_source(), KhaamaSpider)
+
+    api = request_for(spider, "api")
+
+    assert urlsplit(api.url).path == "/wp-json/wp/v2/posts"
+    assert "after" not in parse_qs(urlsplit(api.url).query)
+
+
+def test_news_spider_uses_the_api_when_the_source_says_so():
+    assert "api" in kinds(start_requests(build_spider(example_source(wp_api=True))))
+    assert "api" not in kinds(start_requests(build_spider(example_source())))
+
+
+def test_robots_sitemaps_requested():
+    spider = build_spider(example_source())
+
+    found = respond(request_for(spider, "robots"), ROBOTS, cls=Response)
+
+    assert urls(found) == [SITE + "sitemap_index.xml", SITE + "news-sitemap.xml"]
+    assert kinds(found) == ["sitemap", "sitemap"]
+    assert stats(spider)["newsarchive/discovery/robots"] == 2
+
+
+@pytest.mark.parametrize(("status", "body"), [(200, b"User-agent: *\nDisallow:\n"), (404, b"Not found")])
+def test_without_robots_sitemaps_the_wordpress_fallbacks_are_optional(status, body):
+    spider = build_spider(example_source())
+
+    found = respond(request_for(spider, "robots"), body, status=status, cls=Response)
+
+    assert urls(found) == [SITE + "wp-sitemap.xml", SITE + "sitemap_index.xml"]
+    fail(found[0], http_error(found[0], 404))
+    assert stats(spider)["newsarchive/optional_missing"] >= 1
+    assert not any(key.startswith("newsarchive/fetch_errors") for key in stats(spider))
+
+
+def test_sitemap_index_follows_article_sitemaps_only_and_never_loops():
+    spider = build_spider(example_source(sitemaps=(SITE + "sitemap_index.xml",)))
+    index = request_for(spider, "sitemap")
+
+    followed = respond(index, SITEMAP_INDEX)
+    assert urls(followed) == [SITE + "post-sitemap.xml", SITE + "post-sitemap2.xml.gz"]
+    assert all(request.meta["sitemap_depth"] == 1 for request in followed)
+
+    again = respond(index, SELF_INDEX)
+    assert again == []
+    assert stats(spider)["newsarchive/spider/sitemap_loop"] == 2
+
+
+def test_sitemap_depth_is_capped():
+    spider = build_spider(example_source())
+    deep = spider._sitemap_request(SITE + "deep-sitemap.xml", depth=spider.max_sitemap_depth)
+
+    assert respond(deep, SITEMAP_INDEX) == []
+    assert stats(spider)["newsarchive/spider/sitemap_too_deep"] == 5
+
+
+def test_urlset_and_gzip_urlset_give_article_requests():
+    spider = build_spider(example_source())
+    sitemap = spider._sitemap_request(SITE + "post-sitemap2.xml.gz", depth=1)
+
+    found = respond(sitemap, GZIP_URLSET)
+
+    assert urls(found, "article") == [TALKS, SITE + "older-story-from-last-year-54300000/"]
+    assert found[0].callback == spider.parse_article
+    assert found[0].priority < sitemap.priority
+    assert stats(spider)["newsarchive/discovery/sitemap"] == 2
+    assert stats(spider)["newsarchive/spider/articles_requested"] == 2
+
+
+def test_known_articles_skipped_unless_changed_since_capture():
+    captured = datetime(2024, 7, 13, 6, 0, tzinfo=UTC)
+    older = SITE + "older-story-from-last-year-54300000/"
+    spider = build_spider(example_source(), known={TALKS: captured, older: captured})
+
+    found = respond(spider._sitemap_request(SITE + "post-sitemap.xml", depth=1), URLSET)
+
+    # TALKS' lastmod (06:45 UTC) is after its capture; the older story has not changed since.
+    assert urls(found) == [TALKS]
+    assert stats(spider)["newsarchive/spider/skipped_known"] == 1
+
+
+def test_known_article_from_a_listing_without_dates_is_skipped():
+    spider = build_spider(example_source(), known={TALKS: datetime(2024, 7, 13, tzinfo=UTC)})
+
+    found = respond(request_for(spider, "listing"), LISTING)
+
+    assert TALKS not in urls(found)
+    assert FLOODS in urls(found)
+
+
+def test_revisit_window_refetches_young_articles():
+    published = datetime.now(UTC) - timedelta(hours=2)
+    young = SITE + "breaking-news-story-here-54360003/"
+    body = NEWS_SITEMAP.replace(b"2024-07-13T12:00:00+04:30", published.isoformat().encode())
+    known = {young: datetime.now(UTC) - timedelta(hours=1)}
+    sitemap_url = SITE + "news-sitemap.xml"
+
+    eager = build_spider(example_source(revisit_window=48 * 3600), known=known)
+    lazy = build_spider(example_source(), known=known)
+
+    assert urls(respond(eager._sitemap_request(sitemap_url, 0), body)) == [young]
+    assert urls(respond(lazy._sitemap_request(sitemap_url, 0), body)) == []
+
+
+def test_an_article_found_twice_is_requested_once():
+    spider = build_spider(example_source(), KhaamaSpider)
+
+    from_feed = respond(request_for(spider, "feed"), RSS)
+    from_api = respond(request_for(spider, "api"), WP_POSTS, headers={"X-WP-TotalPages": "1"})
+
+    assert urls(from_feed, "article") == [TALKS, FLOODS]
+    assert urls(from_api, "article") == [SITE + "api-only-story-about-trade-54360004/"]
+    assert stats(spider)["newsarchive/discovery/api"] == 2
+
+
+def test_wordpress_feed_pages_while_catching_up():
+    spider = build_spider(example_source())
+
+    found = respond(request_for(spider, "feed"), RSS)
+
+    [next_page] = [request for request in found if request.meta["page_kind"] == "feed"]
+    assert next_page.url == SITE + "feed/?paged=2"
+    assert next_page.meta["optional_statuses"] == (404, 410)
+    assert respond(next_page, RSS.replace(b"54360001", b"1").replace(b"54360002", b"2"))[-1].url.endswith("paged=3")
+
+
+def test_feed_paging_stops_at_a_known_article_and_at_the_bound():
+    caught_up = build_spider(example_source(), known={FLOODS: datetime(2024, 7, 12, 19, 0, tzinfo=UTC)})
+    assert "feed" not in kinds(respond(request_for(caught_up, "feed"), RSS))
+
+    spider = build_spider(example_source())
+    last = spider._request(SITE + "feed/?paged=10", "feed", spider.parse_feed, feed_url=SITE + "feed/", feed_page=10)
+    assert "feed" not in kinds(respond(last, RSS))
+
+
+def test_api_pages_from_total_pages_header_after_newest_capture():
+    captured = datetime(2024, 7, 13, 6, 0, tzinfo=UTC)
+    spider = build_spider(example_source(), KhaamaSpider, known={FLOODS: captured})
+    first = request_for(spider, "api")
+
+    found = respond(first, WP_POSTS, headers={"X-WP-TotalPages": "3"})
+
+    pages = [request for request in found if request.meta["page_kind"] == "api"]
+    assert [parse_qs(urlsplit(request.url).query)["page"] for request in pages] == [["2"], ["3"]]
+    assert parse_qs(urlsplit(first.url).query)["after"] == ["2024-07-11T06:00:00"]
+    assert respond(pages[0], WP_POSTS, headers={"X-WP-TotalPages": "3"}) == []
+
+
+def test_api_disabled_is_not_an_error():
+    spider = build_spider(example_source(), KhaamaSpider)
+    api = request_for(spider, "api")
+
+    fail(api, http_error(api, 404))
+    assert respond(api, b"<html>theme 404 page</html>", cls=HtmlResponse) == []
+
+    assert stats(spider)["newsarchive/optional_missing"] == 2
+    assert not any(key.startswith("newsarchive/fetch_errors") for key in stats(spider))
+
+
+def test_fetch_errors_counted_per_page_kind():
+    spider = build_spider(example_source())
+    feed = request_for(spider, "feed")
+
+    fail(feed, http_error(feed, 500))
+    fail(feed, ConnectionRefusedError())
+
+    assert stats(spider)["newsarchive/fetch_errors/feed"] == 2
+
+
+def test_listing_follows_article_links_on_site_and_pagination_to_a_bound():
+    spider = build_spider(example_source())
+    listing = request_for(spider, "listing")
+
+    found = respond(listing, LISTING)
+
+    assert urls(found, "article") == [TALKS, FLOODS, "https://example-news.test/2024/07/12/markets/"]
+    assert [request.meta["listing_depth"] for request in found if request.meta["page_kind"] == "listing"] == [1, 1]
+    deepest = spider._request(SITE + "page/2/", "listing", spider.parse_listing, listing_depth=spider.max_listing_depth)
+    assert "listing" not in kinds(respond(deepest, LISTING))
+
+
+def test_listing_uses_the_configured_article_pattern():
+    spider = build_spider(example_source(article_url_pattern=r"/\d{4}/\d\d/\d\d/"))
+
+    found = respond(request_for(spider, "listing"), LISTING)
+
+    assert urls(found, "article") == ["https://example-news.test/2024/07/12/markets/"]
+
+
+def test_articles_outside_allowed_domains_are_dropped():
+    spider = build_spider(example_source(allowed_domains=("elsewhere.test",)))
+
+    assert urls(respond(request_for(spider, "feed"), RSS), "article") == []
+    assert stats(spider)["newsarchive/spider/filtered"] == 2
+
+
+def test_max_articles_caps_the_run():
+    spider = build_spider(example_source(max_articles=1))
+
+    found = respond(request_for(spider, "feed"), RSS)
+
+    assert urls(found) == [TALKS]
+    assert stats(spider)["newsarchive/spider/max_articles_reached"] == 1

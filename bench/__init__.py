@@ -1,0 +1,1 @@
+"""Evaluation benches: measure newsarchive's components against data with known answers."""

@@ -1,0 +1,154 @@
+"""The body extractors we run, each behind one function: HTML text + URL in, plain text (paragraph per line) out."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+import lxml.etree
+import lxml.html
+import trafilatura
+from readability import Document as ReadabilityDocument
+
+with warnings.catch_warnings():
+    # newspaper4k warns at import that NLTK is absent; we never use its NLP features.
+    warnings.simplefilter("ignore")
+    from newspaper import parsers as newspaper_parsers
+    from newspaper.cleaners import DocumentCleaner
+    from newspaper.configuration import Configuration
+    from newspaper.extractors import ContentExtractor
+    from newspaper.outputformatters import OutputFormatter
+
+log = logging.getLogger(__name__)
+
+_BLOCKS = frozenset(
+    [
+        "p",
+        "div",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "ul",
+        "ol",
+        "blockquote",
+        "pre",
+        "table",
+        "tr",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "figure",
+        "figcaption",
+        "dd",
+        "dt",
+        "dl",
+        "br",
+        "hr",
+        "aside",
+        "main",
+    ]
+)
+_NEWSPAPER_LANGUAGES_WITHOUT_NLTK = frozenset(
+    [
+        "ar",
+        "be",
+        "bg",
+        "da",
+        "de",
+        "el",
+        "en",
+        "es",
+        "et",
+        "fa",
+        "fi",
+        "fr",
+        "he",
+        "hi",
+        "hr",
+        "hu",
+        "id",
+        "it",
+        "ja",
+        "ko",
+        "mk",
+        "nb",
+        "nl",
+        "no",
+        "pl",
+        "pt",
+        "ro",
+        "ru",
+        "sl",
+        "sr",
+        "sv",
+        "sw",
+        "th",
+        "tr",
+        "uk",
+        "vi",
+    ]
+)
+
+
+def trafilatura_text(html: str, url: str) -> str:
+    """trafilatura's main text, tables kept, comments dropped."""
+    text = trafilatura.extract(
+        html,
+        url=url or None,
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        deduplicate=False,
+        with_metadata=False,
+        output_format="txt",
+    )
+    return text or ""
+
+
+def readability_text(html: str, url: str) -> str:
+    """readability-lxml's article node, rendered one block per line."""
+    summary = ReadabilityDocument(html, url=url or None).summary(html_partial=True)
+    if not summary or not summary.strip():
+        return ""
+    return html_to_lines(lxml.html.fragment_fromstring(summary, create_parent="div"))
+
+
+def newspaper_text(html: str, language: str | None) -> str:
+    """newspaper4k's body only (no title, author, date or image passes; nothing downloaded)."""
+    config = Configuration()
+    config.fetch_images = False
+    config.follow_meta_refresh = False
+    config.memorize_articles = False
+    # Some of newspaper's tokenizers (Korean, Chinese, Arabic...) need NLTK, which we do not ship: use English
+    # stop words there; the candidate is then weak and loses the agreement vote rather than failing.
+    config.language = language if language in _NEWSPAPER_LANGUAGES_WITHOUT_NLTK else "en"
+    doc = newspaper_parsers.fromstring(html)
+    if doc is None:
+        return ""
+    extractor = ContentExtractor(config)
+    top = extractor.calculate_best_node(doc)
+    if top is None:
+        return ""
+    node = DocumentCleaner(config).clean(extractor.top_node_complemented)
+    text, _ = OutputFormatter(config).get_formatted(node)
+    return text or ""
+
+
+def html_to_lines(node: lxml.html.HtmlElement) -> str:
+    """Text of ``node`` with a line break at every block boundary."""
+    for element in node.iter():
+        if isinstance(element.tag, str) and element.tag.lower() in _BLOCKS:
+            element.tail = "\n" + (element.tail or "")
+            if element.tag.lower() != "br":
+                element.text = "\n" + (element.text or "")
+    try:
+        text = node.text_content()
+    except lxml.etree.LxmlError:
+        return ""
+    lines = (" ".join(line.split()) for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)

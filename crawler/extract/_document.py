@@ -1,0 +1,36 @@
+"""HTML text to an lxml tree, tolerant of broken markup."""
+
+from __future__ import annotations
+
+import re
+
+import lxml.etree
+import lxml.html
+from lxml.html import HtmlElement
+
+from crawler.errors import NotAnArticle
+
+# lxml refuses str input that carries an encoding declaration; we have already decoded.
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def clean_text(html: str) -> str:
+    """The HTML without what lxml and its users choke on: an XML declaration, control characters."""
+    return _CONTROL.sub("", _XML_DECLARATION.sub("", html, count=1))
+
+
+def parse_html(html: str) -> HtmlElement:
+    """The document's root element; :class:`NotAnArticle` when nothing usable parses."""
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (lxml.etree.ParserError, ValueError, TypeError) as error:
+        raise NotAnArticle(f"unparsable HTML: {error}") from error
+    if root is None:
+        raise NotAnArticle("unparsable HTML")
+    return root
+
+
+def node_text(node: HtmlElement) -> str:
+    """Text of a node with whitespace collapsed."""
+    return " ".join(node.text_content().split())

@@ -1,0 +1,225 @@
+"""Article metadata from the page's own declarations, in order of trust: JSON-LD, meta tags, trafilatura/htmldate."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from lxml.html import HtmlElement
+
+from crawler.extract import _jsonld
+from crawler.extract._authors import clean_authors
+from crawler.extract._dates import parse_page_time
+from crawler.extract._language import primary_tag
+from crawler.extract._meta import PageMeta, read_meta
+from crawler.extract._title import clean_title
+from crawler.extract._urls import absolute_url, canonical_url, registrable_domain
+from crawler.extract.article import PageTime
+from crawler.extract.fallback import FallbackMetadata
+
+log = logging.getLogger(__name__)
+
+_PUBLISHED_META = (
+    "article:published_time",
+    "og:published_time",
+    "itemprop:datepublished",
+    "datepublished",
+    "parsely-pub-date",
+    "sailthru.date",
+    "publish-date",
+    "publishdate",
+    "pubdate",
+    "dc.date.issued",
+    "dcterms.issued",
+    "dc.date",
+    "dcterms.created",
+    "date",
+)
+_MODIFIED_META = (
+    "article:modified_time",
+    "og:updated_time",
+    "itemprop:datemodified",
+    "datemodified",
+    "dcterms.modified",
+)
+_AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator", "byl")
+_MAX_TAGS = 50
+
+
+@dataclass
+class Metadata:
+    """Everything about an article except its body."""
+
+    url: str
+    title: str | None = None
+    authors: tuple[str, ...] = ()
+    published_at: PageTime | None = None
+    modified_at: PageTime | None = None
+    section: str | None = None
+    tags: tuple[str, ...] = ()
+    language: str | None = None
+    summary: str | None = None
+    image_url: str | None = None
+    site_names: list[str] = field(default_factory=list)
+    declared_type: str | None = None
+    """``article`` when JSON-LD or ``og:type`` declares one, ``listing`` for a collection page, else ``None``."""
+
+
+def extract_metadata(root: HtmlElement, html: str, url: str) -> Metadata:
+    """Read the page's metadata; ``html`` is only handed to the fallback extractors when they are needed."""
+    nodes = _jsonld.nodes(root)
+    article = _jsonld.article_node(nodes) or {}
+    page = _jsonld.page_node(nodes) or {}
+    meta = read_meta(root)
+    fallback = FallbackMetadata(html, url)
+    sites = _site_names(nodes, article, meta, url)
+    result = Metadata(url=canonical_url(url, [meta.link("canonical"), meta.first("og:url")]), site_names=sites)
+    result.declared_type = _declared_type(nodes, article, meta)
+    result.title = _title(root, article, meta, sites, fallback)
+    result.authors = _authors(article, nodes, meta, sites, fallback)
+    result.published_at = _first_time(
+        article.get("datePublished"), page.get("datePublished"), *meta.all(*_PUBLISHED_META)
+    )
+    if result.published_at is None:
+        result.published_at = parse_page_time(fallback.date())
+    result.modified_at = _first_time(article.get("dateModified"), page.get("dateModified"), *meta.all(*_MODIFIED_META))
+    result.section = _first_text(article.get("articleSection"), meta.first("article:section", "parsely-section"))
+    result.tags = _tags(article.get("keywords"), meta)
+    result.language = _language(root, article, meta)
+    result.summary = _first_text(article.get("description"), meta.first("og:description", "description"))
+    result.image_url = absolute_url(url, meta.first("og:image", "og:image:url", "twitter:image") or _image(article))
+    return result
+
+
+def _declared_type(nodes: list[dict[str, Any]], article: dict[str, Any], meta: PageMeta) -> str | None:
+    if article or (meta.first("og:type") or "").lower() == "article":
+        return "article"
+    if any(_jsonld.node_types(node) & _jsonld.LISTING_TYPES - {"website"} for node in nodes):
+        return "listing"
+    if (meta.first("og:type") or "").lower() == "website":
+        return "website"
+    return None
+
+
+def _site_names(nodes: list[dict[str, Any]], article: dict[str, Any], meta: PageMeta, url: str) -> list[str]:
+    names = [meta.first("og:site_name"), meta.first("application-name"), _name(article.get("publisher"))]
+    names += [_name(node) for node in nodes if _jsonld.node_types(node) & {"organization", "newsmediaorganization"}]
+    names += [_name(node) for node in nodes if _jsonld.node_types(node) == {"website"}]
+    host = urlsplit(url).hostname or ""
+    domain = registrable_domain(url) if host else ""
+    names += [domain, domain.split(".")[0], host]
+    return [name for name in dict.fromkeys(names) if name]
+
+
+def _title(
+    root: HtmlElement, article: dict[str, Any], meta: PageMeta, sites: list[str], fallback: FallbackMetadata
+) -> str | None:
+    raw = _first_text(article.get("headline"), article.get("name"), meta.first("og:title", "twitter:title"))
+    raw = raw or meta.first("itemprop:headline") or fallback.title() or meta.title_tag
+    headings = [" ".join(h.text_content().split()) for h in root.xpath("//h1")[:3]]
+    return clean_title(raw, sites, headings)
+
+
+def _authors(
+    article: dict[str, Any], nodes: list[dict[str, Any]], meta: PageMeta, sites: list[str], fallback: FallbackMetadata
+) -> tuple[str, ...]:
+    people, organisations = _jsonld_people(_jsonld.resolve(article.get("author"), nodes))
+    raw = people or organisations
+    if not raw:
+        raw = [value for value in meta.all(*_AUTHOR_META) if "://" not in value]
+    if not raw:
+        raw = meta.all("itemprop:author")[:3]
+    if not raw and fallback.author():
+        raw = [fallback.author()]
+    return clean_authors(raw, organisations=[*organisations, *sites])
+
+
+def _jsonld_people(value: Any) -> tuple[list[str], list[str]]:
+    people: list[str] = []
+    organisations: list[str] = []
+    for item in value if isinstance(value, list) else [value]:
+        name = _name(item)
+        if not name:
+            continue
+        is_org = isinstance(item, dict) and _jsonld.node_types(item) & {"organization", "newsmediaorganization"}
+        (organisations if is_org else people).append(name)
+    return people, organisations
+
+
+def _name(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("name")
+        if isinstance(value, list):
+            value = value[0] if value else None
+    if isinstance(value, str) and value.strip():
+        return " ".join(value.split())
+    return None
+
+
+def _first_time(*values: Any) -> PageTime | None:
+    """The first stated time; a day-only first answer gives way to a later full time of that same day."""
+    found: list[PageTime] = []
+    for value in values:
+        if isinstance(value, list):
+            value = value[0] if value else None
+        parsed = parse_page_time(value)
+        if parsed is not None:
+            found.append(parsed)
+    if not found:
+        return None
+    first = found[0]
+    if not isinstance(first, datetime):
+        return next((t for t in found[1:] if isinstance(t, datetime) and t.date() == first), first)
+    return first
+
+
+def _first_text(*values: Any) -> str | None:
+    for value in values:
+        if isinstance(value, list):
+            value = next((item for item in value if isinstance(item, str) and item.strip()), None)
+        if isinstance(value, str) and value.strip():
+            return " ".join(value.split())
+    return None
+
+
+def _tags(keywords: Any, meta: PageMeta) -> tuple[str, ...]:
+    values: list[str] = []
+    for source in (keywords, meta.all("article:tag"), meta.all("news_keywords", "keywords", "parsely-tags")):
+        if isinstance(source, str):
+            values += [part.strip() for part in source.split(",") if part.strip()]
+        elif isinstance(source, list):
+            # A list is already split: commas inside an item belong to it ("Biden, Joseph R Jr").
+            values += [item.strip() for item in source if isinstance(item, str) and item.strip()]
+        if values:
+            break
+    unique: dict[str, str] = {}
+    for value in values:
+        if len(value) <= 100:
+            unique.setdefault(value.casefold(), " ".join(value.split()))
+    return tuple(unique.values())[:_MAX_TAGS]
+
+
+def _language(root: HtmlElement, article: dict[str, Any], meta: PageMeta) -> str | None:
+    in_language = article.get("inLanguage")
+    if isinstance(in_language, dict):
+        in_language = in_language.get("name") or in_language.get("alternateName")
+    candidates = [meta.html_lang, in_language, meta.first("content-language", "og:locale", "dc.language", "language")]
+    for candidate in candidates:
+        tag = primary_tag(candidate)
+        if tag:
+            return tag
+    return None
+
+
+def _image(article: dict[str, Any]) -> str | None:
+    image = article.get("image") or article.get("thumbnailUrl")
+    if isinstance(image, list):
+        image = image[0] if image else None
+    if isinstance(image, dict):
+        image = image.get("url") or image.get("contentUrl")
+    return image if isinstance(image, str) else None

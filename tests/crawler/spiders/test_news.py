@@ -277,3 +277,58 @@ def test_max_articles_caps_the_run():
 
     assert urls(found) == [TALKS]
     assert stats(spider)["newsarchive/spider/max_articles_reached"] == 1
+
+
+ARTICLE_PAGE = (
+    b"""<!doctype html><html lang="en"><head>
+<title>Talks resume in Doha over prisoner exchange - Example News</title>
+<meta property="og:title" content="Talks resume in Doha over prisoner exchange">
+<meta property="article:published_time" content="2024-07-13T09:30:00+04:30">
+<link rel="canonical" href="https://www.example-news.test/talks-resume-in-doha-over-prisoner-exchange-54360001/">
+</head><body><article><h1>Talks resume in Doha over prisoner exchange</h1>"""
+    + b"".join(
+        b"<p>Negotiators from both sides met again on Saturday in Doha to discuss the exchange of prisoners, "
+        b"officials said, adding that the talks would continue for several days (%d).</p>" % i
+        for i in range(6)
+    )
+    + b"</article></body></html>"
+)
+
+
+def article_request(spider: NewsSpider, url: str = TALKS + "?utm_source=feed") -> Request:
+    return spider._request(url, "article", spider.parse_article, priority=0)
+
+
+def test_article_item_with_capture_identity_and_time():
+    spider = build_spider(example_source(), extract_mode="fast")
+    request = article_request(spider)
+    captured = datetime(2024, 7, 13, 8, 0, 1, tzinfo=UTC)
+    request.meta.update(warc_record_id="<urn:uuid:0b6f6d0c-1111-4a3b-9c1e-123456789abc>", warc_date=captured)
+
+    [item] = respond(request, ARTICLE_PAGE, headers={"Content-Type": "text/html; charset=utf-8"})
+
+    assert item.source == "example"
+    assert item.fetched_url == TALKS + "?utm_source=feed"
+    assert item.article.url == TALKS
+    assert item.article.title == "Talks resume in Doha over prisoner exchange"
+    assert item.article.extractor.startswith("fast/")
+    assert item.warc_record_id == "<urn:uuid:0b6f6d0c-1111-4a3b-9c1e-123456789abc>"
+    assert item.seen_at == captured
+
+
+def test_seen_at_falls_back_to_the_date_header():
+    spider = build_spider(example_source())
+    headers = {"Content-Type": "text/html", "Date": "Sat, 13 Jul 2024 08:00:00 GMT"}
+
+    [item] = respond(article_request(spider), ARTICLE_PAGE, headers=headers)
+
+    assert item.seen_at == datetime(2024, 7, 13, 8, 0, tzinfo=UTC)
+    assert item.warc_record_id is None
+
+
+def test_page_without_an_article_counted_not_yielded():
+    spider = build_spider(example_source())
+
+    assert respond(article_request(spider, SITE), LISTING) == []
+    assert respond(article_request(spider, SITE + "file-123456"), b"%PDF-1.4 binary", cls=Response) == []
+    assert stats(spider)["newsarchive/spider/not_article"] == 2

@@ -41,7 +41,7 @@ class BodyRun:
 
     def summary(self) -> dict[str, float | int]:
         ordered = sorted(self.millis)
-        p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))] if ordered else 0.0
+        p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))] if ordered else 0.0
         return {
             f"{self.mode}_precision": round(self.score.precision, 4),
             f"{self.mode}_recall": round(self.score.recall, 4),
@@ -56,9 +56,12 @@ def load_bodies(folder: Path, quick: bool) -> list[tuple[str, str, str, bytes]]:
     """(id, url, expected body, raw HTML) per page of an article-extraction set."""
     truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
     ids = sorted(truth)[:QUICK_PAGES] if quick else sorted(truth)
-    return [
-        (i, truth[i]["url"], truth[i]["articleBody"], gzip.open(folder / "html" / f"{i}.html.gz").read()) for i in ids
-    ]
+    return [(i, truth[i]["url"], truth[i]["articleBody"], _gunzip(folder / "html" / f"{i}.html.gz")) for i in ids]
+
+
+def _gunzip(path: Path) -> bytes:
+    with gzip.open(path) as file:
+        return file.read()
 
 
 def run_bodies(pages: list[tuple[str, str, str, bytes]], mode: str) -> BodyRun:
@@ -85,7 +88,7 @@ def run_metadata(folder: Path, quick: bool) -> dict[str, float | int]:
     counts = {"title": 0, "authors": 0, "date": 0}
     for name in names:
         want = expected[name]
-        html = clean_text(decode_html(gzip.open(folder / "pages" / f"{name}.html.gz").read()))
+        html = clean_text(decode_html(_gunzip(folder / "pages" / f"{name}.html.gz")))
         ours = extract_metadata(parse_html(html), html, "")
         theirs = trafilatura_metadata(html)
         ours_date = ours.published_at.isoformat() if ours.published_at else None

@@ -38,7 +38,7 @@ def clean_authors(raw: Iterable[str], organisations: Iterable[str] = ()) -> tupl
 
 
 def _clean_name(part: str) -> str | None:
-    name = _PREFIX.sub("", part).strip(" \t.,:;-–—|\"'()[]")
+    name = _PREFIX.sub("", part).strip(" \t.,:;-\u2013\u2014|\"'()[]")
     if not name or _JUNK.search(name) or _ROLE.search(name):
         return None
     if len(name.split()) > _MAX_WORDS or len(name) > 80 or not any(ch.isalpha() for ch in name):

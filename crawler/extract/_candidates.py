@@ -21,78 +21,16 @@ with warnings.catch_warnings():
 
 log = logging.getLogger(__name__)
 
-_BLOCKS = frozenset(
-    [
-        "p",
-        "div",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "li",
-        "ul",
-        "ol",
-        "blockquote",
-        "pre",
-        "table",
-        "tr",
-        "section",
-        "article",
-        "header",
-        "footer",
-        "figure",
-        "figcaption",
-        "dd",
-        "dt",
-        "dl",
-        "br",
-        "hr",
-        "aside",
-        "main",
-    ]
+_BLOCK_TAGS = (
+    "p div h1 h2 h3 h4 h5 h6 li ul ol blockquote pre table tr section article header footer figure figcaption "
+    "dd dt dl br hr aside main"
 )
-_NEWSPAPER_LANGUAGES_WITHOUT_NLTK = frozenset(
-    [
-        "ar",
-        "be",
-        "bg",
-        "da",
-        "de",
-        "el",
-        "en",
-        "es",
-        "et",
-        "fa",
-        "fi",
-        "fr",
-        "he",
-        "hi",
-        "hr",
-        "hu",
-        "id",
-        "it",
-        "ja",
-        "ko",
-        "mk",
-        "nb",
-        "nl",
-        "no",
-        "pl",
-        "pt",
-        "ro",
-        "ru",
-        "sl",
-        "sr",
-        "sv",
-        "sw",
-        "th",
-        "tr",
-        "uk",
-        "vi",
-    ]
+_BLOCKS = frozenset(_BLOCK_TAGS.split(" "))
+# Languages whose newspaper4k tokenizer works without NLTK.
+_NEWSPAPER_LANGUAGES = (
+    "ar be bg da de el en es et fa fi fr he hi hr hu id it mk nb nl no pl pt ro ru sl sr sv sw tr uk vi"
 )
+_NEWSPAPER_LANGUAGES_WITHOUT_NLTK = frozenset(_NEWSPAPER_LANGUAGES.split(" "))
 
 
 def trafilatura_text(html: str, url: str) -> str:

@@ -1,11 +1,11 @@
-"""Titles without the site-name decoration (" – Site", "Site | ")."""
+"""Titles without the site-name decoration (" - Site", "Site | ")."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 
-_SEPARATORS = re.compile(r"\s+[|\-–—:·•»«/~]\s+|\s+::\s+|\s*\|\s*")
+_SEPARATORS = re.compile(r"\s+[|\-\u2013\u2014:·•»«/~]\s+|\s+::\s+|\s*\|\s*")
 _NON_WORD = re.compile(r"\W+")
 
 
@@ -38,7 +38,7 @@ def clean_title(title: str | None, site_names: Iterable[str], headings: Iterable
     if _names_site(parts[-1], names):
         return _strip_tail(title, parts[-1])
     if _names_site(parts[0], names):
-        return title[title.index(parts[0]) + len(parts[0]) :].lstrip(" |-–—:·•»«/~").strip() or title
+        return title[title.index(parts[0]) + len(parts[0]) :].lstrip(" |-\u2013\u2014:·•»«/~").strip() or title
     return title
 
 
@@ -48,10 +48,10 @@ def _names_site(segment: str, names: set[str]) -> bool:
 
 
 def _is_separator(rest: str) -> bool:
-    return bool(re.match(r"^\s*(?:[|\-–—:·•»«/~]|::)\s+\S", rest))
+    return bool(re.match(r"^\s*(?:[|\-\u2013\u2014:·•»«/~]|::)\s+\S", rest))
 
 
 def _strip_tail(title: str, tail: str) -> str:
     head = title[: title.rindex(tail)].rstrip()
-    head = re.sub(r"\s*(?:[|\-–—:·•»«/~]|::)\s*$", "", head).strip()
+    head = re.sub(r"\s*(?:[|\-\u2013\u2014:·•»«/~]|::)\s*$", "", head).strip()
     return head or title

@@ -91,18 +91,15 @@ class NewsSpider(scrapy.Spider):
 
     # --- discovery callbacks -----------------------------------------------------------------------------------
 
-    def parse_robots(self, response: Response) -> Iterator[Request]:
-        found = sitemaps.sitemap_urls_from_robots(response.body, response.url) if response.status == 200 else []
+    def parse_robots(self, response: Response) -> list[Request]:
         if response.status != 200:
             self._inc("newsarchive/optional_missing")
+            return self._fallback_sitemaps(response.url)
+        found = sitemaps.sitemap_urls_from_robots(response.body, response.url)
         self._inc("newsarchive/discovery/robots", len(found))
-        if not found and not self._configured_sitemap_on(response.url):
-            for url in sitemaps.fallback_sitemap_urls(response.url):
-                if request := self._sitemap_request(url, depth=0, optional=True):
-                    yield request
-        for url in found:
-            if request := self._sitemap_request(url, depth=0):
-                yield request
+        if not found:
+            return self._fallback_sitemaps(response.url)
+        return [request for url in found if (request := self._sitemap_request(url, depth=0))]
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
         content_type = response.headers.get("Content-Type", b"").decode("latin-1")
@@ -183,7 +180,7 @@ class NewsSpider(scrapy.Spider):
             logger.debug("Not an article: %s", response.url)
             return None
 
-    def on_error(self, failure: Failure) -> None:
+    def on_error(self, failure: Failure) -> list[Request]:
         """Count a failed request by page kind; a missing optional endpoint is not an error."""
         request = failure.request
         kind = request.meta.get("page_kind", "unknown")
@@ -192,14 +189,16 @@ class NewsSpider(scrapy.Spider):
             if status in request.meta.get("optional_statuses", ()):
                 self._inc("newsarchive/optional_missing")
                 logger.debug("Optional %s missing (%d): %s", kind, status, request.url)
-                return
+                return []
             logger.warning("%s %s answered %d", kind, request.url, status)
         elif failure.check(IgnoreRequest):
             self._inc(f"newsarchive/spider/ignored/{kind}")
-            return
+            return []
         else:
             logger.warning("%s %s failed: %s", kind, request.url, failure.getErrorMessage())
         self._inc(f"newsarchive/fetch_errors/{kind}")
+        # A site whose robots.txt fails may still have its sitemaps at the usual WordPress/Yoast places.
+        return self._fallback_sitemaps(request.url) if kind == "robots" else []
 
     # --- helpers -------------------------------------------------------------------------------------------------
 
@@ -283,8 +282,12 @@ class NewsSpider(scrapy.Spider):
         on_site = links.host_allowed(url, self._domains()) if self._domains() else links.same_site(url, response.url)
         return on_site and links.looks_like_article(url, self.article_pattern)
 
-    def _configured_sitemap_on(self, url: str) -> bool:
-        return any(links.same_site(sitemap, url) for sitemap in self.source.sitemaps)
+    def _fallback_sitemaps(self, robots_url: str) -> list[Request]:
+        """WordPress core's and Yoast's sitemap indexes (404 expected), unless the source names a sitemap there."""
+        if any(links.same_site(sitemap, robots_url) for sitemap in self.source.sitemaps):
+            return []
+        urls = sitemaps.fallback_sitemap_urls(robots_url)
+        return [request for url in urls if (request := self._sitemap_request(url, depth=0, optional=True))]
 
     def _domains(self) -> tuple[str, ...]:
         return self.source.allowed_domains

@@ -41,10 +41,10 @@ def request_for(spider: NewsSpider, kind: str) -> Request:
     return next(request for request in start_requests(spider) if request.meta["page_kind"] == kind)
 
 
-def fail(request: Request, error: Exception) -> None:
+def fail(request: Request, error: Exception) -> list[Request]:
     failure = Failure(error)
     failure.request = request  # as Scrapy's scraper sets it before calling an errback
-    request.errback(failure)
+    return list(request.errback(failure) or ())
 
 
 def http_error(request: Request, status: int) -> HttpError:
@@ -107,6 +107,22 @@ def test_without_robots_sitemaps_the_wordpress_fallbacks_are_optional(status, bo
     fail(found[0], http_error(found[0], 404))
     assert stats(spider)["newsarchive/optional_missing"] >= 1
     assert not any(key.startswith("newsarchive/fetch_errors") for key in stats(spider))
+
+
+def test_failed_robots_counted_and_fallbacks_still_tried():
+    spider = build_spider(example_source())
+    robots = request_for(spider, "robots")
+
+    found = fail(robots, http_error(robots, 503))
+
+    assert urls(found) == [SITE + "wp-sitemap.xml", SITE + "sitemap_index.xml"]
+    assert stats(spider)["newsarchive/fetch_errors/robots"] == 1
+
+
+def test_configured_sitemap_replaces_the_fallbacks():
+    spider = build_spider(example_source(sitemaps=(SITE + "news-sitemap.xml",)))
+
+    assert respond(request_for(spider, "robots"), b"Not found", status=404, cls=Response) == []
 
 
 def test_sitemap_index_follows_article_sitemaps_only_and_never_loops():

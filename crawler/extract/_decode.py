@@ -42,7 +42,7 @@ def decode_html(body: bytes, headers: Mapping[str, str] | None = None) -> str:
     if not body.strip():
         raise NotAnArticle("empty page")
     _check_bytes(body)
-    override = _contradicted_charset(content_type, body)
+    override = _valid_utf8(body) or _contradicted_charset(content_type, body)
     if override is not None:
         return body.decode(override, errors="replace").lstrip("\ufeff")
     _, text = html_to_unicode(content_type, body, auto_detect_fun=_sniff)
@@ -65,6 +65,14 @@ def _check_bytes(body: bytes) -> None:
         raise NotAnArticle("binary content")
     if not _MARKUP.search(body[:65536]):
         raise NotAnArticle("no HTML markup")
+
+
+def _valid_utf8(body: bytes) -> str | None:
+    """``utf-8`` for non-ASCII bytes that decode as UTF-8: legacy-encoded text almost never does, whatever the
+    page or the server claims (pages re-saved as UTF-8 keep their old ``<meta charset>``)."""
+    if body.isascii() or not _decodes(body, "utf-8"):
+        return None
+    return "utf-8"
 
 
 def _contradicted_charset(content_type: str | None, body: bytes) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -117,10 +118,34 @@ def _site_names(nodes: list[dict[str, Any]], article: dict[str, Any], meta: Page
 def _title(
     root: HtmlElement, article: dict[str, Any], meta: PageMeta, sites: list[str], fallback: FallbackMetadata
 ) -> str | None:
-    raw = _first_text(article.get("headline"), article.get("name"), meta.first("og:title", "twitter:title"))
-    raw = raw or meta.first("itemprop:headline") or fallback.title() or meta.title_tag
+    """The most trusted title that the page confirms elsewhere (``<title>``, an ``<h1>``, another declaration).
+
+    Declarations lie now and then (a JSON-LD headline holding the description, an ``og:title`` holding the site
+    name): a title nothing else on the page repeats loses to one that is repeated.
+    """
     headings = [" ".join(h.text_content().split()) for h in root.xpath("//h1")[:3]]
-    return clean_title(raw, sites, headings)
+    declared = [
+        _first_text(article.get("headline")),
+        _first_text(article.get("name")),
+        meta.first("og:title"),
+        meta.first("twitter:title"),
+        meta.first("itemprop:headline"),
+        meta.title_tag,
+    ]
+    cleaned = [clean_title(raw, sites, headings) for raw in declared if raw]
+    if not cleaned:
+        return clean_title(fallback.title(), sites, headings)
+    evidence = [_title_key(text) for text in [*headings, meta.title_tag or ""] if text]
+    for index, title in enumerate(cleaned):
+        key = _title_key(title)
+        others = evidence + [_title_key(t) for j, t in enumerate(cleaned) if j != index]
+        if key and any(key in other for other in others if other):
+            return title
+    return cleaned[0]
+
+
+def _title_key(text: str | None) -> str:
+    return " ".join(re.findall(r"\w+", (text or "").casefold()))
 
 
 def _authors(

@@ -1,0 +1,1 @@
+"""Scrapy extensions of ours, each built by ``from_crawler`` and switched off by ``NotConfigured``."""

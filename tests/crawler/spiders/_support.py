@@ -13,6 +13,21 @@ from crawler.spiders import NewsSpider
 
 SITE = "https://www.example-news.test/"
 
+ARTICLE_PAGE = (
+    b"""<!doctype html><html lang="en"><head>
+<title>Talks resume in Doha over prisoner exchange - Example News</title>
+<meta property="og:title" content="Talks resume in Doha over prisoner exchange">
+<meta property="article:published_time" content="2024-07-13T09:30:00+04:30">
+<link rel="canonical" href="https://www.example-news.test/talks-resume-in-doha-over-prisoner-exchange-54360001/">
+</head><body><article><h1>Talks resume in Doha over prisoner exchange</h1>"""
+    + b"".join(
+        b"<p>Negotiators from both sides met again on Saturday in Doha to discuss the exchange of prisoners, "
+        b"officials said, adding that the talks would continue for several days (%d).</p>" % i
+        for i in range(6)
+    )
+    + b"</article></body></html>"
+)
+
 
 def build_spider(source: SourceConfig, spidercls: type[NewsSpider] = NewsSpider, **kwargs: Any) -> NewsSpider:
     crawler = get_crawler(spidercls)

@@ -23,7 +23,15 @@ from tests.crawler.discovery.samples import (
     URLSET,
     WP_POSTS,
 )
-from tests.crawler.spiders._support import SITE, build_spider, example_source, respond, start_requests, stats
+from tests.crawler.spiders._support import (
+    ARTICLE_PAGE,
+    SITE,
+    build_spider,
+    example_source,
+    respond,
+    start_requests,
+    stats,
+)
 
 TALKS = SITE + "talks-resume-in-doha-over-prisoner-exchange-54360001/"
 FLOODS = SITE + "floods-hit-northern-provinces-54360002/"
@@ -293,22 +301,6 @@ def test_max_articles_caps_the_run():
 
     assert urls(found) == [TALKS]
     assert stats(spider)["newsarchive/spider/max_articles_reached"] == 1
-
-
-ARTICLE_PAGE = (
-    b"""<!doctype html><html lang="en"><head>
-<title>Talks resume in Doha over prisoner exchange - Example News</title>
-<meta property="og:title" content="Talks resume in Doha over prisoner exchange">
-<meta property="article:published_time" content="2024-07-13T09:30:00+04:30">
-<link rel="canonical" href="https://www.example-news.test/talks-resume-in-doha-over-prisoner-exchange-54360001/">
-</head><body><article><h1>Talks resume in Doha over prisoner exchange</h1>"""
-    + b"".join(
-        b"<p>Negotiators from both sides met again on Saturday in Doha to discuss the exchange of prisoners, "
-        b"officials said, adding that the talks would continue for several days (%d).</p>" % i
-        for i in range(6)
-    )
-    + b"</article></body></html>"
-)
 
 
 def article_request(spider: NewsSpider, url: str = TALKS + "?utm_source=feed") -> Request:

@@ -44,7 +44,15 @@ def clean_title(title: str | None, site_names: Iterable[str], headings: Iterable
 
 def _names_site(segment: str, names: set[str]) -> bool:
     key = _key(segment)
-    return bool(key) and any(key == name or (len(key) >= 4 and (key in name or name in key)) for name in names)
+    # A segment may be part of the site's name ("Khaama" for "Khaama Press") or the name plus a little ("Khaama
+    # Press News"), not a long text that merely mentions it.
+    return bool(key) and any(_same_site(key, name) for name in names)
+
+
+def _same_site(key: str, name: str) -> bool:
+    if key == name or (len(key) >= 4 and key in name):
+        return True
+    return len(name) >= 4 and name in key and len(key) - len(name) <= 12
 
 
 def _is_separator(rest: str) -> bool:

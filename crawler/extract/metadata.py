@@ -46,7 +46,17 @@ _MODIFIED_META = (
     "datemodified",
     "dcterms.modified",
 )
-_AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator", "byl")
+_AUTHOR_META = (
+    "author",
+    "article:author",
+    "parsely-author",
+    "sailthru.author",
+    "dc.creator",
+    "dc:creator",
+    "dcterms.creator",
+    "dcterms:creator",
+    "byl",
+)
 _MAX_TAGS = 50
 
 

@@ -1,0 +1,171 @@
+"""Opt-in misbehaving endpoints under /faults/ (never linked from the normal site), for fault-tolerance tests.
+
+- ``/faults/slow/?seconds=S``: waits S seconds (default 5, max 120) before answering a small page.
+- ``/faults/drip/?seconds=S``: sends headers at once, then the body in pieces over S seconds.
+- ``/faults/truncated/``: Content-Length promises the whole article page, half is sent, then the connection closes.
+- ``/faults/truncated-chunked/``: chunked body that stops before the terminating chunk.
+- ``/faults/reset/``: closes the connection without any response.
+- ``/faults/wrong-charset/``: the newest article (UTF-8, Dari text) labelled ``charset=ISO-8859-1`` in the header.
+- ``/faults/redirect-loop/`` ↔ ``/faults/redirect-loop/b/``: 302s forever.
+- ``/faults/redirect-chain/N/``: N 301 hops, then the newest article.
+- ``/faults/huge/?mb=N``: an N MB (default 50) chunked HTML page.
+- ``/faults/endless/page/N/``: a listing whose "next page" link never ends.
+- ``/faults/status/CODE/``: an HTML page with that status (503 and 429 carry ``Retry-After: 1``).
+- ``/faults/empty/``: 200 with an empty body.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from crawler.replica._resource import HTML, Fault, Resource, redirect
+
+if TYPE_CHECKING:
+    from http.server import BaseHTTPRequestHandler
+
+    from crawler.replica._router import ReplicaRouter
+
+_MAX_WAIT = 120.0
+
+
+def resolve(router: ReplicaRouter, path: str, query: dict[str, str]) -> Resource | Fault:
+    base = router.base
+    if path == "/faults/slow/":
+        return Fault("slow", lambda h: _slow(h, _seconds(query, 5.0)))
+    if path == "/faults/drip/":
+        return Fault("drip", lambda h: _drip(h, _seconds(query, 5.0)))
+    if path == "/faults/truncated/":
+        return Fault("truncated", lambda h: _truncated(h, _newest_page(router)))
+    if path == "/faults/truncated-chunked/":
+        return Fault("truncated-chunked", lambda h: _truncated_chunked(h, _newest_page(router)))
+    if path == "/faults/reset/":
+        return Fault("reset", _reset)
+    if path == "/faults/wrong-charset/":
+        return Resource(200, _newest_page(router), "text/html; charset=ISO-8859-1", compressible=False)
+    if path == "/faults/redirect-loop/":
+        return redirect(f"{base}/faults/redirect-loop/b/", 302)
+    if path == "/faults/redirect-loop/b/":
+        return redirect(f"{base}/faults/redirect-loop/", 302)
+    if path == "/faults/huge/":
+        return Fault("huge", lambda h: _huge(h, int(query.get("mb", "50")) * 1024 * 1024))
+    if path == "/faults/empty/":
+        return Resource(200, b"", HTML, compressible=False)
+    return _numbered(router, path)
+
+
+def _numbered(router: ReplicaRouter, path: str) -> Resource:
+    base = router.base
+    if match := re.fullmatch(r"/faults/redirect-chain/(\d+)/", path):
+        hops = int(match.group(1))
+        if hops > 0:
+            return redirect(f"{base}/faults/redirect-chain/{hops - 1}/")
+        articles = router.site.articles
+        return redirect(base + router.site.article_path(articles[0])) if articles else router.not_found()
+    if match := re.fullmatch(r"/faults/endless/page/(\d+)/", path):
+        return Resource(200, _endless(router, int(match.group(1))).encode("utf-8"), HTML)
+    if match := re.fullmatch(r"/faults/status/(\d{3})/", path):
+        status = int(match.group(1))
+        headers = [("Retry-After", "1")] if status in (429, 503) else []
+        body = f"<!DOCTYPE html><html><head><title>{status}</title></head><body><h1>{status}</h1></body></html>"
+        return Resource(status, body.encode(), HTML, headers)
+    return router.not_found()
+
+
+def _seconds(query: dict[str, str], default: float) -> float:
+    try:
+        return min(_MAX_WAIT, max(0.0, float(query.get("seconds", default))))
+    except ValueError:
+        return default
+
+
+def _newest_page(router: ReplicaRouter) -> bytes:
+    site = router.site
+    if not site.articles:
+        return router.not_found().body
+    resource = router.resolve(site.article_path(site.articles[0]))
+    return resource.body if isinstance(resource, Resource) else b""
+
+
+def _headers(handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str]) -> None:
+    handler.send_response(status)
+    for name, value in headers.items():
+        handler.send_header(name, value)
+    handler.end_headers()
+
+
+def _stopping(handler: BaseHTTPRequestHandler):
+    return handler.server.stopping  # type: ignore[attr-defined]
+
+
+def _slow(handler: BaseHTTPRequestHandler, seconds: float) -> int:
+    if _stopping(handler).wait(seconds):
+        handler.close_connection = True
+        return 0
+    body = b"<!DOCTYPE html><html><head><title>Slow</title></head><body><p>Finally.</p></body></html>"
+    _headers(handler, 200, {"Content-Type": HTML, "Content-Length": str(len(body))})
+    handler.wfile.write(body)
+    return 200
+
+
+def _drip(handler: BaseHTTPRequestHandler, seconds: float) -> int:
+    pieces = [b"<!DOCTYPE html><html><head><title>Drip</title></head><body>"]
+    pieces += [f"<p>Piece {i} of a slowly sent page.</p>".encode() for i in range(10)] + [b"</body></html>"]
+    _headers(handler, 200, {"Content-Type": HTML, "Content-Length": str(sum(map(len, pieces)))})
+    for piece in pieces:
+        handler.wfile.write(piece)
+        handler.wfile.flush()
+        if _stopping(handler).wait(seconds / len(pieces)):
+            break
+    return 200
+
+
+def _truncated(handler: BaseHTTPRequestHandler, body: bytes) -> int:
+    _headers(handler, 200, {"Content-Type": HTML, "Content-Length": str(len(body)), "Connection": "close"})
+    handler.wfile.write(body[: len(body) // 2])
+    handler.wfile.flush()
+    handler.close_connection = True
+    return 200
+
+
+def _truncated_chunked(handler: BaseHTTPRequestHandler, body: bytes) -> int:
+    _headers(handler, 200, {"Content-Type": HTML, "Transfer-Encoding": "chunked", "Connection": "close"})
+    half = body[: len(body) // 2]
+    handler.wfile.write(f"{len(half):x}\r\n".encode() + half + b"\r\n")
+    handler.wfile.flush()
+    handler.close_connection = True
+    return 200
+
+
+def _reset(handler: BaseHTTPRequestHandler) -> int:
+    handler.close_connection = True
+    return 0
+
+
+def _huge(handler: BaseHTTPRequestHandler, size: int) -> int:
+    _headers(handler, 200, {"Content-Type": HTML, "Transfer-Encoding": "chunked"})
+    filler = b"<p>" + b"All work and no play makes a huge page. " * 24 + b"</p>\n"
+    block = filler * max(1, 65536 // len(filler))
+    sent = 0
+    try:
+        handler.wfile.write(b"1c\r\n<!DOCTYPE html><html><body>\r\n")
+        while sent < size and not _stopping(handler).is_set():
+            piece = block[: size - sent]
+            handler.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+            sent += len(piece)
+        handler.wfile.write(b"0\r\n\r\n")
+    except (BrokenPipeError, ConnectionResetError):
+        # The client gave up on purpose (a size limit); that is the point of this endpoint.
+        handler.close_connection = True
+    return 200
+
+
+def _endless(router: ReplicaRouter, page: int) -> str:
+    site, base = router.site, router.base
+    links = "".join(f'<li><a href="{base}{site.article_path(a)}">{a.title}</a></li>' for a in site.articles[:3])
+    return (
+        f"<!DOCTYPE html><html><head><title>Archive page {page}</title>"
+        f'<link rel="next" href="{base}/faults/endless/page/{page + 1}/"></head><body>'
+        f"<ul>{links}</ul>"
+        f'<a class="next page-numbers" href="{base}/faults/endless/page/{page + 1}/">Next</a></body></html>'
+    )

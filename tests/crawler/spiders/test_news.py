@@ -146,6 +146,30 @@ def test_sitemap_index_follows_article_sitemaps_only_and_never_loops():
     assert stats(spider)["newsarchive/spider/sitemap_loop"] == 2
 
 
+@pytest.mark.parametrize(
+    ("since", "expected"),
+    [
+        (datetime(2024, 7, 20, tzinfo=UTC), ["post-sitemap2.xml.gz"]),
+        (datetime(2024, 7, 14, tzinfo=UTC), ["post-sitemap.xml", "post-sitemap2.xml.gz"]),  # within the margin
+        (None, ["post-sitemap.xml", "post-sitemap2.xml.gz"]),
+    ],
+)
+def test_sub_sitemaps_unchanged_since_the_last_run_are_skipped(since, expected):
+    spider = build_spider(example_source(), since=since)
+
+    found = respond(spider._sitemap_request(SITE + "sitemap_index.xml", depth=0), SITEMAP_INDEX)
+
+    assert urls(found) == [SITE + name for name in expected]
+
+
+def test_since_defaults_to_the_newest_capture():
+    newest = datetime(2024, 7, 20, tzinfo=UTC)
+    spider = build_spider(example_source(), KhaamaSpider, known={TALKS: newest - timedelta(days=9), FLOODS: newest})
+
+    assert spider.since == newest
+    assert parse_qs(urlsplit(request_for(spider, "api").url).query)["after"] == ["2024-07-18T00:00:00"]
+
+
 def test_sitemap_depth_is_capped():
     spider = build_spider(example_source())
     deep = spider._sitemap_request(SITE + "deep-sitemap.xml", depth=spider.max_sitemap_depth)

@@ -1,0 +1,91 @@
+"""``newsarchive archive recover|index [DIR]``: close WARC files a crash left open; (re)build CDXJ indexes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from crawler.errors import DatabaseUnavailable
+from crawler.warc.cdxj import index_directory, index_file
+from crawler.warc.recovery import RecoveredFile, recover_archive
+from scheduler import exitcodes
+from scheduler.context import load_app_config
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("archive", help="WARC archive maintenance")
+    actions = parser.add_subparsers(dest="archive_command", metavar="ACTION")
+    recover = actions.add_parser(
+        "recover", help="close .open WARC files no live process holds, cut to their last complete record"
+    )
+    recover.add_argument("dir", nargs="?", type=Path, help="archive directory (default: [archive] dir)")
+    recover.add_argument("--no-db", action="store_true", help="do not index the recovered records in the database")
+    recover.set_defaults(func=run_recover)
+    index = actions.add_parser("index", help="write a CDXJ index per closed WARC file (into DIR/indexes/)")
+    index.add_argument("dir", nargs="?", type=Path, help="archive directory (default: [archive] dir)")
+    index.add_argument("--rebuild", action="store_true", help="rewrite indexes that already exist")
+    index.set_defaults(func=run_index)
+    parser.set_defaults(func=run_usage, archive_parser=parser)
+
+
+def run_usage(args: argparse.Namespace) -> int:
+    args.archive_parser.print_help(sys.stderr)
+    return exitcodes.USAGE
+
+
+def run_recover(args: argparse.Namespace) -> int:
+    config = load_app_config(args)
+    directory = args.dir or config.archive.dir
+    if not directory.is_dir():
+        print(f"newsarchive archive recover: no such directory: {directory}", file=sys.stderr)
+        return exitcodes.USAGE
+    recovered = recover_archive(directory)
+    for item in recovered:
+        print(_describe(item))
+        if not item.removed:
+            index_file(item.path)
+    print(f"{len(recovered)} file(s) recovered in {directory}")
+    if not recovered or args.no_db:
+        return exitcodes.OK
+    try:
+        added = _index_in_database(config, recovered)
+    except DatabaseUnavailable as error:
+        print(f"newsarchive: warning: recovered files not indexed in the database: {error}", file=sys.stderr)
+        return exitcodes.UNAVAILABLE
+    print(f"{added} capture row(s) added to the database")
+    return exitcodes.OK
+
+
+def run_index(args: argparse.Namespace) -> int:
+    config = load_app_config(args)
+    directory = args.dir or config.archive.dir
+    if not directory.is_dir():
+        print(f"newsarchive archive index: no such directory: {directory}", file=sys.stderr)
+        return exitcodes.USAGE
+    written = index_directory(directory, rebuild=args.rebuild)
+    for path in written:
+        print(path)
+    print(f"{len(written)} index(es) written")
+    return exitcodes.OK
+
+
+def _describe(item: RecoveredFile) -> str:
+    if item.removed:
+        return f"removed {item.path.name}.open: no complete record"
+    return f"recovered {item.path.name}: {len(item.rows)} records, {item.cut_bytes} bytes cut"
+
+
+def _index_in_database(config, recovered: list[RecoveredFile]) -> int:
+    from crawler.storage.captures import CaptureStore
+    from crawler.storage.database import connect, database_url
+
+    added = 0
+    with connect(database_url(config)) as conn:
+        store = CaptureStore(conn)
+        for item in recovered:
+            if item.removed:
+                continue
+            added += store.add_captures(item.rows)
+            store.file_closed(item.path.name, item.path, item.size, len(item.rows))
+    return added

@@ -19,7 +19,9 @@ def run_extraction(body: bytes, url: str, headers: Mapping[str, str] | None, *, 
     root = parse_html(html)
     meta = extract_metadata(root, html, url)
     headings = [" ".join(h.text_content().split()) for h in root.xpath("//h1")[:2]]
-    text = extract_body(html, url, mode=mode, language=meta.language, headlines=[meta.title, *headings])
+    text = extract_body(
+        html, url, mode=mode, language=meta.language, headlines=[meta.title, *headings], standfirst=meta.summary
+    )
     check_article(meta, root, text, url)
     return Article(
         url=meta.url,

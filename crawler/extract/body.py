@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable
 
 from crawler.extract import _candidates
@@ -15,22 +16,27 @@ AGREED = 0.9
 """When trafilatura and readability agree this much, a third opinion is not worth its time."""
 
 
-def extract_body(html: str, url: str, *, mode: str, language: str | None, headlines: list[str | None]) -> str:
+def extract_body(
+    html: str, url: str, *, mode: str, language: str | None, headlines: list[str | None], standfirst: str | None
+) -> str:
     """The cleaned body text, ``""`` when no extractor finds one."""
-    first = _run("trafilatura", _candidates.trafilatura_text, html, url)
+
+    def clean(text: str) -> str:
+        return clean_body(text, headlines, standfirst)
+
+    first = clean(_run("trafilatura", _candidates.trafilatura_text, html, url))
     if mode == "fast":
-        return clean_body(first, headlines)
-    candidates = [clean_body(first, headlines)]
-    candidates.append(clean_body(_run("readability", _candidates.readability_text, html, url), headlines))
+        return first
+    candidates = [first, clean(_run("readability", _candidates.readability_text, html, url))]
     counts = [shingles(text) for text in candidates]
     if counts[0] and agreement(counts[0], counts[1]) >= AGREED:
         return candidates[0]
-    candidates.append(clean_body(_run("newspaper", _candidates.newspaper_text, html, language), headlines))
+    candidates.append(clean(_run("newspaper", _candidates.newspaper_text, html, language)))
     counts.append(shingles(candidates[2]))
     return candidates[_most_agreed(counts)]
 
 
-def _most_agreed(counts: list) -> int:
+def _most_agreed(counts: list[Counter[str]]) -> int:
     """Index of the candidate with the highest mean agreement with the others (ties: the earlier one)."""
     best, best_score = 0, -1.0
     for index, count in enumerate(counts):

@@ -6,10 +6,13 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import surt
 
+from crawler.errors import DatabaseUnavailable
+from crawler.storage.database import connect
 from crawler.warc.capture import CaptureRow
 
 log = logging.getLogger(__name__)
@@ -80,6 +83,23 @@ class CaptureStore:
         """Record ids indexed for one WARC file (recovery indexes the rest)."""
         rows = self.conn.execute("SELECT record_id FROM captures WHERE filename = %s", [filename]).fetchall()
         return {row[0] for row in rows}
+
+
+def load_dedup_index(settings: Any) -> dict[str, RevisitTarget]:
+    """The WARC recorder's ``NEWSARCHIVE_WARC_DEDUP_LOADER``: revisit targets of the crawled source's captures.
+
+    ``settings`` are Scrapy settings with ``NEWSARCHIVE_DATABASE_URL`` and ``NEWSARCHIVE_SOURCE``; an unreachable
+    database gives an empty index (a crawl without revisits, not a failed crawl).
+    """
+    url, source = settings.get("NEWSARCHIVE_DATABASE_URL"), settings.get("NEWSARCHIVE_SOURCE")
+    if not url or not source:
+        return {}
+    try:
+        with connect(url) as conn:
+            return CaptureStore(conn).load_digests(source)
+    except DatabaseUnavailable as error:
+        log.warning("revisit index not loaded: %s", error)
+        return {}
 
 
 def surt_key(url: str | None) -> str | None:

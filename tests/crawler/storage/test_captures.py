@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from crawler.storage.captures import EMPTY_PAYLOAD_DIGEST, CaptureStore, surt_key
+from scrapy.settings import Settings
+
+from crawler.storage.captures import EMPTY_PAYLOAD_DIGEST, CaptureStore, load_dedup_index, surt_key
 from crawler.warc.capture import CaptureRow
 
 T0 = datetime(2024, 7, 13, 8, 0, tzinfo=UTC)
@@ -75,3 +77,12 @@ def test_load_digests_per_source(db_conn):
 def test_surt_key():
     assert surt_key("https://www.khaama.com/x-1/?b=2&a=1") == "com,khaama)/x-1?a=1&b=2"
     assert surt_key(None) is None
+
+
+def test_load_dedup_index_from_crawl_settings(database_url, db_conn):
+    CaptureStore(db_conn).add_captures([response(1, "sha1:AAAA")])
+    settings = Settings({"NEWSARCHIVE_DATABASE_URL": database_url, "NEWSARCHIVE_SOURCE": "khaama"})
+    assert load_dedup_index(settings) == {"sha1:AAAA": (response(1, "").record_id, "https://www.khaama.com/a-1/", T0)}
+    dead = Settings({"NEWSARCHIVE_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/x", "NEWSARCHIVE_SOURCE": "khaama"})
+    assert load_dedup_index(dead) == {}
+    assert load_dedup_index(Settings({})) == {}

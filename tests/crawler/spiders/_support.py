@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from scrapy.http import HtmlResponse, Request, Response, TextResponse, XmlResponse
@@ -76,3 +81,45 @@ def example_source(**overrides: Any) -> SourceConfig:
     )
     values.update(overrides)
     return SourceConfig(**values)
+
+
+CRAWL = """
+import json, sys
+from datetime import datetime
+from scrapy import signals
+from scrapy.crawler import CrawlerProcess
+from crawler.config.schema import SourceConfig
+from crawler.spiders import spider_class
+
+spec = json.loads(sys.argv[1])
+process = CrawlerProcess({
+    "REMOTE_CONTROL_ENABLED": False, "TELNETCONSOLE_ENABLED": False, "ROBOTSTXT_OBEY": True,
+    "COOKIES_ENABLED": False, "LOG_LEVEL": "WARNING", "DOWNLOAD_DELAY": 0, "RETRY_TIMES": 0,
+    "DOWNLOADER_MIDDLEWARES": {"crawler.downloadermiddlewares.ssrf.SsrfGuardMiddleware": 50},
+    "NEWSARCHIVE_SSRF_ALLOWED_HOSTS": ["127.0.0.1"],
+})
+source = SourceConfig.from_dict(spec["source"])
+crawler = process.create_crawler(spider_class(spec["spider"]))
+items = []
+def scraped(item):
+    items.append(item.fetched_url)
+crawler.signals.connect(scraped, signal=signals.item_scraped)
+known = {url: datetime.fromisoformat(when) for url, when in spec["known"].items()}
+process.crawl(crawler, source=source, known=known, extract_mode="fast")
+process.start()
+stats = {k: v for k, v in crawler.stats.get_stats().items() if isinstance(v, int)}
+print(json.dumps({"items": sorted(items), "stats": stats}))
+"""
+
+
+def run_crawl(spider: str, source: dict[str, Any], known: Mapping[str, datetime] | None = None) -> dict[str, Any]:
+    """A real crawl in a subprocess (no reactor in pytest): the fetched URLs of its items and its integer stats."""
+    spec = {
+        "spider": spider,
+        "source": {"name": "local", "spider": spider, **source},
+        "known": {url: when.isoformat() for url, when in (known or {}).items()},
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", CRAWL, json.dumps(spec)], capture_output=True, text=True, timeout=120, check=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -14,35 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.crawler.spiders._support import ARTICLE_PAGE
-
-CRAWL = """
-import json, sys
-from datetime import datetime
-from scrapy import signals
-from scrapy.crawler import CrawlerProcess
-from crawler.config.schema import SourceConfig
-from crawler.spiders import spider_class
-
-spec = json.loads(sys.argv[1])
-process = CrawlerProcess({
-    "REMOTE_CONTROL_ENABLED": False, "TELNETCONSOLE_ENABLED": False, "ROBOTSTXT_OBEY": True,
-    "COOKIES_ENABLED": False, "LOG_LEVEL": "WARNING", "DOWNLOAD_DELAY": 0, "RETRY_TIMES": 0,
-    "DOWNLOADER_MIDDLEWARES": {"crawler.downloadermiddlewares.ssrf.SsrfGuardMiddleware": 50},
-    "NEWSARCHIVE_SSRF_ALLOWED_HOSTS": ["127.0.0.1"],
-})
-source = SourceConfig.from_dict(spec["source"])
-crawler = process.create_crawler(spider_class(spec["spider"]))
-items = []
-def scraped(item):
-    items.append(item.fetched_url)
-crawler.signals.connect(scraped, signal=signals.item_scraped)
-known = {url: datetime.fromisoformat(when) for url, when in spec["known"].items()}
-process.crawl(crawler, source=source, known=known, extract_mode="fast")
-process.start()
-stats = {k: v for k, v in crawler.stats.get_stats().items() if isinstance(v, int)}
-print(json.dumps({"items": sorted(items), "stats": stats}))
-"""
+from tests.crawler.spiders._support import ARTICLE_PAGE, run_crawl
 
 ARTICLES = [f"/story-number-{n}-from-the-desk-5436000{n}/" for n in range(1, 6)]
 PRIVATE = "/private/secret-story-from-the-desk-54369999/"
@@ -125,18 +95,8 @@ def site(request: pytest.FixtureRequest) -> Iterator[tuple[str, list[str], bool]
 
 
 def crawl(base: str, spider: str, known: dict[str, datetime] | None = None) -> dict[str, Any]:
-    source = {
-        "name": "local",
-        "spider": spider,
-        "start_urls": [base + "/"],
-        "feeds": [base + "/feed/"],
-        "allowed_domains": ["127.0.0.1"],
-    }
-    spec = {"spider": spider, "source": source, "known": {url: t.isoformat() for url, t in (known or {}).items()}}
-    done = subprocess.run(
-        [sys.executable, "-c", CRAWL, json.dumps(spec)], capture_output=True, text=True, timeout=120, check=True
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    source = {"start_urls": [base + "/"], "feeds": [base + "/feed/"], "allowed_domains": ["127.0.0.1"]}
+    return run_crawl(spider, source, known)
 
 
 def test_first_crawl_finds_every_article_once_through_every_input(site):

@@ -206,7 +206,9 @@ class ReplicaPublisher:
         self.base_url = f"http://{self.host}:{self.port}"
         self.router = ReplicaRouter(self.site, self.base_url)
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name=f"replica-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"replica-{self.port}", daemon=True
+        )
         self._thread.start()
         logger.info("replica publisher serving %d articles at %s", len(self.site.articles), self.base_url)
         return self.base_url

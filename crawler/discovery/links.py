@@ -28,9 +28,9 @@ _MIN_SLUG_WORDS = 3
 
 def host_allowed(url: str, allowed_domains: Sequence[str]) -> bool:
     """Whether the URL's host is one of the domains or below one (no domains: any host)."""
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
-    if not host:
+    if not is_web_url(url):
         return False
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
     if not allowed_domains:
         return True
     return any(host == domain or host.endswith("." + domain) for domain in _domains(allowed_domains))
@@ -93,11 +93,17 @@ def pagination_links(selector: Selector, base_url: str) -> list[str]:
     """A listing's next pages: ``rel=next`` links and WordPress-style ``/page/N/`` or ``?paged=N`` links."""
     found: dict[str, None] = {}
     for href in selector.xpath("//link[@rel='next']/@href | //a[contains(concat(' ', @rel, ' '), ' next ')]/@href"):
-        found.setdefault(urljoin(base_url, href.get().strip()), None)
+        found.setdefault(safe_url_string(urljoin(base_url, href.get().strip())).split("#", 1)[0], None)
     for url in page_links(selector, base_url):
-        if same_site(url, base_url) and _PAGINATION.search(url):
+        if _PAGINATION.search(url):
             found.setdefault(url, None)
-    return [url for url in found if url != base_url]
+    return [url for url in found if url != base_url and is_web_url(url) and same_site(url, base_url)]
+
+
+def is_web_url(url: str) -> bool:
+    """An http(s) URL with a host: the only kind discovery follows."""
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def compile_pattern(pattern: str) -> re.Pattern[str] | None:

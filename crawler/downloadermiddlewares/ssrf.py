@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+WEB_SCHEMES = frozenset({"http", "https"})
 
 
 def is_forbidden_address(address: str | IPAddress) -> bool:
@@ -56,15 +57,22 @@ class SsrfGuardMiddleware:
         return cls(crawler, crawler.settings.getlist("NEWSARCHIVE_SSRF_ALLOWED_HOSTS"))
 
     async def process_request(self, request: Request) -> None:
-        host = _normalize(urlparse_cached(request).hostname or "")
+        parts = urlparse_cached(request)
+        if parts.scheme not in WEB_SCHEMES:
+            # file:, s3:, ftp:, data: URLs in a hostile sitemap or feed would read local files or other services.
+            self._refuse(request, f"scheme {parts.scheme!r}")
+        host = _normalize(parts.hostname or "")
         if not host or self.is_named(host):
             return
         if host not in self._verdicts:
             self._verdicts[host] = await self._forbidden(host)
         if self._verdicts[host]:
-            self.crawler.stats.inc_value("newsarchive/ssrf/blocked")
-            logger.warning("Refused %s: %s is a private or reserved address the source does not name", request, host)
-            raise IgnoreRequest(f"SSRF guard: {host} resolves to a non-public address")
+            self._refuse(request, f"{host} is a private or reserved address the source does not name")
+
+    def _refuse(self, request: Request, why: str) -> None:
+        self.crawler.stats.inc_value("newsarchive/ssrf/blocked")
+        logger.warning("Refused %s: %s", request, why)
+        raise IgnoreRequest(f"SSRF guard: {why}")
 
     def is_named(self, host: str) -> bool:
         """Named by the source: the host itself or a domain above it (``allowed_domains`` include subdomains)."""

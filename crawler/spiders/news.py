@@ -264,7 +264,7 @@ class NewsSpider(scrapy.Spider):
                 yield request
 
     def _sitemap_request(self, url: str, depth: int, optional: bool = False) -> Request | None:
-        if self._cap_reached():
+        if self._cap_reached() or not links.is_web_url(url):
             return None
         key = _key(url)
         if key in self._sitemaps_seen:

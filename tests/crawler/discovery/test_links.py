@@ -69,6 +69,8 @@ def test_host_allowed_includes_subdomains():
     assert not host_allowed("https://notexample-news.test/a", ["example-news.test"])
     assert not host_allowed("https://example-news.test.evil.test/a", ["example-news.test"])
     assert host_allowed("https://anything.test/a", [])
+    assert not host_allowed("ftp://www.example-news.test/a", ["example-news.test"])
+    assert not host_allowed("file:///etc/passwd", [])
 
 
 def test_page_links_absolute_without_fragments_deduplicated():
@@ -84,3 +86,11 @@ def test_pagination_links_rel_next_and_wordpress_pages():
     found = pagination_links(html_selector(LISTING), SITE + "category/afghanistan/")
 
     assert found == [SITE + "category/afghanistan/page/2/", SITE + "category/afghanistan/page/3/"]
+
+
+def test_pagination_never_leaves_the_site_or_the_web():
+    page = b"""<html><head><link rel="next" href="file:///etc/passwd"></head><body>
+    <a rel="next" href="https://other-site.test/page/2/">next</a><a href="https://other-site.test/page/3/">3</a>
+    <a href="/page/2/#top">2</a></body></html>"""
+
+    assert pagination_links(html_selector(page), SITE) == [SITE + "page/2/"]

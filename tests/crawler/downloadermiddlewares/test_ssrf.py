@@ -71,6 +71,16 @@ def test_literal_private_addresses_blocked_and_counted(url):
     assert middleware.crawler.stats.get_value("newsarchive/ssrf/blocked") == 1
 
 
+@pytest.mark.parametrize(
+    "url", ["file:///etc/passwd", "data:text/plain,hello", "ftp://www.example-news.test/x", "s3://b/k"]
+)
+def test_non_web_schemes_blocked_even_on_named_hosts(url):
+    middleware = guard("www.example-news.test")
+
+    assert not passes(middleware, url)
+    assert middleware.crawler.stats.get_value("newsarchive/ssrf/blocked") == 1
+
+
 def test_loopback_allowed_when_the_source_names_it():
     middleware = guard("127.0.0.1", "::1")
 

@@ -170,6 +170,16 @@ def test_since_defaults_to_the_newest_capture():
     assert parse_qs(urlsplit(request_for(spider, "api").url).query)["after"] == ["2024-07-18T00:00:00"]
 
 
+def test_sitemaps_outside_the_web_are_never_requested():
+    spider = build_spider(example_source())
+    hostile = SITEMAP_INDEX.replace(SITE.encode() + b"post-sitemap.xml", b"file:///etc/passwd")
+
+    assert respond(request_for(spider, "robots"), b"Sitemap: file:///etc/shadow\n", cls=Response) == []
+    assert urls(respond(spider._sitemap_request(SITE + "sitemap_index.xml", 0), hostile)) == [
+        SITE + "post-sitemap2.xml.gz"
+    ]
+
+
 def test_sitemap_depth_is_capped():
     spider = build_spider(example_source())
     deep = spider._sitemap_request(SITE + "deep-sitemap.xml", depth=spider.max_sitemap_depth)

@@ -99,9 +99,7 @@ class WarcRecorderMiddleware:
             request.meta.pop(RECORD_ID_META, None)
             request.meta.pop(DATE_META, None)
             return response
-        truncated = truncated_length if "download_stopped" in response.flags else None
-        if "dataloss" in response.flags:
-            truncated = "disconnect"
+        truncated = truncation(response, truncated_length)
         moment = datetime.now(UTC)
         group, kind = self._build_group(request, response, moment, truncated)
         try:
@@ -200,6 +198,16 @@ class WarcRecorderMiddleware:
             indexing = deferToThread(index_file, closed.path)
             indexing.addErrback(lambda failure: log.error("CDXJ index of %s failed: %s", closed.path, failure.value))
             self._indexing.append(indexing)
+
+
+def truncation(response: Response, size_limit_mark: str | None) -> str | None:
+    """The WARC-Truncated value: ``length`` for our size limit, ``disconnect`` for data loss, else unspecified."""
+    if "dataloss" in response.flags:
+        return "disconnect"
+    if "download_stopped" in response.flags:
+        # Another StopDownload (a spider's own signal handler) cut it for a reason we cannot name.
+        return size_limit_mark or "unspecified"
+    return None
 
 
 def _header_pairs(headers: Headers) -> list[tuple[bytes, bytes]]:

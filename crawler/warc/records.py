@@ -74,7 +74,9 @@ def response_head(protocol: str | None, status: int, headers: HeaderPairs, body_
         if name.lower() not in HOP_BY_HOP and name.lower() != b"content-length"
     ]
     kept.append(("Content-Length", str(body_length)))
-    return RawStatusAndHeaders(f"{status} {reason_phrase(status)}", kept, protocol=protocol or "HTTP/1.1")
+    # Scrapy's HTTP/2 handler says "h2"; replay tools parse an HTTP/1.x status line, as browsers' archivers write.
+    protocol = protocol if protocol and protocol.startswith("HTTP/1.") else "HTTP/1.1"
+    return RawStatusAndHeaders(f"{status} {reason_phrase(status)}", kept, protocol=protocol)
 
 
 def request_head(method: str, url: str, headers: Mapping[bytes, list[bytes]], body: bytes) -> RawStatusAndHeaders:

@@ -181,7 +181,10 @@ class WarcFileWriter:
             final.name, self.warcinfo, record_id=records.new_record_id(), date=records.warc_date(now)
         )
         blob = records.serialize_record(record, self.gzip_level)
-        self._file.write(blob)
+        try:
+            self._file.write(blob)
+        except OSError as error:
+            raise ArchiveError(f"cannot write {self._file.open_path}: {error}") from error
         self._file.records = 1
         log.debug("opened WARC %s", self._file.open_path)
         return self._row(record, final.name, 0, len(blob), None)

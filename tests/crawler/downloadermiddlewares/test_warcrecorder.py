@@ -127,12 +127,13 @@ def test_truncated_bodies_are_neither_originals_nor_revisits(tmp_path: Path) -> 
     recorder.fetch("http://example.com/a", b"part", flags=["download_stopped"], meta={TRUNCATED_META: "length"})
     request = recorder.fetch("http://example.com/b", b"part", flags=["dataloss"])
     assert TRUNCATED_META not in request.meta
-    recorder.fetch("http://example.com/c", b"part")
-    assert [row.record_type for row in recorder.rows[1::3]] == ["response", "response", "response"]
+    recorder.fetch("http://example.com/c", b"part", flags=["download_stopped"])
+    recorder.fetch("http://example.com/d", b"part")
+    assert [row.record_type for row in recorder.rows[1::3]] == ["response"] * 4
     records = recorder.close()
     truncated = [headers.get("WARC-Truncated") for kind, headers, _ in records if kind == "response"]
-    assert truncated == ["length", "disconnect", None]
-    assert recorder.stat("truncated") == 2
+    assert truncated == ["length", "disconnect", "unspecified", None]
+    assert recorder.stat("truncated") == 3
 
 
 def test_preloaded_digests_become_revisits(tmp_path: Path) -> None:

@@ -87,6 +87,8 @@ def test_truncated_response_is_marked() -> None:
 def test_reason_phrase_for_unknown_status() -> None:
     assert records.response_head(None, 599, [], 0).to_ascii_bytes().startswith(b"HTTP/1.1 599 Unknown\r\n")
     assert records.response_head("HTTP/1.1", 404, [], 0).to_ascii_bytes().startswith(b"HTTP/1.1 404 Not Found\r\n")
+    assert records.response_head("h2", 200, [], 0).to_ascii_bytes().startswith(b"HTTP/1.1 200 OK\r\n")
+    assert records.response_head("HTTP/1.0", 200, [], 0).to_ascii_bytes().startswith(b"HTTP/1.0 200 OK\r\n")
 
 
 def test_revisit_record_bytes() -> None:

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import re
+from html import escape
 from typing import TYPE_CHECKING
 
 from crawler.replica._resource import HTML, Fault, Resource, redirect
@@ -130,8 +131,7 @@ def _truncated(handler: BaseHTTPRequestHandler, body: bytes) -> int:
 
 def _truncated_chunked(handler: BaseHTTPRequestHandler, body: bytes) -> int:
     _headers(handler, 200, {"Content-Type": HTML, "Transfer-Encoding": "chunked", "Connection": "close"})
-    half = body[: len(body) // 2]
-    handler.wfile.write(f"{len(half):x}\r\n".encode() + half + b"\r\n")
+    handler.wfile.write(_chunk(body[: len(body) // 2]))
     handler.wfile.flush()
     handler.close_connection = True
     return 200
@@ -148,21 +148,25 @@ def _huge(handler: BaseHTTPRequestHandler, size: int) -> int:
     block = filler * max(1, 65536 // len(filler))
     sent = 0
     try:
-        handler.wfile.write(b"1c\r\n<!DOCTYPE html><html><body>\r\n")
+        handler.wfile.write(_chunk(b"<!DOCTYPE html><html><head><title>Huge</title></head><body>\n"))
         while sent < size and not _stopping(handler).is_set():
             piece = block[: size - sent]
-            handler.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+            handler.wfile.write(_chunk(piece))
             sent += len(piece)
-        handler.wfile.write(b"0\r\n\r\n")
+        handler.wfile.write(_chunk(b"</body></html>\n") + b"0\r\n\r\n")
     except (BrokenPipeError, ConnectionResetError):
         # The client gave up on purpose (a size limit); that is the point of this endpoint.
         handler.close_connection = True
     return 200
 
 
+def _chunk(data: bytes) -> bytes:
+    return f"{len(data):x}\r\n".encode("ascii") + data + b"\r\n"
+
+
 def _endless(router: ReplicaRouter, page: int) -> str:
     site, base = router.site, router.base
-    links = "".join(f'<li><a href="{base}{site.article_path(a)}">{a.title}</a></li>' for a in site.articles[:3])
+    links = "".join(f'<li><a href="{base}{site.article_path(a)}">{escape(a.title)}</a></li>' for a in site.articles[:3])
     return (
         f"<!DOCTYPE html><html><head><title>Archive page {page}</title>"
         f'<link rel="next" href="{base}/faults/endless/page/{page + 1}/"></head><body>'

@@ -6,7 +6,7 @@ import gzip
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from email.utils import formatdate, parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 DISCOVERY_PRIORITY = 10
 """Listings before articles, so every listing's dates are seen before the frontier fills with articles."""
 OPTIONAL_MISSING = (404, 410)
+CONDITIONAL_KINDS = frozenset({"feed", "sitemap"})
 
 
 class NewsSpider(scrapy.Spider):
@@ -105,6 +106,8 @@ class NewsSpider(scrapy.Spider):
         return [request for url in found if (request := self._sitemap_request(url, depth=0))]
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
+        if self._not_modified(response):
+            return
         content_type = response.headers.get("Content-Type", b"").decode("latin-1")
         feed = feeds.parse_feed(response.body, response.url, content_type or None)
         if not feed.entries:
@@ -117,6 +120,8 @@ class NewsSpider(scrapy.Spider):
                                 feed_url=response.meta["feed_url"], feed_page=page)  # fmt: skip
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        if self._not_modified(response):
+            return
         try:
             sitemap = sitemaps.parse_sitemap(response.body)
         except (gzip.BadGzipFile, sitemaps.SitemapTooLarge) as e:
@@ -320,7 +325,20 @@ class NewsSpider(scrapy.Spider):
         meta = {"page_kind": kind, "source": self.source.name, **meta}
         if optional:
             meta["optional_statuses"] = optional
-        return Request(url, callback=callback, errback=self.on_error, meta=meta, priority=priority)
+        headers = {}
+        cutoff = self._changed_since()
+        if kind in CONDITIONAL_KINDS and cutoff is not None:
+            # No validators are kept between runs, but "changed since the last run" needs none: a 304 means the
+            # listing holds nothing new (the cutoff reaches back past the revisit window, so no young article hides).
+            headers["If-Modified-Since"] = formatdate(cutoff.timestamp(), usegmt=True)
+            meta["handle_httpstatus_list"] = [*meta.get("handle_httpstatus_list", ()), 304]
+        return Request(url, callback=callback, errback=self.on_error, meta=meta, priority=priority, headers=headers)
+
+    def _not_modified(self, response: Response) -> bool:
+        if response.status != 304:
+            return False
+        self._inc(f"newsarchive/spider/not_modified/{response.meta['page_kind']}")
+        return True
 
     def _inc(self, key: str, count: int = 1) -> None:
         self.crawler.stats.inc_value(key, count)

@@ -267,6 +267,19 @@ def test_feed_paging_stops_at_a_known_article_and_at_the_bound():
     assert "feed" not in kinds(respond(last, RSS))
 
 
+def test_feeds_and_sitemaps_are_conditional_on_changes_since_the_last_run():
+    source = example_source(sitemaps=(SITE + "news-sitemap.xml",))
+    spider = build_spider(source, since=datetime(2024, 7, 20, tzinfo=UTC))
+    requests = {request.meta["page_kind"]: request for request in start_requests(spider)}
+
+    for kind in ("feed", "sitemap"):
+        assert requests[kind].headers["If-Modified-Since"] == b"Thu, 18 Jul 2024 00:00:00 GMT"
+        assert respond(requests[kind], b"", status=304, cls=Response) == []
+        assert stats(spider)[f"newsarchive/spider/not_modified/{kind}"] == 1
+    assert b"If-Modified-Since" not in requests["listing"].headers
+    assert b"If-Modified-Since" not in request_for(build_spider(example_source()), "feed").headers
+
+
 def test_api_pages_from_total_pages_header_after_newest_capture():
     captured = datetime(2024, 7, 13, 6, 0, tzinfo=UTC)
     spider = build_spider(example_source(), KhaamaSpider, known={FLOODS: captured})

@@ -1,0 +1,460 @@
+"""The replay loop: WARC files read oldest first, article responses extracted in worker processes, stored in order."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import psycopg
+
+from crawler.config.schema import SourceConfig
+from crawler.replay import runstate
+from crawler.replay.extraction import ExtractionTask, Outcome, extract_task, warm_up
+from crawler.replay.originals import OriginalFinder
+from crawler.replay.reading import BadRecord, WarcRecord, iter_file
+from crawler.storage.articles import ArticleStore
+from crawler.storage.captures import CaptureStore
+from crawler.warc import records
+from crawler.warc.capture import CaptureRow
+
+log = logging.getLogger(__name__)
+
+MAX_REPORTED = 100
+"""Bad records listed in the run's stats (all are logged)."""
+
+
+@dataclass(frozen=True)
+class ReplayOptions:
+    mode: str = "default"
+    processes: int = 2
+    resume: bool = True
+    """Skip files an earlier replay into this database finished."""
+    batch_size: int = 200
+    """Articles per store transaction (captures: five times as many rows)."""
+    sources: Sequence[SourceConfig] = ()
+    """Configured sources: who a response without a metadata record belongs to (by ``allowed_domains``)."""
+    search_dirs: Sequence[Path] = ()
+    """Where else to look for a revisit's original (the configured archive)."""
+
+
+@dataclass
+class ReplayStats:
+    files: int = 0
+    files_skipped: int = 0
+    records: int = 0
+    bytes: int = 0
+    bad_records: int = 0
+    captures_new: int = 0
+    article_responses: int = 0
+    articles_new: int = 0
+    articles_updated: int = 0
+    articles_unchanged: int = 0
+    not_article: int = 0
+    extraction_errors: int = 0
+    no_metadata_skipped: int = 0
+    revisits: int = 0
+    revisits_unresolved: int = 0
+    bad: list[dict[str, Any]] = field(default_factory=list)
+    files_done: list[tuple[str, int]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def articles_stored(self) -> int:
+        return self.articles_new + self.articles_updated + self.articles_unchanged
+
+
+ProgressCallback = Callable[[int, int], None]
+"""Called with (records, bytes) read since the last call."""
+
+
+@dataclass
+class _Exchange:
+    """A response or revisit with the request and metadata records concurrent to it."""
+
+    first: WarcRecord
+    members: list[WarcRecord]
+    fields: dict[str, str] | None = None
+
+
+@dataclass
+class _Pending:
+    future: Future
+    task: ExtractionTask
+    generation: int
+    attempts: int = 1
+
+
+@dataclass(frozen=True)
+class _FileDone:
+    path: Path
+    size: int
+
+
+class _InlineExecutor(Executor):
+    """``--processes 1``: extract in this process, no pickling."""
+
+    def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> Future:
+        future: Future = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+class Replayer:
+    """Replays WARC files into the database on one (autocommit) connection; see :meth:`run`."""
+
+    def __init__(
+        self,
+        conn: psycopg.Connection,
+        options: ReplayOptions,
+        *,
+        on_progress: ProgressCallback | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.conn = conn
+        self.options = options
+        self.on_progress = on_progress or (lambda records, nbytes: None)
+        self.stop = stop or threading.Event()
+        self.stats = ReplayStats()
+        self.articles = ArticleStore(conn)
+        self.captures = CaptureStore(conn)
+        self.run_id: int | None = None
+        self._rows: list[CaptureRow] = []
+        self._items: list = []
+        self._window: deque[_Pending | _FileDone] = deque()
+        self._in_flight = 0
+        self._generation = 0
+        self._executor: Executor | None = None
+        self._originals: OriginalFinder | None = None
+
+    # --- the run -----------------------------------------------------------------------------------------------
+
+    def run(self, files: Sequence[Path], run_id: int | None = None) -> ReplayStats:
+        """Replay ``files`` (oldest first); progress is saved on ``run_id``'s row after each file."""
+        self.run_id = run_id
+        done = runstate.files_done(self.conn) if self.options.resume else set()
+        self._originals = OriginalFinder(self.conn, files, self.options.search_dirs)
+        self._executor = self._new_executor()
+        try:
+            for path in files:
+                if self.stop.is_set():
+                    break
+                size = path.stat().st_size
+                if (path.name, size) in done:
+                    self.stats.files_skipped += 1
+                    self.on_progress(0, size)
+                    continue
+                self._replay_file(path, size)
+            while self._window:
+                self._drain_one()
+            self._flush()
+        finally:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+        return self.stats
+
+    def _new_executor(self) -> Executor:
+        if self.options.processes <= 1:
+            return _InlineExecutor()
+        # spawn, not fork: the parent holds a database connection and, on a terminal, a progress thread.
+        return ProcessPoolExecutor(
+            max_workers=self.options.processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=warm_up,
+        )
+
+    @property
+    def _max_in_flight(self) -> int:
+        return 1 if self.options.processes <= 1 else 4 * self.options.processes
+
+    def _replay_file(self, path: Path, size: int) -> None:
+        log.info("replaying %s", path)
+        self.stats.files += 1
+        reader = _FileReader(self, path)
+        for event in iter_file(path):
+            if self.stop.is_set():
+                return
+            if isinstance(event, BadRecord):
+                self.report(path, event.offset, event.reason)
+                continue
+            self.stats.records += 1
+            self.stats.bytes += event.length if event.indexable else 0
+            self.on_progress(1, event.length if event.indexable else 0)
+            try:
+                reader.add(event)
+            except (ValueError, KeyError, TypeError, UnicodeError) as error:
+                self.report(path, event.offset, f"unreadable headers: {error}")
+        reader.finish()
+        self._window.append(_FileDone(path, size))
+
+    # --- one exchange ------------------------------------------------------------------------------------------
+
+    def exchange(self, path: Path, exchange: _Exchange, info: dict[str, str]) -> None:
+        """Index an exchange's records; queue its extraction when it is an article."""
+        kind = (exchange.fields or {}).get("page-kind")
+        source = (exchange.fields or {}).get("source") or info.get("source")
+        for record in exchange.members:
+            self._add_row(path, record, info, kind)
+        first = exchange.first
+        if first.rec_type == "response":
+            self._originals.remember(first, path)
+        if kind is None:
+            source, kind = self._fallback(first)
+        if kind != "article" or not source:
+            return
+        status = first.status
+        if status is None or not 200 <= status < 300:
+            return  # a redirect hop or an error page: the live spider never saw it as an article
+        self.stats.article_responses += 1
+        payload = self._payload(path, first)
+        if payload is None:
+            return
+        self._submit(
+            ExtractionTask(
+                url=first.header("WARC-Target-URI") or "",
+                status=status,
+                headers=first.http_headers,
+                payload=payload,
+                source=source,
+                record_id=first.record_id,
+                seen_at=records.parse_warc_date(first.header("WARC-Date")),
+                mode=self.options.mode,
+                where=f"{path}@{first.offset}",
+            )
+        )
+
+    def single(self, path: Path, record: WarcRecord, info: dict[str, str]) -> None:
+        """Index a record that belongs to no exchange (warcinfo, a stray request or metadata record)."""
+        kind = None
+        if record.rec_type == "metadata":
+            kind = _fields(record.payload).get("page-kind")
+        self._add_row(path, record, info, kind)
+
+    def _payload(self, path: Path, first: WarcRecord) -> bytes | None:
+        if first.rec_type != "revisit":
+            return first.payload
+        # Identical payload digest: the live crawl received the original's bytes with the revisit's headers.
+        self.stats.revisits += 1
+        original = self._originals.original(first)
+        if isinstance(original, str):
+            self.stats.revisits_unresolved += 1
+            self.report(path, first.offset, f"revisit not replayed: {original}")
+            return None
+        return original.payload
+
+    def _fallback(self, first: WarcRecord) -> tuple[str | None, str | None]:
+        """No metadata record (a foreign WARC): a 200 HTML page under a configured source's domains is an article."""
+        content_type = (first.http_header(b"content-type") or b"").decode("latin-1").split(";")[0].strip().lower()
+        host = urlsplit(first.header("WARC-Target-URI") or "").hostname or ""
+        if first.rec_type == "response" and first.status == 200 and content_type == "text/html":
+            source = _source_for_host(self.options.sources, host)
+            if source:
+                return source, "article"
+        if first.rec_type in ("response", "revisit"):
+            self.stats.no_metadata_skipped += 1
+        return None, None
+
+    def _add_row(self, path: Path, record: WarcRecord, info: dict[str, str], kind: str | None) -> None:
+        if not record.indexable:
+            return
+        run_id = info.get("run-id", "")
+        row = records.capture_row(
+            record.record,
+            path.name,
+            record.offset,
+            record.length,
+            source=info.get("source") or None,
+            run_id=int(run_id) if run_id.isdigit() else None,
+            page_kind=kind,
+        )
+        self._rows.append(row)
+        if len(self._rows) >= 5 * self.options.batch_size:
+            self._flush_rows()
+
+    # --- extraction window and storage -------------------------------------------------------------------------
+
+    def _submit(self, task: ExtractionTask, attempts: int = 1) -> None:
+        future = self._executor.submit(extract_task, task)
+        self._window.append(_Pending(future, task, self._generation, attempts))
+        self._in_flight += 1
+        while self._in_flight >= self._max_in_flight:
+            self._drain_one()
+
+    def _drain_one(self) -> None:
+        entry = self._window.popleft()
+        if isinstance(entry, _FileDone):
+            self._file_done(entry)
+            return
+        self._in_flight -= 1
+        try:
+            outcome = entry.future.result()
+        except BrokenProcessPool:
+            outcome = self._retry(entry)
+        self._take(outcome)
+
+    def _retry(self, entry: _Pending) -> Outcome:
+        """A worker died (a crash in a native parser): new pool, the task tried once more, then given up."""
+        if entry.generation == self._generation:
+            log.error("an extraction worker died; starting a new pool")
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = self._new_executor()
+            self._generation += 1
+        if entry.attempts >= 2:
+            return Outcome(entry.task.where, error="the extraction worker died on this record")
+        try:
+            return self._executor.submit(extract_task, entry.task).result()
+        except BrokenProcessPool:
+            self._executor = self._new_executor()
+            self._generation += 1
+            return Outcome(entry.task.where, error="the extraction worker died on this record")
+
+    def _take(self, outcome: Outcome) -> None:
+        if outcome.item is not None:
+            self._items.append(outcome.item)
+            if len(self._items) >= self.options.batch_size:
+                self._flush_items()
+        elif outcome.not_article is not None:
+            self.stats.not_article += 1
+            log.debug("%s: not an article (%s)", outcome.where, outcome.not_article)
+        else:
+            self.stats.extraction_errors += 1
+            path, _, offset = outcome.where.rpartition("@")
+            self.report(Path(path), int(offset), f"extraction failed: {outcome.error}")
+
+    def _file_done(self, done: _FileDone) -> None:
+        self._flush()
+        self.stats.files_done.append((done.path.name, done.size))
+        if self.run_id is not None:
+            runstate.save_progress(self.conn, self.run_id, self.stats.as_dict())
+        log.info("replayed %s", done.path)
+
+    def _flush(self) -> None:
+        self._flush_rows()
+        self._flush_items()
+
+    def _flush_rows(self) -> None:
+        rows, self._rows = self._rows, []
+        self.stats.captures_new += self.captures.add_captures(rows)
+
+    def _flush_items(self) -> None:
+        items, self._items = self._items, []
+        counts = self.articles.store_many(items)
+        self.stats.articles_new += counts.new
+        self.stats.articles_updated += counts.updated
+        self.stats.articles_unchanged += counts.unchanged
+
+    def report(self, path: Path, offset: int, reason: str) -> None:
+        self.stats.bad_records += 1
+        log.warning("%s@%d: %s; skipped", path, offset, reason)
+        if len(self.stats.bad) < MAX_REPORTED:
+            self.stats.bad.append({"file": str(path), "offset": offset, "reason": reason})
+
+
+class _FileReader:
+    """Groups one file's records into exchanges (response or revisit, then the records concurrent to it)."""
+
+    def __init__(self, replayer: Replayer, path: Path) -> None:
+        self.replayer = replayer
+        self.path = path
+        self.info: dict[str, str] = {}
+        self.pending: _Exchange | None = None
+
+    def add(self, record: WarcRecord) -> None:
+        kind = record.rec_type
+        if kind in ("response", "revisit"):
+            self._flush()
+            self.pending = _Exchange(record, [record])
+            return
+        pending = self.pending
+        if pending and record.header("WARC-Concurrent-To") == pending.first.record_id:
+            pending.members.append(record)
+            if kind == "metadata":
+                pending.fields = _fields(record.payload)
+            return
+        self._flush()
+        if kind == "warcinfo" and not self.info:
+            self.info = _fields(record.payload)
+        self.replayer.single(self.path, record, self.info)
+
+    def finish(self) -> None:
+        self._flush()
+
+    def _flush(self) -> None:
+        pending, self.pending = self.pending, None
+        if pending is None:
+            return
+        try:
+            self.replayer.exchange(self.path, pending, self.info)
+        except (ValueError, KeyError, TypeError, UnicodeError) as error:
+            self.replayer.report(self.path, pending.first.offset, f"unreadable exchange: {error}")
+
+
+def _fields(block: bytes) -> dict[str, str]:
+    """``application/warc-fields`` (the metadata and warcinfo blocks): the first value of each name."""
+    fields: dict[str, str] = {}
+    for line in block.decode("utf-8", "replace").splitlines():
+        name, sep, value = line.partition(":")
+        if sep:
+            fields.setdefault(name.strip(), value.strip())
+    return fields
+
+
+def _source_for_host(sources: Sequence[SourceConfig], host: str) -> str | None:
+    """The source whose ``allowed_domains`` covers ``host`` most specifically."""
+    best: tuple[int, str] | None = None
+    for source in sources:
+        for domain in source.allowed_domains:
+            domain = domain.lower().lstrip(".")
+            covered = host == domain or host.endswith("." + domain)
+            if covered and (best is None or len(domain) > best[0]):
+                best = (len(domain), source.name)
+    return best[1] if best else None
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    status: str
+    """``finished``, ``degraded`` (some records skipped), ``failed`` (nothing readable), ``cancelled``."""
+    stats: ReplayStats
+    run_id: int
+
+
+def replay_files(
+    conn: psycopg.Connection,
+    files: Sequence[Path],
+    options: ReplayOptions,
+    *,
+    on_progress: ProgressCallback | None = None,
+    stop: threading.Event | None = None,
+) -> ReplayResult:
+    """Replay ``files`` as one ``crawl_runs`` row (trigger ``replay``); raises ``RunAlreadyRunning`` when another
+    replay into this database is running."""
+    run_id = runstate.start(conn)
+    replayer = Replayer(conn, options, on_progress=on_progress, stop=stop)
+    try:
+        stats = replayer.run(files, run_id)
+    except BaseException as error:
+        runstate.finish(conn, run_id, "failed", replayer.stats.as_dict(), f"{type(error).__name__}: {error}")
+        raise
+    status = _status(stats, files, replayer.stop.is_set())
+    runstate.finish(conn, run_id, status, stats.as_dict(), None)
+    return ReplayResult(status, stats, run_id)
+
+
+def _status(stats: ReplayStats, files: Sequence[Path], stopped: bool) -> str:
+    if stopped:
+        return "cancelled"
+    if stats.files and not stats.records:
+        return "failed"
+    if stats.bad_records:
+        return "degraded"
+    return "finished"

@@ -89,7 +89,7 @@ def run_metadata(folder: Path, quick: bool) -> dict[str, float | int]:
     for name in names:
         want = expected[name]
         html = clean_text(decode_html(_gunzip(folder / "pages" / f"{name}.html.gz")))
-        ours = extract_metadata(parse_html(html), html, "")
+        ours = extract_metadata(parse_html(html), "")
         theirs = trafilatura_metadata(html)
         ours_date = ours.published_at.isoformat() if ours.published_at else None
         checks = {

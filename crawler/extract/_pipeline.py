@@ -17,7 +17,7 @@ def run_extraction(body: bytes, url: str, headers: Mapping[str, str] | None, *, 
     """One page through every step; :class:`NotAnArticle` from whichever step decides so."""
     html = clean_text(decode_html(body, headers))
     root = parse_html(html)
-    meta = extract_metadata(root, html, url)
+    meta = extract_metadata(root, url)
     headings = [" ".join(h.text_content().split()) for h in root.xpath("//h1")[:2]]
     text = extract_body(
         html, url, mode=mode, language=meta.language, headlines=[meta.title, *headings], standfirst=meta.summary

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from copy import deepcopy
 from functools import cached_property
 from typing import Any
 
+from lxml.html import HtmlElement
 from trafilatura.metadata import extract_metadata as trafilatura_metadata
 
 log = logging.getLogger(__name__)
@@ -14,8 +16,8 @@ log = logging.getLogger(__name__)
 class FallbackMetadata:
     """Lazily run trafilatura's metadata extraction once per page."""
 
-    def __init__(self, html: str, url: str) -> None:
-        self._html = html
+    def __init__(self, root: HtmlElement, url: str) -> None:
+        self._root = root
         self._url = url
 
     @cached_property
@@ -23,16 +25,36 @@ class FallbackMetadata:
         try:
             # extensive=False: htmldate then trusts markup and the URL, not any date in the text (a site's date bar
             # shows today's date, not the article's). htmldate always looks for the original date here.
-            return trafilatura_metadata(self._html, default_url=self._url or None, extensive=False)
+            return trafilatura_metadata(without_page_chrome(self._root), default_url=self._url or None, extensive=False)
         except Exception as error:  # a library bug on odd markup must not lose the article
             log.debug("trafilatura metadata failed on %s: %r", self._url, error)
             return None
 
     def title(self) -> str | None:
+        """trafilatura's title guess."""
         return getattr(self._document, "title", None) or None
 
     def author(self) -> str | None:
+        """trafilatura's byline guess (names joined by "; ")."""
         return getattr(self._document, "author", None) or None
 
     def date(self) -> str | None:
+        """htmldate's publication day (``YYYY-MM-DD``) of the page without its header bars."""
         return getattr(self._document, "date", None) or None
+
+
+_CHROME = (
+    "//nav | //*[@role='navigation' or @role='banner'] | //header[not(ancestor::article)] | "
+    "//*[re:test(concat(@class, ' ', @id), 'top-?bar|header-top|top-header|top-menu|date-?bar|data_time|"
+    "current-?date|today|clock', 'i')]"
+)
+_NAMESPACES = {"re": "http://exslt.org/regular-expressions"}
+
+
+def without_page_chrome(root: HtmlElement) -> HtmlElement:
+    """A copy of the page without navigation and header bars, whose dates are the visit's, not the article's."""
+    copy = deepcopy(root)
+    for element in copy.xpath(_CHROME, namespaces=_NAMESPACES):
+        if element.getparent() is not None:
+            element.drop_tree()
+    return copy

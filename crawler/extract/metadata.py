@@ -79,20 +79,23 @@ class Metadata:
     """``article`` when JSON-LD or ``og:type`` declares one, ``listing`` for a collection page, else ``None``."""
 
 
-def extract_metadata(root: HtmlElement, html: str, url: str) -> Metadata:
-    """Read the page's metadata; ``html`` is only handed to the fallback extractors when they are needed."""
+def extract_metadata(root: HtmlElement, url: str) -> Metadata:
+    """Read the page's metadata (``url``: where it was fetched, ``""`` when unknown)."""
     nodes = _jsonld.nodes(root)
     article = _jsonld.article_node(nodes) or {}
     page = _jsonld.page_node(nodes) or {}
     meta = read_meta(root)
-    fallback = FallbackMetadata(html, url)
+    fallback = FallbackMetadata(root, url)
     sites = _site_names(nodes, article, meta, url)
     result = Metadata(url=canonical_url(url, [meta.link("canonical"), meta.first("og:url")]), site_names=sites)
     result.declared_type = _declared_type(nodes, article, meta)
     result.title = _title(root, article, meta, sites, fallback)
     result.authors = _authors(article, nodes, meta, sites, fallback)
     result.published_at = _first_time(
-        article.get("datePublished"), page.get("datePublished"), *meta.all(*_PUBLISHED_META)
+        article.get("datePublished"),
+        page.get("datePublished"),
+        *meta.all(*_PUBLISHED_META),
+        *_published_time_elements(root),
     )
     if result.published_at is None:
         result.published_at = parse_page_time(fallback.date())
@@ -113,6 +116,21 @@ def _declared_type(nodes: list[dict[str, Any]], article: dict[str, Any], meta: P
     if (meta.first("og:type") or "").lower() == "website":
         return "website"
     return None
+
+
+def _published_time_elements(root: HtmlElement) -> list[str]:
+    """``<time datetime>`` values of the article: those marked as the publication first, then the first one
+    inside ``<article>``. A ``<time>`` in the site's header is today's date, not the article's: never used."""
+    marked, in_article = [], []
+    for element in root.xpath("//time[@datetime]"):
+        hint = " ".join(filter(None, (element.get("class"), element.get("itemprop"), element.get("pubdate")))).lower()
+        if "modif" in hint or ("updat" in hint and "publish" not in hint and "entry-date" not in hint):
+            continue
+        if any(word in hint for word in ("publish", "entry-date", "post-date", "pubdate", "datecreated")):
+            marked.append(element.get("datetime"))
+        elif element.xpath("ancestor::article"):
+            in_article.append(element.get("datetime"))
+    return marked + in_article[:1]
 
 
 def _site_names(nodes: list[dict[str, Any]], article: dict[str, Any], meta: PageMeta, url: str) -> list[str]:

@@ -8,6 +8,8 @@ import threading
 import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+from typing import Any
 
 from crawler.replica import _corpus
 
@@ -86,13 +88,18 @@ class ReplicaSite:
 
     def sections(self) -> dict[str, str]:
         """Category slug → name of every section that has posts, in menu order, then first use."""
-        names = {section_slug(a.section): a.section for a in self.articles}
-        ordered = {slug: names[slug] for slug in _corpus.SECTIONS if slug in names}
-        ordered.update(names)
-        return ordered
+        if "sections" not in self._derived:
+            names = {section_slug(a.section): a.section for a in self.articles}
+            ordered = {slug: names[slug] for slug in _corpus.SECTIONS if slug in names}
+            ordered.update(names)
+            self._derived["sections"] = ordered
+        return dict(self._derived["sections"])
 
     def in_section(self, slug: str) -> list[ReplicaArticle]:
-        return [a for a in self.articles if a.section_slug == slug]
+        key = f"section:{slug}"
+        if key not in self._derived:
+            self._derived[key] = [a for a in self.articles if a.section_slug == slug]
+        return list(self._derived[key])
 
     def date_bar(self) -> str:
         """The header's date, e.g. "Saturday, July 13, 2024": today on the site, never the article's date."""
@@ -101,7 +108,9 @@ class ReplicaSite:
 
     def last_modified(self) -> datetime:
         """The newest change on the site (what feeds and indexes report)."""
-        return max((a.last_modified for a in self.articles), default=REFERENCE_TIME)
+        if "last_modified" not in self._derived:
+            self._derived["last_modified"] = max((a.last_modified for a in self.articles), default=REFERENCE_TIME)
+        return self._derived["last_modified"]
 
     # -- expectations ----------------------------------------------------------------------------------------------
 
@@ -193,6 +202,8 @@ class ReplicaSite:
             return article
 
     def _index(self) -> None:
+        """Rebuild lookups after any change (edits go through this class, so derived data stays right)."""
+        self._derived: dict[str, Any] = {}
         self._by_id = {a.id: a for a in self.articles}
         self._by_path = {self.article_path(a): a for a in self.articles}
         self.generation += 1
@@ -204,6 +215,7 @@ def slugify(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", folded.lower().replace("'", "")).strip("-") or "post"
 
 
+@lru_cache(maxsize=4096)
 def section_slug(name: str) -> str:
     return slugify(name)
 

@@ -203,7 +203,8 @@ class NewsSpider(scrapy.Spider):
             self._inc(f"newsarchive/spider/ignored/{kind}")
             return []
         else:
-            logger.warning("%s %s failed: %s", kind, request.url, failure.getErrorMessage())
+            logger.warning("%s %s failed: %r", kind, request.url, failure.value)
+            logger.debug("%s", failure.getTraceback())
         self._inc(f"newsarchive/fetch_errors/{kind}")
         # A site whose robots.txt fails may still have its sitemaps at the usual WordPress/Yoast places.
         return self._fallback_sitemaps(request.url) if kind == "robots" else []

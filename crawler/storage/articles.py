@@ -14,6 +14,9 @@ from crawler.items import ArticleItem
 
 log = logging.getLogger(__name__)
 
+_ATTEMPTS = 3
+"""Tries of a batch that a deadlock or serialization failure rolled back."""
+
 _INSERT_RECORDS = (
     "INSERT INTO article_records (url, source, first_seen_at, last_seen_at, current_version)"
     " SELECT url, source, seen, seen, 0 FROM unnest(%s::text[], %s::text[], %s::timestamptz[]) AS t(url, source, seen)"
@@ -92,9 +95,23 @@ class ArticleStore:
         self.conn = conn
 
     def store_many(self, items: Sequence[ArticleItem]) -> StoreCounts:
-        """Upsert ``items`` in one transaction and say what each did."""
+        """Upsert ``items`` in one transaction and say what each did.
+
+        Use an autocommit connection (each call commits); inside an open transaction this is a savepoint only.
+        """
         if not items:
             return StoreCounts()
+        for attempt in range(1, _ATTEMPTS + 1):
+            try:
+                return self._store(items)
+            except psycopg.errors.TransactionRollback:
+                # Two writers (a crawl and a replay) touching the same articles in a different order.
+                if attempt == _ATTEMPTS:
+                    raise
+                log.info("article batch rolled back by a concurrent writer; retrying (%d/%d)", attempt, _ATTEMPTS)
+        raise AssertionError("unreachable")
+
+    def _store(self, items: Sequence[ArticleItem]) -> StoreCounts:
         ordered = sorted(items, key=lambda item: (item.article.url, _utc(item.seen_at)))
         urls = sorted({item.article.url for item in ordered})
         with self.conn.transaction(), self.conn.cursor() as cursor:

@@ -76,8 +76,8 @@ def database_url(admin_database_url: str) -> Iterator[str]:
 
 @pytest.fixture
 def db_conn(database_url: str) -> Iterator[psycopg.Connection]:
-    """A connection to the test's database (not autocommit; commit what other connections must see)."""
-    with connect(database_url) as conn:
+    """An autocommit connection to the test's database: what the stores write is visible to other processes."""
+    with connect(database_url, autocommit=True) as conn:
         yield conn
 
 

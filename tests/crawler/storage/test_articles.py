@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import psycopg
@@ -11,6 +12,7 @@ from crawler.extract.article import Article
 from crawler.items import ArticleItem
 from crawler.storage.articles import ArticleStore, StoreCounts
 from crawler.storage.captures import CaptureStore
+from crawler.storage.database import connect
 from crawler.warc.capture import CaptureRow
 
 T0 = datetime(2024, 7, 13, 8, 0, tzinfo=UTC)
@@ -242,3 +244,30 @@ def test_known_articles_covers_records_fetched_urls_and_captures(db_conn):
         "https://www.khaama.com/x-1/": later,
     }
     assert store.totals() == {"khaama": 1}
+
+
+def test_concurrent_writers_agree(database_url, db_conn):
+    """A crawl and a replay storing the same articles at once: one record each, one version per content."""
+    urls = [f"https://example.org/c-{n}/" for n in range(300)]
+    later = T0 + timedelta(hours=1)
+    jobs = [
+        [item("old", url=url, seen_at=T0, record_id=f"<urn:uuid:old-{url}>") for url in urls],
+        [item("new", url=url, seen_at=later, record_id=f"<urn:uuid:new-{url}>") for url in reversed(urls)],
+    ]
+
+    def write(batch_items):
+        with connect(database_url, autocommit=True) as conn:
+            store = ArticleStore(conn)
+            return sum(
+                (store.store_many(batch_items[start : start + 50]) for start in range(0, len(batch_items), 50)),
+                StoreCounts(),
+            )
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(write, jobs))
+    total = results[0] + results[1]
+    assert (total.new, total.updated, total.unchanged) == (300, 300, 0)
+    rows = db_conn.execute("SELECT body, version, first_seen_at, last_seen_at FROM articles").fetchall()
+    assert len(rows) == 300
+    assert {(body, first, last) for body, _version, first, last in rows} == {("new", T0, later)}
+    assert version_count(db_conn) == 600

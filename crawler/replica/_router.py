@@ -28,7 +28,8 @@ from crawler.replica._resource import (
 )
 from crawler.replica.site import ReplicaSite
 
-CACHE_SIZE = 4096
+CACHE_SIZE = 2048
+"""Rendered responses kept (LRU); an article page is ~55 kB plus ~15 kB gzipped."""
 _STATIC_PAGES = {
     "/about-us/": "About Us",
     "/contact-us/": "Contact Us",
@@ -58,35 +59,38 @@ class ReplicaRouter:
     def __init__(self, site: ReplicaSite, base: str) -> None:
         self.site = site
         self.base = base
-        self._cache: OrderedDict[str, Resource] = OrderedDict()
+        self._cache: OrderedDict[tuple[int, str, str], Resource] = OrderedDict()
         self._lock = threading.Lock()
-        self._stamp: tuple[int, str] = (-1, "")
 
     def resolve(self, target: str) -> Resource | Fault:
         split = urlsplit(target)
         if split.path.startswith("/faults/"):
             return _faults.resolve(self, split.path, dict(parse_qsl(split.query)))
-        self._check_fresh()
+        # Keyed by the site's generation and day, so a page rendered before an edit is never served after it.
+        key = (self.site.generation, self.site.date_bar(), target)
         with self._lock:
-            cached = self._cache.get(target)
+            cached = self._cache.get(key)
             if cached is not None:
-                self._cache.move_to_end(target)
+                self._cache.move_to_end(key)
                 return cached
         with self.site.lock:
+            key = (self.site.generation, self.site.date_bar(), target)
             resource = self._route(split.path, dict(parse_qsl(split.query)))
         with self._lock:
-            self._cache[target] = resource
-            if len(self._cache) > CACHE_SIZE:
+            self._cache[key] = resource
+            while len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
         return resource
 
-    def _check_fresh(self) -> None:
-        """Drop every rendered page when the site was edited or the date bar's day changed."""
-        stamp = (self.site.generation, self.site.date_bar())
-        if stamp != self._stamp:
-            with self._lock:
-                self._cache.clear()
-                self._stamp = stamp
+    def prerender(self) -> int:
+        """Render every article page and the discovery documents now; returns how many were rendered."""
+        targets = ["/", "/feed/", "/sitemap_index.xml", "/news-sitemap.xml", "/robots.txt"]
+        targets += [self.site.article_path(a) for a in self.site.articles[: CACHE_SIZE - len(targets)]]
+        for target in targets:
+            resource = self.resolve(target)
+            if isinstance(resource, Resource) and resource.compressible:
+                resource.gzipped()
+        return len(targets)
 
     def _route(self, path: str, query: dict[str, str]) -> Resource:
         for handler in (self._query_routes, self._discovery, self._listings, self._articles, self._misc):

@@ -215,6 +215,11 @@ class ReplicaPublisher:
         logger.info("replica publisher serving %d articles at %s", len(self.site.articles), self.base_url)
         return self.base_url
 
+    def prerender(self) -> int:
+        """Render (and gzip) every article page and the discovery documents now, so that a benchmark measures the
+        crawler, not the replica's first renders. Call after ``start()``; returns how many responses were built."""
+        return self.router.prerender()
+
     def stop(self) -> None:
         server, self._server = self._server, None
         if server is None:

@@ -162,3 +162,33 @@ def test_wp_json_after_filter(publisher: ReplicaPublisher, replica_site: Replica
     assert status == 200
     assert [p["id"] for p in posts] == expected and headers["X-WP-Total"] == str(len(expected))
     assert 0 < len(expected) < len(replica_site.articles)
+
+
+def test_added_article_tops_feed_sitemaps_and_api(publisher: ReplicaPublisher, replica_site: ReplicaSite) -> None:
+    fetch(publisher.base_url, "/feed/")  # rendered and cached before the edit
+    added = replica_site.add_article("A new report from Herat", ["First paragraph.", "Second paragraph."])
+    url = publisher.base_url + replica_site.article_path(added)
+    assert _feed(publisher, "/feed/").entries[0].link == url
+    assert _xml(publisher, "/post-sitemap.xml").xpath("//sm:url/sm:loc/text()", namespaces=SM)[0] == url
+    assert _xml(publisher, "/news-sitemap.xml").xpath("//sm:url/sm:loc/text()", namespaces=SM)[0] == url
+    _, headers, posts = _api(publisher, "")
+    assert posts[0]["link"] == url and headers["X-WP-Total"] == "13"
+    assert fetch(publisher.base_url, replica_site.article_path(added)).status == 200
+
+
+def test_updated_article_moves_lastmod(publisher: ReplicaPublisher, replica_site: ReplicaSite) -> None:
+    replica_site.update_article(6, body="Rewritten.")
+    posts = _xml(publisher, "/post-sitemap.xml")
+    lastmods = dict(
+        zip(
+            posts.xpath("//sm:loc/text()", namespaces=SM),
+            posts.xpath("//sm:lastmod/text()", namespaces=SM),
+            strict=True,
+        )
+    )
+    url = publisher.base_url + replica_site.article_path(replica_site.articles[6])
+    assert datetime.fromisoformat(lastmods[url]) == replica_site.articles[6].modified
+    _, _, posts_json = _api(
+        publisher, f"?modified_after={replica_site.articles[0].last_modified.isoformat().replace('+', '%2B')}"
+    )
+    assert [p["id"] for p in posts_json] == [replica_site.articles[6].id]

@@ -176,3 +176,12 @@ def test_stop_closes_the_port() -> None:
     idle.close()
     with pytest.raises(OSError):
         socket.create_connection((split.hostname, split.port), timeout=2).close()
+
+
+def test_prerender_serves_the_same_bytes(replica_site: ReplicaSite) -> None:
+    with ReplicaPublisher(replica_site) as publisher:
+        assert publisher.prerender() == len(replica_site.articles) + 5
+        path = replica_site.article_path(replica_site.articles[1])
+        assert b'<h1 class="tdb-title-text">' in fetch(publisher.base_url, path).body
+        zipped = fetch(publisher.base_url, path, {"Accept-Encoding": "gzip"})
+        assert gzip.decompress(zipped.body) == fetch(publisher.base_url, path).body

@@ -24,7 +24,7 @@ _INSERT_RECORDS = (
 )
 _LOCK_RECORDS = (
     "SELECT id, url, first_seen_at, last_seen_at, current_version FROM article_records"
-    " WHERE url = ANY(%s) ORDER BY id FOR UPDATE"
+    " WHERE url = ANY(%s) ORDER BY url FOR UPDATE"
 )
 _LOAD_VERSIONS = (
     "SELECT article_id, version, content_hash, seen_at, warc_record_id FROM article_versions WHERE article_id = ANY(%s)"

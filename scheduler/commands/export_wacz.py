@@ -1,0 +1,78 @@
+"""``newsarchive export-wacz``: a WACZ package (py-wacz) of a source's or a time range's WARC files and articles."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from crawler.errors import ArchiveError
+from crawler.replay.wacz import Selection, create, select_files, write_pages
+from crawler.storage.database import connect, database_url
+from scheduler import exitcodes
+from scheduler.context import load_app_config
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "export-wacz",
+        help="package WARC files and their articles as a WACZ",
+        description="Write a WACZ (web archive collection zipped) of the WARC files holding captures of a source "
+        "and/or a time range, with the archived articles as its pages list. Whole files are packaged, plus the "
+        "files holding the originals of their revisit records.",
+    )
+    parser.add_argument("--source", help="only this source's captures")
+    parser.add_argument("--since", type=_instant, help="captures at or after this ISO 8601 time (UTC if no zone)")
+    parser.add_argument("--until", type=_instant, help="captures before this ISO 8601 time")
+    parser.add_argument("--output", type=Path, help="the .wacz file (default: newsarchive-<source|all>-<now>.wacz)")
+    parser.add_argument("--title", help="the package's title")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_app_config(args)
+    selection = Selection(args.source, args.since, args.until)
+    output = args.output or Path(f"newsarchive-{args.source or 'all'}-{datetime.now(UTC):%Y%m%d%H%M%S}.wacz")
+    if output.suffix != ".wacz":
+        print("newsarchive export-wacz: --output must end in .wacz", file=sys.stderr)
+        return exitcodes.USAGE
+    with connect(database_url(config)) as conn, tempfile.TemporaryDirectory(prefix="newsarchive-wacz-") as work:
+        try:
+            files = select_files(conn, selection, [config.archive.dir])
+        except ArchiveError as error:
+            print(f"newsarchive export-wacz: {error}", file=sys.stderr)
+            return exitcodes.FAILED
+        if not files:
+            print("newsarchive export-wacz: no captures match", file=sys.stderr)
+            return exitcodes.FAILED
+        pages_file = Path(work) / "pages.jsonl"
+        pages = write_pages(conn, selection, files, pages_file)
+        try:
+            create(files, pages_file, output, title=args.title or _title(selection))
+        except ArchiveError as error:
+            print(f"newsarchive export-wacz: {error}", file=sys.stderr)
+            return exitcodes.FAILED
+    print(f"wrote {output}: {len(files)} WARC file(s), {pages} article page(s)")
+    return exitcodes.OK
+
+
+def _instant(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {value!r}") from error
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _title(selection: Selection) -> str:
+    parts = [selection.source or "all sources"]
+    if selection.since:
+        parts.append(f"from {selection.since.isoformat()}")
+    if selection.until:
+        parts.append(f"until {selection.until.isoformat()}")
+    return "newsarchive: " + ", ".join(parts)

@@ -94,8 +94,9 @@ class WarcRecorderMiddleware:
 
     def process_response(self, request: Request, response: Response) -> Response:
         truncated_length = request.meta.pop(TRUNCATED_META, None)
-        if "cached" in response.flags:
-            # Meta copied from an earlier, recorded hop must not point the spider at the wrong capture.
+        if "cached" in response.flags or not response.url.startswith(("http://", "https://")):
+            # Not an HTTP exchange of this run (cache, data:, file:). Meta copied from an earlier, recorded hop
+            # must not point the spider at the wrong capture.
             request.meta.pop(RECORD_ID_META, None)
             request.meta.pop(DATE_META, None)
             return response

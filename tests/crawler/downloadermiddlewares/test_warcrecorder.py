@@ -103,6 +103,9 @@ def test_cached_responses_are_not_recorded(tmp_path: Path) -> None:
     recorder = Recorder(tmp_path)
     request = recorder.fetch("http://example.com/a", flags=["cached"], meta={"warc_record_id": "<stale>"})
     assert recorder.rows == [] and "warc_record_id" not in request.meta
+    data = Request("data:text/plain,hello")
+    recorder.middleware.process_response(data, Response("data:text/plain,hello", body=b"hello", request=data))
+    assert recorder.rows == []
     recorder.middleware.spider_closed()
     assert list(tmp_path.iterdir()) == []
 

@@ -20,9 +20,11 @@ def run_tool(*args: str) -> str:
 
 
 def assert_valid_warc(path: Path) -> None:
-    """gzip -t, warcio check (block and payload digests), FastWARC check (block digests), cdxj-indexer."""
+    """gzip -t, warcio check (digests) and index, FastWARC check (block digests), cdxj-indexer."""
     run_tool("gzip", "-t", str(path))
     run_tool(str(BIN / "warcio"), "check", str(path))
+    index = run_tool(str(BIN / "warcio"), "index", "-f", "warc-type,offset,length", str(path))
+    assert index.count("\n") == len(warcio_offsets(path))
     run_tool(str(BIN / "fastwarc"), "check", "-q", str(path))
     run_tool(str(BIN / "cdxj-indexer"), str(path))
 

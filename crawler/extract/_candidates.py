@@ -20,6 +20,9 @@ with warnings.catch_warnings():
     from newspaper.outputformatters import OutputFormatter
 
 log = logging.getLogger(__name__)
+# trafilatura logs "discarding data" at WARNING for every page without a main text: for us that is an ordinary
+# outcome (a listing, a stub), reported as NotAnArticle, not a warning for the operator.
+logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
 _BLOCK_TAGS = (
     "p div h1 h2 h3 h4 h5 h6 li ul ol blockquote pre table tr section article header footer figure figcaption "

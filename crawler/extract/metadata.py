@@ -182,7 +182,7 @@ def _authors(
     people, organisations = _jsonld_people(_jsonld.resolve(article.get("author"), nodes))
     raw = people or organisations
     if not raw:
-        raw = [value for value in meta.all(*_AUTHOR_META) if "://" not in value]
+        raw = [value for value in meta.all(*_AUTHOR_META) if not value.lower().startswith(("http://", "https://"))]
     if not raw:
         raw = meta.all("itemprop:author")[:3]
     if not raw and fallback.author():

@@ -58,7 +58,11 @@ def khaama_page(*, structured: bool = True) -> str:
                 {
                     "@context": "https://schema.org",
                     "@graph": [
-                        {"@type": "Organization", "@id": "https://www.khaama.com/#organization", "name": "Khaama Press"},
+                        {
+                            "@type": "Organization",
+                            "@id": "https://www.khaama.com/#organization",
+                            "name": "Khaama Press",
+                        },
                         {"@type": "WebSite", "@id": "https://www.khaama.com/#website", "name": "Khaama Press"},
                         {"@type": "WebPage", "@id": KHAAMA_URL + "#webpage", "name": KHAAMA_TITLE},
                         {

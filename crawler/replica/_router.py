@@ -54,7 +54,19 @@ Sitemap: {base}/sitemap_index.xml
 
 
 class ReplicaRouter:
-    """Resolves ``(path?query)`` for a site served at ``base``; thread-safe."""
+    """Resolves ``(path?query)`` for a site served at ``base``; thread-safe.
+
+    Site: ``/`` and ``/page/N/`` (chunked), ``/category/S/`` (+ ``page/N/``, chunked), ``/tag/T/``, ``/author/A/``,
+    ``/<slug>-<id>/`` articles (any other slug or no trailing slash: 301 to it), ``/?p=ID`` and ``/old/<slug>/``: 301,
+    images under ``/wp-content/uploads/``, ``/about-us/`` and other footer pages, ``/private/...`` (robots-disallowed),
+    ``/broken/500/``: 500, anything else: the theme's 404 page.
+    Discovery: ``/robots.txt``, ``/feed/`` (``?paged=N``), ``/feed/atom/``, ``/category/S/feed/``,
+    ``/sitemap_index.xml`` → ``/post-sitemap[N].xml`` (also ``.xml.gz``), ``/category-sitemap.xml``,
+    ``/news-sitemap.xml``; core ``/wp-sitemap.xml`` → ``/wp-sitemap-posts-post-N.xml``,
+    ``/wp-sitemap-taxonomies-category-1.xml``; ``/wp-json/`` and
+    ``/wp-json/wp/v2/{posts,posts/ID,categories,tags,users}``.
+    Faults: ``/faults/...`` (see ``_faults``).
+    """
 
     def __init__(self, site: ReplicaSite, base: str) -> None:
         self.site = site

@@ -26,7 +26,6 @@ def scrapy_settings(spec: RunSpec) -> dict[str, Any]:
     source = spec.source
     allowed_hosts = sorted(_named_hosts(spec))
     overrides: dict[str, Any] = {
-        "USER_AGENT": spec.user_agent or None,
         "DOWNLOAD_DELAY": spec.download_delay,
         "AUTOTHROTTLE_ENABLED": spec.autothrottle,
         "CONCURRENT_REQUESTS_PER_DOMAIN": spec.concurrent_requests_per_domain,
@@ -38,9 +37,15 @@ def scrapy_settings(spec: RunSpec) -> dict[str, Any]:
         "NEWSARCHIVE_WARC_MAX_FILE_SIZE": spec.archive_max_file_size,
         "NEWSARCHIVE_WARC_GZIP_LEVEL": spec.archive_gzip_level,
         "NEWSARCHIVE_MAX_PAGE_SIZE": spec.max_page_size,
+        # Our recorder stops a download at max_page_size and archives it marked truncated; Scrapy's own limit sits
+        # above it and bounds what HttpCompression may inflate (gzip bombs).
+        "DOWNLOAD_MAXSIZE": 4 * spec.max_page_size,
+        "DOWNLOAD_WARNSIZE": spec.max_page_size,
         "NEWSARCHIVE_SSRF_ALLOWED_HOSTS": allowed_hosts,
         "LOG_LEVEL": spec.log_level,
     }
+    if spec.user_agent:
+        overrides["USER_AGENT"] = spec.user_agent
     if spec.database_url:
         overrides["NEWSARCHIVE_WARC_DEDUP_LOADER"] = "crawler.storage.captures.load_dedup_index"
     overrides.update(spec.settings)
@@ -57,19 +62,23 @@ def _named_hosts(spec: RunSpec) -> set[str]:
     return {host for host in hosts if host}
 
 
-def known_articles(spec: RunSpec) -> dict[str, datetime]:
-    """URLs already archived for this source, so the spider does not refetch them (empty without a database)."""
+def crawl_memory(spec: RunSpec) -> tuple[dict[str, datetime], datetime | None]:
+    """URLs already archived for this source (not refetched) and when its last successful run started.
+
+    Without a database both are empty: the crawl then fetches everything it discovers, and the WARCs keep it all.
+    """
     if not spec.database_url:
-        return {}
+        return {}, None
     from crawler.storage.articles import ArticleStore
     from crawler.storage.database import connect
+    from crawler.storage.runs import last_success_at
 
     try:
         with connect(spec.database_url) as conn:
-            return ArticleStore(conn).known_articles(spec.source.name)
+            return ArticleStore(conn).known_articles(spec.source.name), last_success_at(conn, spec.source.name)
     except DatabaseUnavailable as error:
         log.warning("database unreachable, crawling without the list of known articles: %s", error)
-        return {}
+        return {}, None
 
 
 def recover_archive(spec: RunSpec) -> None:
@@ -99,7 +108,8 @@ def run(spec: RunSpec) -> dict[str, Any]:
     recover_archive(spec)
     process = CrawlerProcess(scrapy_settings(spec), install_root_handler=False)
     crawler = process.create_crawler(spider_class(spec.source.spider))
-    process.crawl(crawler, source=spec.source, known=known_articles(spec), extract_mode=spec.extract_mode)
+    known, since = crawl_memory(spec)
+    process.crawl(crawler, source=spec.source, known=known, since=since, extract_mode=spec.extract_mode)
     process.start()
     return crawler.stats.get_stats()
 

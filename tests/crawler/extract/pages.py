@@ -17,6 +17,7 @@ PARAGRAPHS = [
 ]
 
 KHAAMA_URL = "https://www.khaama.com/nato-us-to-decide-troops-pullout-as-an-alliance-blinken-54353566/"
+SITE = "Khaama Press"
 KHAAMA_TITLE = "NATO, US to decide troops pullout as an alliance: Blinken"
 
 
@@ -63,7 +64,7 @@ def khaama_page(*, structured: bool = True) -> str:
                             "@id": "https://www.khaama.com/#organization",
                             "name": "Khaama Press",
                         },
-                        {"@type": "WebSite", "@id": "https://www.khaama.com/#website", "name": "Khaama Press"},
+                        {"@type": "WebSite", "@id": "https://www.khaama.com/#website", "name": SITE},
                         {"@type": "WebPage", "@id": KHAAMA_URL + "#webpage", "name": KHAAMA_TITLE},
                         {
                             "@type": "NewsArticle",
@@ -92,7 +93,8 @@ def khaama_page(*, structured: bool = True) -> str:
             )
     body = f"""
 <div class="td-header-top-menu"><div class="td_data_time">Saturday, July 13, 2024</div>
-  <ul class="top-header-menu"><li><a href="/about-us/">About Us</a></li><li><a href="/contact-us/">Contact</a></li></ul></div>
+  <ul class="top-header-menu"><li><a href="/about-us/">About Us</a></li>
+  <li><a href="/contact-us/">Contact</a></li></ul></div>
 <div class="td-header-menu-wrap"><ul id="menu-main"><li><a href="/category/afghanistan/">Afghanistan</a></li>
   <li><a href="/category/world/">World</a></li><li><a href="/category/opinion/">Opinion</a></li></ul></div>
 <div class="td-main-content-wrap"><div class="td-ss-main-content">

@@ -43,6 +43,10 @@ class Handler(BaseHTTPRequestHandler):
             return self._chunked()
         if path == "/dataloss":
             return self._dataloss()
+        if path == "/hold":
+            # Answers only when the test releases it (a request in flight when the crawler is killed).
+            self.server.release.wait(timeout=60)
+            return self._send(200, [("Content-Type", "text/plain")], b"released")
         status, headers, body = PAGES.get(path, (404, [], b"no"))
         self._send(status, headers, body)
 
@@ -81,6 +85,7 @@ class Handler(BaseHTTPRequestHandler):
 def start_server() -> ThreadingHTTPServer:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.requests = []
+    server.release = threading.Event()
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -13,6 +14,7 @@ from crawler.warc import records
 from crawler.warc.reader import read_capture_rows
 from crawler.warc.recovery import recover_archive
 from crawler.warc.writer import WarcFileWriter
+from tests.crawler.warc import _server
 from tests.crawler.warc._groups import make_group
 from tests.crawler.warc._tools import assert_valid_warc, warcio_offsets
 
@@ -103,3 +105,37 @@ def test_file_without_a_complete_record_is_removed(tmp_path: Path) -> None:
 
     assert result.removed and result.rows == []
     assert list(tmp_path.iterdir()) == []
+
+
+def test_scrapy_crawl_killed_mid_run_is_recovered(tmp_path: Path) -> None:
+    httpd = _server.start_server()
+    base = f"http://127.0.0.1:{httpd.server_port}"
+    settings = {"NEWSARCHIVE_WARC_DIR": str(tmp_path), "NEWSARCHIVE_SOURCE": "test", "CONCURRENT_REQUESTS": 4}
+    urls = [f"{base}/article", f"{base}/same-a", f"{base}/hold"]
+    crawl = subprocess.Popen(
+        [sys.executable, str(SCRIPT.with_name("crawl_script.py")), json.dumps(settings), *urls],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        written = []
+        while len(written) < 2:
+            event = json.loads(crawl.stdout.readline())
+            if event["event"] == "row" and event["row"]["record_type"] == "response":
+                written.append(event["row"]["record_id"])
+        wait_for(lambda: any(request.startswith("GET /hold") for request in httpd.requests))
+        crawl.send_signal(signal.SIGKILL)
+        crawl.wait(timeout=30)
+    finally:
+        httpd.release.set()
+        httpd.shutdown()
+    assert len(list(tmp_path.glob("*.open"))) == 1
+
+    (result,) = recover_archive(tmp_path)
+
+    assert_valid_warc(result.path)
+    assert [row.record_id for row in result.rows if row.record_type == "response"] == written
+    assert [row.record_type for row in result.rows] == ["warcinfo"] + ["response", "request", "metadata"] * 2
+    assert list(tmp_path.glob("*.open")) == []

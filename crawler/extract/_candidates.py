@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 # trafilatura logs "discarding data" at WARNING for every page without a main text: for us that is an ordinary
 # outcome (a listing, a stub), reported as NotAnArticle, not a warning for the operator.
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
+logging.getLogger("readability").setLevel(logging.WARNING)  # its INFO lines narrate its heuristics
 
 _BLOCK_TAGS = (
     "p div h1 h2 h3 h4 h5 h6 li ul ol blockquote pre table tr section article header footer figure figcaption "

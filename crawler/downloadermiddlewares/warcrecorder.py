@@ -77,7 +77,6 @@ class WarcRecorderMiddleware:
         if not settings.getbool("NEWSARCHIVE_WARC_ENABLED", True):
             raise NotConfigured("NEWSARCHIVE_WARC_ENABLED is off")
         source = settings.get("NEWSARCHIVE_SOURCE") or None
-        run_id = settings.get("NEWSARCHIVE_RUN_ID")
         writer = WarcFileWriter(
             Path(settings.get("NEWSARCHIVE_WARC_DIR") or "data/archive"),
             settings.get("NEWSARCHIVE_WARC_PREFIX") or source or "newsarchive",
@@ -85,7 +84,7 @@ class WarcRecorderMiddleware:
             max_file_size=settings.getint("NEWSARCHIVE_WARC_MAX_FILE_SIZE", DEFAULT_MAX_FILE_SIZE),
             gzip_level=settings.getint("NEWSARCHIVE_WARC_GZIP_LEVEL", DEFAULT_GZIP_LEVEL),
             source=source,
-            run_id=int(run_id) if run_id not in (None, "") else None,
+            run_id=settings.getint("NEWSARCHIVE_RUN_ID", 0) or None,
         )
         cdxj = settings.getbool("NEWSARCHIVE_WARC_CDXJ", True)
         middleware = cls(crawler, writer, load_dedup_index(settings), source, cdxj)
@@ -110,6 +109,7 @@ class WarcRecorderMiddleware:
             self.stats.inc_value("newsarchive/warc/errors")
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="warc_error"))
             raise IgnoreRequest(f"WARC write failed for {request.url}") from None
+        self._remember(group[0], response, truncated)
         self._account(rows, truncated)
         request.meta[RECORD_ID_META] = group[0].rec_headers.get_header("WARC-Record-ID")
         request.meta[DATE_META] = moment
@@ -125,51 +125,67 @@ class WarcRecorderMiddleware:
         self, request: Request, response: Response, moment: datetime, truncated: str | None
     ) -> tuple[list[ArcWarcRecord], str]:
         date = records.warc_date(moment)
-        url = response.url
+        first = self._first_record(response, date, truncated)
+        response_id = first.rec_headers.get_header("WARC-Record-ID")
+        request_head = records.request_head(request.method, request.url, request.headers, request.body)
+        kind = page_kind(request)
+        request_record = records.request_record(
+            response.url,
+            request_head,
+            request.body,
+            record_id=records.new_record_id(),
+            date=date,
+            concurrent_to=response_id,
+        )
+        metadata = records.metadata_record(
+            response.url,
+            self._metadata(request, kind),
+            record_id=records.new_record_id(),
+            date=date,
+            concurrent_to=response_id,
+        )
+        return [first, request_record, metadata], kind
+
+    def _first_record(self, response: Response, date: str, truncated: str | None) -> ArcWarcRecord:
+        """The response record, or a revisit when an earlier capture has the same payload (rule 6)."""
         body = response.body
         digest = records.payload_digest(body)
         ip = str(response.ip_address) if response.ip_address else None
         head = records.response_head(response.protocol, response.status, _header_pairs(response.headers), len(body))
-        response_id = records.new_record_id()
-        original = self._original(response.status, body, digest, truncated)
-        if original:
-            first = records.revisit_record(
-                url,
+        record_id = records.new_record_id()
+        original = self.dedup.get(digest) if _dedupable(response.status, body, truncated) else None
+        if original is None:
+            return records.response_record(
+                response.url,
                 head,
-                record_id=response_id,
+                body,
+                record_id=record_id,
                 date=date,
                 digest=digest,
-                refers_to=original.record_id,
-                refers_to_uri=original.target_uri,
-                refers_to_date=original.date,
                 ip_address=ip,
+                truncated=truncated,
             )
-        else:
-            first = records.response_record(
-                url, head, body, record_id=response_id, date=date, digest=digest, ip_address=ip, truncated=truncated
-            )
-            if _dedupable(response.status, body, truncated):
-                self.dedup[digest] = Original(response_id, url, date)
-        request_head = records.request_head(request.method, request.url, request.headers, request.body)
-        kind = page_kind(request)
-        return [
-            first,
-            records.request_record(
-                url, request_head, request.body, record_id=records.new_record_id(), date=date, concurrent_to=response_id
-            ),
-            records.metadata_record(
-                url,
-                self._metadata(request, kind),
-                record_id=records.new_record_id(),
-                date=date,
-                concurrent_to=response_id,
-            ),
-        ], kind
+        return records.revisit_record(
+            response.url,
+            head,
+            record_id=record_id,
+            date=date,
+            digest=digest,
+            refers_to=original.record_id,
+            refers_to_uri=original.target_uri,
+            refers_to_date=original.date,
+            ip_address=ip,
+        )
 
-    def _original(self, status: int, body: bytes, digest: str, truncated: str | None) -> Original | None:
-        if not _dedupable(status, body, truncated):
-            return None
-        return self.dedup.get(digest)
+    def _remember(self, first: ArcWarcRecord, response: Response, truncated: str | None) -> None:
+        """Make a written response the original of later identical payloads."""
+        if first.rec_type != "response" or not _dedupable(response.status, response.body, truncated):
+            return
+        headers = first.rec_headers
+        self.dedup.setdefault(
+            headers.get_header("WARC-Payload-Digest"),
+            Original(headers.get_header("WARC-Record-ID"), response.url, headers.get_header("WARC-Date")),
+        )
 
     def _metadata(self, request: Request, kind: str) -> dict[str, Any]:
         referer = request.headers.get(b"Referer")

@@ -145,8 +145,9 @@ class ReplicaSite:
     def update_article(self, index: int, **changes: object) -> None:
         """Edit ``articles[index]`` (title, paragraphs or body, summary, authors, tags, section, modified).
 
-        The modified time moves to ``modified`` if given, else to now (at least one second past the previous
-        value), as when an editor saves a post; sitemaps, feeds, the API and Last-Modified follow.
+        The modified time moves to ``modified`` if given, else to now rounded up to the next second (and at least one
+        second past the previous value), as when an editor saves a post; sitemaps, feeds, the API and Last-Modified
+        follow.
         """
         unknown = set(changes) - _EDITABLE
         if unknown:
@@ -221,8 +222,11 @@ def section_slug(name: str) -> str:
 
 
 def _now_after(previous: datetime) -> datetime:
-    now = datetime.now(KABUL).replace(microsecond=0)
-    return max(now, previous + timedelta(seconds=1))
+    """Now rounded up to the next whole second (HTTP dates and sitemaps have second precision: a crawl that ended
+    earlier in the same second must still see the change as newer), and past ``previous``."""
+    now = datetime.now(KABUL)
+    ceiled = now.replace(microsecond=0) + (timedelta(seconds=1) if now.microsecond else timedelta())
+    return max(ceiled, previous + timedelta(seconds=1))
 
 
 def _make_article(

@@ -101,3 +101,12 @@ def test_date_bar_is_today_not_article_date() -> None:
     assert ReplicaSite(today=date(2024, 7, 13)).date_bar() == "Saturday, July 13, 2024"
     now = datetime.now(KABUL).date()
     assert ReplicaSite().date_bar().endswith(f"{now.day}, {now.year}")
+
+
+def test_edit_time_is_after_anything_earlier_in_the_same_second() -> None:
+    """A crawl whose If-Modified-Since is this second (truncated) must still see the edit as newer."""
+    site = ReplicaSite()
+    before = datetime.now(KABUL)
+    site.update_article(2, title="Edited")
+    assert site.articles[2].modified > before.replace(microsecond=0)
+    assert site.articles[2].modified.microsecond == 0

@@ -125,8 +125,8 @@ def _iter_plain(path: Path) -> Iterator[WarcRecord | BadRecord]:
         iterator = ArchiveIterator(stream, ensure_http_headers=False)
         try:
             for record in iterator:
+                block = record.raw_stream.read()  # before asking the offset: that would skip the content
                 offset = iterator.get_record_offset()
-                block = record.raw_stream.read()
                 head = _head_bytes(record)
                 iterator.read_to_end(record)
                 yield _build(record, offset, iterator.get_record_length(), head + block, True)

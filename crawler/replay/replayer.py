@@ -99,6 +99,8 @@ class _Pending:
 class _FileDone:
     path: Path
     size: int
+    records: int
+    run_id: int | None
 
 
 class _InlineExecutor(Executor):
@@ -194,7 +196,7 @@ class Replayer:
             except (ValueError, KeyError, TypeError, UnicodeError) as error:
                 self.report(path, event.offset, f"unreadable headers: {error}")
         reader.finish()
-        self._window.append(_FileDone(path, size))
+        self._window.append(_FileDone(path, size, reader.records, reader.run_id))
 
     # --- one exchange ------------------------------------------------------------------------------------------
 
@@ -332,6 +334,8 @@ class Replayer:
 
     def _file_done(self, done: _FileDone) -> None:
         self._flush()
+        # warc_files too, so revisits in later replays find this file by name, as after a live crawl.
+        self.captures.file_closed(done.path.name, done.path.resolve(), done.size, done.records, done.run_id)
         self.stats.files_done.append((done.path.name, done.size))
         if self.run_id is not None:
             runstate.save_progress(self.conn, self.run_id, self.stats.as_dict())
@@ -367,8 +371,15 @@ class _FileReader:
         self.path = path
         self.info: dict[str, str] = {}
         self.pending: _Exchange | None = None
+        self.records = 0
+
+    @property
+    def run_id(self) -> int | None:
+        value = self.info.get("run-id", "")
+        return int(value) if value.isdigit() else None
 
     def add(self, record: WarcRecord) -> None:
+        self.records += 1
         kind = record.rec_type
         if kind in ("response", "revisit"):
             self._flush()

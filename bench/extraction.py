@@ -37,19 +37,29 @@ class BodyRun:
     mode: str
     score: BodyScore
     millis: list[float]
+    cpu_millis: list[float]
     not_articles: int
 
     def summary(self) -> dict[str, float | int]:
-        ordered = sorted(self.millis)
-        p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))] if ordered else 0.0
         return {
             f"{self.mode}_precision": round(self.score.precision, 4),
             f"{self.mode}_recall": round(self.score.recall, 4),
             f"{self.mode}_f1": round(self.score.f1, 4),
-            f"{self.mode}_ms_median": round(statistics.median(ordered), 1) if ordered else 0.0,
-            f"{self.mode}_ms_p95": round(p95, 1),
+            f"{self.mode}_ms_median": _median(self.millis),
+            f"{self.mode}_ms_p95": _p95(self.millis),
+            f"{self.mode}_cpu_ms_median": _median(self.cpu_millis),
+            f"{self.mode}_cpu_ms_p95": _p95(self.cpu_millis),
             f"{self.mode}_not_article": self.not_articles,
         }
+
+
+def _median(values: list[float]) -> float:
+    return round(statistics.median(values), 1) if values else 0.0
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))], 1) if ordered else 0.0
 
 
 def load_bodies(folder: Path, quick: bool) -> list[tuple[str, str, str, bytes]]:
@@ -66,16 +76,17 @@ def _gunzip(path: Path) -> bytes:
 
 def run_bodies(pages: list[tuple[str, str, str, bytes]], mode: str) -> BodyRun:
     extract_article(pages[0][3], pages[0][1], mode=mode)  # warm up imports and caches outside the timing
-    pairs, millis, refused = [], [], 0
+    pairs, millis, cpu_millis, refused = [], [], [], 0
     for _, url, truth, raw in pages:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         try:
             body = extract_article(raw, url, mode=mode).body
         except NotAnArticle:
             body, refused = "", refused + 1
         millis.append((time.perf_counter() - started) * 1000)
+        cpu_millis.append((time.process_time() - cpu_started) * 1000)
         pairs.append((truth, body))
-    return BodyRun(mode, score_bodies(pairs), millis, refused)
+    return BodyRun(mode, score_bodies(pairs), millis, cpu_millis, refused)
 
 
 def run_metadata(folder: Path, quick: bool) -> dict[str, float | int]:
@@ -131,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"body {mode:7} pages={len(pages)} P={run.score.precision:.4f} R={run.score.recall:.4f} "
             f"F1={run.score.f1:.4f} ms/page median={totals[f'{mode}_ms_median']} p95={totals[f'{mode}_ms_p95']} "
+            f"(CPU median={totals[f'{mode}_cpu_ms_median']} p95={totals[f'{mode}_cpu_ms_p95']}) "
             f"not-an-article={run.not_articles}"
         )
     if not args.no_metadata:

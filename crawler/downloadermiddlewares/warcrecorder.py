@@ -17,7 +17,6 @@ from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import load_object
 from twisted.internet.defer import Deferred, DeferredList
 from twisted.internet.threads import deferToThread
-from warcio.recordloader import ArcWarcRecord
 
 from crawler import __version__
 from crawler import signals as our_signals
@@ -123,7 +122,7 @@ class WarcRecorderMiddleware:
 
     def _build_group(
         self, request: Request, response: Response, moment: datetime, truncated: str | None
-    ) -> tuple[list[ArcWarcRecord], str]:
+    ) -> tuple[list[records.Record], str]:
         date = records.warc_date(moment)
         first = self._first_record(response, date, truncated)
         response_id = first.rec_headers.get_header("WARC-Record-ID")
@@ -146,7 +145,7 @@ class WarcRecorderMiddleware:
         )
         return [first, request_record, metadata], kind
 
-    def _first_record(self, response: Response, date: str, truncated: str | None) -> ArcWarcRecord:
+    def _first_record(self, response: Response, date: str, truncated: str | None) -> records.Record:
         """The response record, or a revisit when an earlier capture has the same payload (rule 6)."""
         body = response.body
         digest = records.payload_digest(body)
@@ -177,7 +176,7 @@ class WarcRecorderMiddleware:
             ip_address=ip,
         )
 
-    def _remember(self, first: ArcWarcRecord, response: Response, truncated: str | None) -> None:
+    def _remember(self, first: records.Record, response: Response, truncated: str | None) -> None:
         """Make a written response the original of later identical payloads."""
         if first.rec_type != "response" or not _dedupable(response.status, response.body, truncated):
             return

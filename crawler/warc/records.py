@@ -28,6 +28,8 @@ HOP_BY_HOP = frozenset(
 """Headers that describe the connection, not the message: never archived (nor is the received Content-Length)."""
 
 HeaderPairs = Iterable[tuple[bytes, bytes]]
+Record = ArcWarcRecord
+"""A built record (warcio's class): the only warcio type other modules of ours handle."""
 
 
 class RawStatusAndHeaders(StatusAndHeaders):

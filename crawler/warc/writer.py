@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from warcio.recordloader import ArcWarcRecord
-
 from crawler.errors import ArchiveError
 from crawler.warc import records
 from crawler.warc.capture import CaptureRow
@@ -123,7 +121,7 @@ class WarcFileWriter:
         """The ``.open`` path being written, if any."""
         return self._file.open_path if self._file else None
 
-    def write_group(self, group: Sequence[ArcWarcRecord], page_kind: str | None = None) -> list[CaptureRow]:
+    def write_group(self, group: Sequence[records.Record], page_kind: str | None = None) -> list[CaptureRow]:
         """Write the records of one exchange contiguously in one file; the rows include a new file's warcinfo."""
         blobs = [records.serialize_record(record, self.gzip_level) for record in group]
         group_size = sum(len(blob) for blob in blobs)
@@ -189,5 +187,5 @@ class WarcFileWriter:
         log.debug("opened WARC %s", self._file.open_path)
         return self._row(record, final.name, 0, len(blob), None)
 
-    def _row(self, record: ArcWarcRecord, name: str, offset: int, length: int, kind: str | None) -> CaptureRow:
+    def _row(self, record: records.Record, name: str, offset: int, length: int, kind: str | None) -> CaptureRow:
         return records.capture_row(record, name, offset, length, source=self.source, run_id=self.run_id, page_kind=kind)

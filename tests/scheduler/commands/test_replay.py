@@ -1,0 +1,115 @@
+"""``newsarchive replay`` end to end: a database rebuilt from the WARCs of two live crawls equals the live one."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.scheduler.commands._archive import (
+    archive_dir,
+    crawl_three_times,
+    empty_database,
+    rebuilt_config,
+    source_toml,
+)
+from tests.support.cli import query, run_cli, write_config
+
+CAPTURE_COLUMNS = (
+    "filename, record_offset, record_length, record_id, record_type, surt, url, captured_at, status, mime,"
+    " payload_digest, refers_to, concurrent_to, source, page_kind"
+)
+
+
+@pytest.fixture
+def empty_database_url(admin_database_url: str) -> Iterator[str]:
+    yield from empty_database(admin_database_url)
+
+
+@pytest.fixture
+def config(tmp_path: Path, database_url: str, publisher) -> Path:
+    return write_config(tmp_path, database_url, source_toml(publisher.base_url))
+
+
+def articles(url: str) -> list[tuple]:
+    return query(url, "SELECT * FROM articles ORDER BY url")
+
+
+def captures(url: str) -> list[tuple]:
+    return query(url, f"SELECT {CAPTURE_COLUMNS} FROM captures ORDER BY record_id")
+
+
+def test_replay_into_an_empty_database_reproduces_the_live_articles_exactly(
+    config: Path,
+    tmp_path: Path,
+    database_url: str,
+    empty_database_url: str,
+    publisher,
+) -> None:
+    crawl_three_times(config, publisher)
+    live = articles(database_url)
+    assert max(row[-1] for row in live) == 2, "the corrected article should have a second version"
+    revisits = query(
+        database_url, "SELECT count(*) FROM captures WHERE record_type = 'revisit' AND page_kind = 'article'"
+    )
+    assert revisits[0][0] > 0, "unchanged articles refetched should be revisit records"
+
+    rebuilt = rebuilt_config(tmp_path, empty_database_url, publisher.base_url)
+    result = run_cli(rebuilt, "replay", str(archive_dir(tmp_path)))
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    assert articles(empty_database_url) == live  # every column, first/last seen included
+    assert captures(empty_database_url) == captures(database_url)
+    runs = query(empty_database_url, "SELECT trigger, status, stats->>'revisits_unresolved' FROM crawl_runs")
+    assert runs == [("replay", "finished", "0")]
+
+    # Twice: no change, whether the finished files are skipped (resume) or read again.
+    again = run_cli(rebuilt, "replay", "--no-resume", "--processes", "1", str(archive_dir(tmp_path)))
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "0 new, 0 updated" in again.stdout
+    assert articles(empty_database_url) == live
+    resumed = run_cli(rebuilt, "replay", str(archive_dir(tmp_path)))
+    assert resumed.returncode == 0 and "0 file(s) read, 3 already replayed" in resumed.stdout
+    assert articles(empty_database_url) == live
+
+
+def test_a_corrupt_record_is_reported_with_its_file_and_offset_and_the_rest_replayed(
+    config: Path,
+    tmp_path: Path,
+    database_url: str,
+    empty_database_url: str,
+    publisher,
+) -> None:
+    first = run_cli(config, "crawl", "replica")
+    assert first.returncode == 0, first.stderr[-3000:]
+    (warc,) = sorted(archive_dir(tmp_path).glob("*.warc.gz"))
+    victim = query(
+        database_url,
+        "SELECT record_offset, record_length, url FROM captures WHERE filename = %s AND page_kind = 'article'"
+        " AND record_type = 'response' AND status = 200 ORDER BY record_offset LIMIT 1 OFFSET 2",
+        warc.name,
+    )[0]
+    offset, length, url = victim
+    data = bytearray(warc.read_bytes())
+    data[offset + length // 2 : offset + length // 2 + 64] = bytes(64)
+    warc.write_bytes(bytes(data))
+
+    rebuilt = rebuilt_config(tmp_path, empty_database_url, publisher.base_url)
+    result = run_cli(rebuilt, "replay", str(warc))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"{warc}@{offset}" in result.stderr
+    assert "1 record(s) could not be replayed" in result.stderr
+    live = [row for row in articles(database_url) if row[0] != url]
+    assert articles(empty_database_url) == live
+
+
+def test_nothing_readable_exits_1(tmp_path: Path, empty_database_url: str) -> None:
+    config = write_config(tmp_path, empty_database_url, "")
+    assert run_cli(config, "replay", str(tmp_path / "nothing-here")).returncode == 1
+    garbage = tmp_path / "garbage.warc.gz"
+    garbage.write_bytes(gzip.compress(b"this is not a WARC record\r\n\r\n") + b"\x00" * 100)
+    result = run_cli(config, "replay", str(garbage))
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert query(empty_database_url, "SELECT status FROM crawl_runs") == [("failed",)]

@@ -24,6 +24,7 @@ from crawler.errors import NotAnArticle
 from crawler.extract import extract_article
 from crawler.extract._decode import decode_html
 from crawler.extract._document import clean_text, parse_html
+from crawler.extract._language import primary_tag
 from crawler.extract.metadata import extract_metadata
 
 EVAL = Path("/work/shared/eval")
@@ -97,6 +98,7 @@ def run_metadata(folder: Path, quick: bool) -> dict[str, float | int]:
     names = sorted(expected)[:QUICK_PAGES] if quick else sorted(expected)
     hits = {key: 0 for key in ("ours_title", "ours_authors", "ours_date", "traf_title", "traf_authors", "traf_date")}
     counts = {"title": 0, "authors": 0, "date": 0}
+    language_pages = language_hits = 0
     for name in names:
         want = expected[name]
         html = clean_text(decode_html(_gunzip(folder / "pages" / f"{name}.html.gz")))
@@ -113,12 +115,18 @@ def run_metadata(folder: Path, quick: bool) -> dict[str, float | int]:
             ),
             "date": (want.get("publishedTime"), day_matches, ours_date, theirs.date),
         }
+        if want.get("lang"):
+            # Language from markup only here (metadata step); trafilatura's metadata has no language to compare.
+            language_pages += 1
+            language_hits += ours.language == primary_tag(want["lang"])
         for field, (target, match, mine, other) in checks.items():
             if target:
                 counts[field] += 1
                 hits[f"ours_{field}"] += match(target, mine)
                 hits[f"traf_{field}"] += match(target, other)
     result: dict[str, float | int] = {f"meta_{field}_pages": count for field, count in counts.items()}
+    result["meta_language_pages"] = language_pages
+    result["meta_ours_language"] = round(language_hits / language_pages, 4) if language_pages else 0.0
     for key, value in hits.items():
         field = key.split("_", 1)[1]
         result[f"meta_{key}"] = round(value / counts[field], 4) if counts[field] else 0.0
@@ -153,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"metadata {field:7} pages={meta[f'meta_{field}_pages']} ours={meta[f'meta_ours_{field}']:.4f} "
                 f"trafilatura={meta[f'meta_traf_{field}']:.4f}"
             )
+        print(f"metadata language pages={meta['meta_language_pages']} ours={meta['meta_ours_language']:.4f}")
     print(" ".join(f"{key}={value}" for key, value in totals.items()))
     return 0
 

@@ -28,8 +28,10 @@ def registrable_domain(url: str) -> str:
     """The site a URL belongs to (``news.example.co.uk`` → ``example.co.uk``); the host itself when unknown."""
     host = (urlsplit(url).hostname or "").lower().rstrip(".")
     parts = _SUFFIXES(host)
-    domain = parts.top_domain_under_public_suffix if hasattr(parts, "top_domain_under_public_suffix") else None
-    return domain or parts.registered_domain or host
+    # tldextract >= 5.3 renamed registered_domain (now deprecated); IP addresses and bare hosts give "".
+    if hasattr(parts, "top_domain_under_public_suffix"):
+        return parts.top_domain_under_public_suffix or host
+    return parts.registered_domain or host
 
 
 def canonical_url(fetched_url: str, claims: list[str | None]) -> str:

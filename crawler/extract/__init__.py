@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Mapping
 
@@ -14,7 +15,10 @@ EXTRACTOR_VERSION = "1"
 """Bump whenever the output for the same input changes; stored with every version as ``<mode>/<version>``."""
 MODES = ("default", "fast")
 
-__all__ = ["EXTRACTOR_VERSION", "MODES", "Article", "NotAnArticle", "PageTime", "extract_article"]
+__all__ = ["EXTRACTOR_VERSION", "MODES", "Article", "NotAnArticle", "PageTime", "extract_article", "warm_up"]
+
+# The extractors (trafilatura, readability, newspaper4k) take ~1 s to import: loaded on first use, so importing
+# ``crawler.extract.article`` (storage, export) stays cheap. Worker processes call ``warm_up()`` up front.
 
 
 def extract_article(
@@ -37,3 +41,10 @@ def extract_article(
     except Exception as error:  # process boundary for third-party parsers: see the docstring
         log.warning("extraction failed on %s: %r", url, error, exc_info=True)
         raise NotAnArticle(f"extraction failed: {error!r}") from error
+
+
+def warm_up() -> None:
+    """Import the extractors and run one tiny extraction, so the first real page is not slow."""
+    page = b"<html><head><title>warm up</title></head><body><article><p>" + b"warm up text " * 60 + b"</p></article>"
+    with contextlib.suppress(NotAnArticle):
+        extract_article(page + b"</body></html>", "https://warm-up.invalid/page/")

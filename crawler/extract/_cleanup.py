@@ -9,6 +9,7 @@ _WORD = re.compile(r"\w+")
 _SHORT = 14
 """Lines of at most this many words may be boilerplate; longer lines are always kept as prose."""
 _PROMO_WORDS = 30
+_MAX_CHARS = 400
 # Calls to action anywhere in a line of moderate length: follow us, subscribe, click here.
 _PROMO = re.compile(
     r"^follow\s+(?:\S+\s+){0,5}on\s+(?:twitter|facebook|instagram|youtube|linkedin|tiktok)\b"
@@ -62,6 +63,8 @@ def is_boilerplate(line: str) -> bool:
     """A short line that is a button, an ad slot, a teaser heading or part of a comment form."""
     if not _WORD.search(line):
         return True
+    if len(line) > _MAX_CHARS:
+        return False  # long lines are prose (and the patterns need not scan them)
     count = len(_WORD.findall(line))
     if count <= _PROMO_WORDS and _PROMO.search(line):
         return True

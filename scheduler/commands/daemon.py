@@ -1,0 +1,32 @@
+"""``newsarchive daemon``: run the scheduler in the foreground until SIGTERM/SIGINT; SIGHUP reloads the config."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from scheduler.context import load_app_config
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "daemon",
+        help="run every enabled source on its schedule, in the foreground",
+        description="Run every enabled source on its schedule. SIGTERM/SIGINT: stop within [scheduler].stop_timeout "
+        "(running crawls are cancelled, exit 0). SIGHUP: reload the config. A second daemon on the same database "
+        "stands by and takes over when the first dies.",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from scheduler.daemon import Daemon
+
+    config = load_app_config(args)
+    log_format = args.log_format or ("text" if sys.stderr.isatty() else "json")
+    daemon = Daemon(
+        config,
+        load=lambda: load_app_config(args),
+        run_options={"log_level": args.log_level, "log_format": log_format},
+    )
+    return daemon.run()

@@ -1,0 +1,161 @@
+"""``newsarchive status [--json]``: per source, schedule, next and last run, articles, and whether it went silent."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+
+from crawler.config import Config, SourceConfig
+from crawler.run.outcome import fetch_errors
+from crawler.storage.database import connect, database_url
+from crawler.storage.runs import count_new_articles, last_runs
+from scheduler.context import load_app_config
+from scheduler.triggers import next_fire_time
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("status", help="schedule, last run and articles of every source")
+    parser.add_argument("--json", action="store_true", help="a JSON list of objects, one per source")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_app_config(args)
+    now = datetime.now(UTC)
+    with connect(database_url(config), autocommit=True, attempts=3, retry_wait=1.0) as conn:
+        report = source_status(conn, config, now)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print_table(report)
+    return 0
+
+
+def source_status(conn: psycopg.Connection, config: Config, now: datetime) -> list[dict[str, Any]]:
+    """The status of every configured source (the ``--json`` document)."""
+    try:
+        runs = last_runs(conn)
+        totals = _article_facts(conn)
+    except psycopg.errors.UndefinedTable:
+        print("newsarchive status: the database has no schema yet (run `newsarchive db migrate`)", file=sys.stderr)
+        runs, totals = {}, {}
+    return [
+        _one(conn, config, source, runs.get(source.name), totals.get(source.name), now) for source in config.sources
+    ]
+
+
+def _one(
+    conn: psycopg.Connection,
+    config: Config,
+    source: SourceConfig,
+    run: dict[str, Any] | None,
+    facts: tuple[int, datetime | None, datetime | None] | None,
+    now: datetime,
+) -> dict[str, Any]:
+    total, last_new_at, first_run_at = facts or (0, None, None)
+    next_run = next_fire_time(source, config, now) if source.enabled else None
+    return {
+        "name": source.name,
+        "enabled": source.enabled,
+        "schedule": source.schedule,
+        "timezone": config.source_timezone(source),
+        "next_run_at": _iso(next_run),
+        "last_run": _last_run(conn, run, now),
+        "articles_total": total,
+        "last_new_article_at": _iso(last_new_at),
+        "silent": _silent(source, last_new_at or first_run_at, now),
+    }
+
+
+def _last_run(conn: psycopg.Connection, run: dict[str, Any] | None, now: datetime) -> dict[str, Any] | None:
+    if run is None:
+        return None
+    stats = run["stats"] or {}
+    started, finished = run["started_at"], run["finished_at"]
+    if run["status"] == "running":
+        new_articles = count_new_articles(conn, run["source"], started)  # live: the run has no stats yet
+    else:
+        new_articles = int(stats.get("newsarchive/articles/new", 0))
+    return {
+        "id": run["id"],
+        "status": run["status"],
+        "trigger": run["trigger"],
+        "started_at": _iso(started),
+        "finished_at": _iso(finished),
+        "duration": round(((finished or now) - started).total_seconds(), 3),
+        "new_articles": new_articles,
+        "updated_articles": int(stats.get("newsarchive/articles/updated", 0)),
+        "errors": fetch_errors(stats) if stats else 0,
+        "error": run["error"],
+    }
+
+
+def _article_facts(conn: psycopg.Connection) -> dict[str, tuple[int, datetime | None, datetime | None]]:
+    """Per source: articles stored, when the newest was first seen, and when the source first ran."""
+    rows = conn.execute(
+        "SELECT s.source, coalesce(a.total, 0), a.newest, r.first_run FROM"
+        " (SELECT source FROM article_records UNION SELECT source FROM crawl_runs) s"
+        " LEFT JOIN (SELECT source, count(*) AS total, max(first_seen_at) AS newest FROM article_records"
+        "            GROUP BY source) a ON a.source = s.source"
+        " LEFT JOIN (SELECT source, min(started_at) AS first_run FROM crawl_runs WHERE status <> 'skipped'"
+        "            GROUP BY source) r ON r.source = s.source"
+    ).fetchall()
+    return {source: (total, newest, first_run) for source, total, newest, first_run in rows}
+
+
+def _silent(source: SourceConfig, since: datetime | None, now: datetime) -> bool:
+    """No new article within the silence window (counted from the newest article, or from the first run if none)."""
+    if since is None or not source.silence_window:
+        return False
+    return now - since > timedelta(seconds=source.silence_window)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value is not None else None
+
+
+def print_table(report: list[dict[str, Any]]) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title="newsarchive sources (times in UTC)")
+    for column in ("source", "schedule", "next", "last run", "started", "took", "new", "errors", "articles"):
+        table.add_column(column, justify="right" if column in ("took", "new", "errors", "articles") else "left")
+    for entry in report:
+        table.add_row(*[escape(cell) for cell in _row(entry)], style="red" if entry["silent"] else None)
+    console = Console()
+    console.print(table)
+    for entry in report:
+        if entry["silent"]:
+            window_hint = f"since {_short(entry['last_new_article_at'])}" if entry["last_new_article_at"] else "ever"
+            console.print(f"[bold red]warning[/]: {entry['name']} has produced no new article {window_hint}")
+
+
+def _row(entry: dict[str, Any]) -> list[str]:
+    run = entry["last_run"]
+    name = entry["name"] + ("" if entry["enabled"] else " (disabled)")
+    if run is None:
+        last = ["never", "-", "-", "-", "-"]
+    else:
+        status = run["status"] + (f": {run['error']}" if run["error"] and run["status"] != "finished" else "")
+        last = [
+            status[:60],
+            _short(run["started_at"]),
+            f"{run['duration']:.0f}s",
+            str(run["new_articles"]),
+            str(run["errors"]),
+        ]
+    articles = str(entry["articles_total"]) + (" (silent)" if entry["silent"] else "")
+    return [name, entry["schedule"], _short(entry["next_run_at"]), *last, articles]
+
+
+def _short(value: str | None) -> str:
+    if value is None:
+        return "-"
+    return datetime.fromisoformat(value).strftime("%m-%d %H:%M")

@@ -1,0 +1,188 @@
+"""The daemon's life: wait for leadership, schedule sources, reload on SIGHUP, stop cleanly on SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import collections
+import logging
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import psycopg
+
+from crawler.config import Config
+from crawler.errors import ConfigError, DatabaseUnavailable
+from crawler.storage.database import connect, database_url, redact
+from crawler.storage.migrate import migrate_connection
+from crawler.storage.runs import repair_stale_runs
+from scheduler import exitcodes
+from scheduler.daemon.sources import SourceScheduler
+from scheduler.leader import LEADER_CHECK, LEADER_POLL, MAX_UNAVAILABLE_WAIT, LeaderLock
+from scheduler.locks import LockState
+from scheduler.metrics import DaemonMetrics, MetricsServer, parse_listen
+
+log = logging.getLogger(__name__)
+
+HANDLED_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+class Daemon:
+    """One scheduling daemon process. Signal handlers only queue the signal; the main thread acts on it."""
+
+    def __init__(self, config: Config, load: Callable[[], Config], run_options: dict[str, str] | None = None) -> None:
+        self.config = config
+        self.metrics = DaemonMetrics()
+        self.sources: SourceScheduler | None = None
+        self._load = load
+        self._run_options = run_options or {}
+        self._url = database_url(config)
+        self._leader = LeaderLock(self._url)
+        self._role = "starting"
+        self._stopping = False
+        self._pending: collections.deque[int] = collections.deque()
+        self._wake = threading.Event()
+
+    def run(self) -> int:
+        """Serve until SIGTERM/SIGINT; the process exit code."""
+        self._install_signal_handlers()
+        server = self._start_metrics()
+        code = exitcodes.OK
+        try:
+            while not self._stopping:
+                if self._wait_for_leadership():
+                    code = self._lead()
+        finally:
+            self._leader.release()
+            if server is not None:
+                server.stop()
+        log.info("daemon stopped")
+        return code
+
+    def health(self) -> dict[str, Any]:
+        """The ``/healthz`` document."""
+        document: dict[str, Any] = {"status": "ok", "role": self._role, "running_crawls": []}
+        if self.sources is not None:
+            document["running_crawls"] = self.sources.running
+            if self._role == "leader" and not self.sources.alive and not self._stopping:
+                document["status"] = "error"
+        document["database"] = "unreachable" if self._leader.state is LockState.DEGRADED else "ok"
+        return document
+
+    def _wait_for_leadership(self) -> bool:
+        self._role = "standby"
+        announced = False
+        pause = LEADER_POLL
+        while not self._stopping:
+            try:
+                if self._leader.acquire():
+                    return True
+                if not announced:
+                    log.info("another daemon leads on this database; standing by to take over")
+                    announced = True
+                pause = LEADER_POLL
+                self._sleep(LEADER_POLL)
+            except DatabaseUnavailable as error:
+                log.warning("database unavailable, the daemon keeps trying (next in %.0fs): %s", pause, error)
+                self._sleep(pause)
+                pause = min(pause * 2, MAX_UNAVAILABLE_WAIT)
+        return False
+
+    def _lead(self) -> int:
+        self._role = "leader"
+        log.info("leading the schedule on %s", redact(self._url))
+        self._repair_stale_runs()
+        self.sources = SourceScheduler(self.config, self.metrics, self._run_options)
+        self.sources.start()
+        next_check = time.monotonic() + LEADER_CHECK
+        while not self._stopping:
+            self._sleep(max(0.0, next_check - time.monotonic()))
+            if self._stopping or time.monotonic() < next_check:
+                continue
+            next_check = time.monotonic() + LEADER_CHECK
+            if self._leader.check() is LockState.LOST:
+                log.error("leader lock lost to another daemon: stopping this one's crawls and standing by")
+                self._leader.release()
+                self._shutdown_sources()
+                return exitcodes.OK
+        return exitcodes.OK if self._shutdown_sources() else exitcodes.FAILED
+
+    def _shutdown_sources(self) -> bool:
+        if self.sources is None:
+            return True
+        timeout = self.config.scheduler.stop_timeout
+        log.info("stopping: no new runs; waiting up to %.0fs for running crawls to end", timeout)
+        ended = self.sources.shutdown(timeout)
+        self.sources = None
+        return ended
+
+    def _repair_stale_runs(self) -> None:
+        """Runs left ``running`` on this host by a killed daemon are marked failed before anything is scheduled."""
+        try:
+            with connect(self._url, autocommit=True, attempts=3, retry_wait=1.0) as conn:
+                migrate_connection(conn)
+                repaired = repair_stale_runs(conn, host=socket.gethostname())
+        except (DatabaseUnavailable, psycopg.Error) as error:
+            log.warning("could not repair stale runs now: %s", error)
+            return
+        if repaired:
+            log.warning("repaired %d run(s) left running by a dead process", repaired)
+
+    def _reload(self) -> None:
+        try:
+            new = self._load()
+        except ConfigError as error:
+            log.error("config reload failed, keeping the current config: %s", error)
+            return
+        for label, before, after in (
+            ("database", self.config.database, new.database),
+            ("metrics", self.config.metrics, new.metrics),
+            (
+                "scheduler.max_concurrent_crawls",
+                self.config.scheduler.max_concurrent_crawls,
+                new.scheduler.max_concurrent_crawls,
+            ),
+        ):
+            if before != after:
+                log.warning("config reload: %s changed, which takes effect when the daemon restarts", label)
+        new = replace(new, database=self.config.database, metrics=self.config.metrics)
+        self.config = new
+        if self.sources is not None:
+            self.sources.reload(new)
+        else:
+            log.info("config reloaded (standing by)")
+
+    def _start_metrics(self) -> MetricsServer | None:
+        address = parse_listen(self.config.metrics.listen)
+        if address is None:
+            log.info("metrics endpoint disabled (metrics.listen is empty)")
+            return None
+        try:
+            server = MetricsServer(self.metrics, self.health, *address)
+        except OSError as error:
+            raise ConfigError(f"metrics.listen: cannot listen on {self.config.metrics.listen}: {error}") from error
+        server.start()
+        return server
+
+    def _install_signal_handlers(self) -> None:
+        def queue(signum: int, _frame: object) -> None:
+            self._pending.append(signum)
+            self._wake.set()
+
+        for signum in HANDLED_SIGNALS:
+            signal.signal(signum, queue)
+
+    def _sleep(self, seconds: float) -> None:
+        """Wait up to ``seconds``, returning early for a signal, which is acted on here in the main thread."""
+        self._wake.wait(seconds)
+        self._wake.clear()
+        while self._pending:
+            signum = self._pending.popleft()
+            log.info("%s received", signal.Signals(signum).name)
+            if signum == signal.SIGHUP:
+                self._reload()
+            else:
+                self._stopping = True

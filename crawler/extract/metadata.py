@@ -102,7 +102,7 @@ def extract_metadata(root: HtmlElement, url: str) -> Metadata:
     result.modified_at = _first_time(article.get("dateModified"), page.get("dateModified"), *meta.all(*_MODIFIED_META))
     result.section = _first_text(article.get("articleSection"), meta.first("article:section", "parsely-section"))
     result.tags = _tags(article.get("keywords"), meta)
-    result.language = _language(root, article, meta)
+    result.language = _language(article, meta)
     result.summary = _first_text(article.get("description"), meta.first("og:description", "description"))
     result.image_url = absolute_url(url, meta.first("og:image", "og:image:url", "twitter:image") or _image(article))
     return result
@@ -120,10 +120,12 @@ def _declared_type(nodes: list[dict[str, Any]], article: dict[str, Any], meta: P
 
 def _published_time_elements(root: HtmlElement) -> list[str]:
     """``<time datetime>`` values of the article: those marked as the publication first, then the first one
-    inside ``<article>``. A ``<time>`` in the site's header is today's date, not the article's: never used."""
+    inside ``<article>``. An unmarked ``<time>`` elsewhere (a site header's "today") is not evidence."""
     marked, in_article = [], []
     for element in root.xpath("//time[@datetime]"):
-        hint = " ".join(filter(None, (element.get("class"), element.get("itemprop"), element.get("pubdate")))).lower()
+        hint = " ".join(filter(None, (element.get("class"), element.get("itemprop")))).lower()
+        if element.get("pubdate") is not None:
+            hint += " pubdate"
         if "modif" in hint or ("updat" in hint and "publish" not in hint and "entry-date" not in hint):
             continue
         if any(word in hint for word in ("publish", "entry-date", "post-date", "pubdate", "datecreated")):
@@ -134,7 +136,8 @@ def _published_time_elements(root: HtmlElement) -> list[str]:
 
 
 def _site_names(nodes: list[dict[str, Any]], article: dict[str, Any], meta: PageMeta, url: str) -> list[str]:
-    names = [meta.first("og:site_name"), meta.first("application-name"), _name(article.get("publisher"))]
+    publisher = _jsonld.resolve(article.get("publisher"), nodes)
+    names = [meta.first("og:site_name"), meta.first("application-name"), _name(publisher)]
     names += [_name(node) for node in nodes if _jsonld.node_types(node) & {"organization", "newsmediaorganization"}]
     names += [_name(node) for node in nodes if _jsonld.node_types(node) == {"website"}]
     host = urlsplit(url).hostname or ""
@@ -180,11 +183,17 @@ def _authors(
     article: dict[str, Any], nodes: list[dict[str, Any]], meta: PageMeta, sites: list[str], fallback: FallbackMetadata
 ) -> tuple[str, ...]:
     people, organisations = _jsonld_people(_jsonld.resolve(article.get("author"), nodes))
-    raw = people or organisations
+    # A "person" named like the site is the organisation (WordPress sites often publish as a user named so).
+    site_keys = {_title_key(site) for site in sites}
+    organisations += [name for name in people if _title_key(name) in site_keys]
+    people = [name for name in people if _title_key(name) not in site_keys]
+    # A person named anywhere beats an organisation named as the author in JSON-LD.
+    raw = people
     if not raw:
         raw = [value for value in meta.all(*_AUTHOR_META) if not value.lower().startswith(("http://", "https://"))]
     if not raw:
         raw = meta.all("itemprop:author")[:3]
+    raw = raw or organisations
     if not raw and fallback.author():
         raw = [fallback.author()]
     return clean_authors(raw, organisations=[*organisations, *sites])
@@ -242,14 +251,15 @@ def _first_text(*values: Any) -> str | None:
 
 def _tags(keywords: Any, meta: PageMeta) -> tuple[str, ...]:
     values: list[str] = []
-    for source in (keywords, meta.all("article:tag"), meta.all("news_keywords", "keywords", "parsely-tags")):
-        if isinstance(source, str):
-            values += [part.strip() for part in source.split(",") if part.strip()]
-        elif isinstance(source, list):
-            # A list is already split: commas inside an item belong to it ("Biden, Joseph R Jr").
-            values += [item.strip() for item in source if isinstance(item, str) and item.strip()]
+    if isinstance(keywords, list):
+        # A JSON-LD list is already split: commas inside an item belong to it ("Biden, Joseph R Jr").
+        values = [item.strip() for item in keywords if isinstance(item, str) and item.strip()]
+    elif isinstance(keywords, str):
+        values = [part.strip() for part in keywords.split(",") if part.strip()]
+    for source in (meta.all("article:tag"), meta.all("news_keywords", "keywords", "parsely-tags")):
         if values:
             break
+        values = [part.strip() for item in source for part in item.split(",") if part.strip()]
     unique: dict[str, str] = {}
     for value in values:
         if len(value) <= 100:
@@ -257,7 +267,7 @@ def _tags(keywords: Any, meta: PageMeta) -> tuple[str, ...]:
     return tuple(unique.values())[:_MAX_TAGS]
 
 
-def _language(root: HtmlElement, article: dict[str, Any], meta: PageMeta) -> str | None:
+def _language(article: dict[str, Any], meta: PageMeta) -> str | None:
     in_language = article.get("inLanguage")
     if isinstance(in_language, dict):
         in_language = in_language.get("name") or in_language.get("alternateName")

@@ -194,6 +194,32 @@ def test_author_lists(byline, expected):
     assert extract(head).authors == expected
 
 
+def test_meta_keywords_are_split_on_commas():
+    head = meta("keywords", "floods, roads,weather", attribute="name")
+    assert extract(head).tags == ("floods", "roads", "weather")
+
+
+def test_a_person_in_meta_beats_an_organisation_in_jsonld():
+    head = jsonld({"@type": "NewsArticle", "author": {"@type": "Organization", "name": "Example News"}}) + meta(
+        "author", "Jane Doe", attribute="name"
+    )
+    assert extract(head).authors == ("Jane Doe",)
+
+
+def test_publisher_reference_names_the_site():
+    head = jsonld(
+        {
+            "@graph": [
+                {"@type": "NewsMediaOrganization", "@id": "#org", "name": "The Daily Planet"},
+                {"@type": "NewsArticle", "publisher": {"@id": "#org"}, "author": {"name": "The Daily Planet"}},
+            ]
+        }
+    ) + meta("author", "Clark Kent, The Daily Planet", attribute="name")
+    article = extract(head + "<title>Bridge reopens | The Daily Planet</title>")
+    assert article.title == "Bridge reopens"
+    assert article.authors == ("Clark Kent",)
+
+
 def test_author_profile_urls_are_not_names():
     head = meta("article:author", "https://www.facebook.com/janedoe") + meta("author", "Jane Doe", attribute="name")
     assert extract(head).authors == ("Jane Doe",)

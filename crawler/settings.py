@@ -53,6 +53,8 @@ DOWNLOAD_WARNSIZE = 0
 DOWNLOADER_MIDDLEWARES: dict[str, int] = {
     "crawler.downloadermiddlewares.ssrf.SsrfGuardMiddleware": 50,
     "crawler.downloadermiddlewares.warcrecorder.WarcRecorderMiddleware": 950,
+    # Nearer the downloader than the recorder, so a page stopped at the limit is still recorded (marked truncated).
+    "crawler.downloadermiddlewares.maxsize.MaxPageSizeMiddleware": 960,
 }
 ITEM_PIPELINES: dict[str, int] = {
     "crawler.pipelines.store.ArticleStorePipeline": 300,

@@ -83,12 +83,12 @@ def crawl_memory(spec: RunSpec) -> tuple[dict[str, datetime], datetime | None]:
 
 def recover_archive(spec: RunSpec) -> None:
     """Close and index ``.open`` WARC files that a killed run left behind, before writing new ones."""
-    from crawler.warc.recovery import recover_archive as recover
+    from crawler.warc.recovery import recover_and_index
 
     archive_dir = Path(spec.archive_dir)
     if not archive_dir.exists():
         return
-    recovered = recover(archive_dir)
+    recovered = recover_and_index(archive_dir)
     if not recovered or not spec.database_url:
         return
     from crawler.storage.captures import CaptureStore
@@ -96,9 +96,7 @@ def recover_archive(spec: RunSpec) -> None:
 
     try:
         with connect(spec.database_url) as conn:
-            store = CaptureStore(conn)
-            for item in recovered:
-                store.add_captures(item.rows)
+            CaptureStore(conn).index_recovered(recovered)
     except DatabaseUnavailable as error:
         log.warning("recovered WARC files not indexed (database unreachable): %s", error)
 

@@ -14,6 +14,7 @@ import surt
 from crawler.errors import DatabaseUnavailable
 from crawler.storage.database import connect
 from crawler.warc.capture import CaptureRow
+from crawler.warc.recovery import RecoveredFile
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,24 @@ class CaptureStore:
         with self.conn.transaction(), self.conn.cursor() as cursor:
             cursor.executemany(_INSERT, [_values(row) for row in rows])
             return max(cursor.rowcount, 0)
+
+    def index_recovered(self, recovered: Sequence[RecoveredFile]) -> int:
+        """Bring the index in step with files a crash left open: rows past each cut go, complete records come in."""
+        added = 0
+        for item in recovered:
+            self.drop_beyond(item.path.name, 0 if item.removed else item.size)
+            if item.removed:
+                continue
+            added += self.add_captures(item.rows)
+            self.file_closed(item.path.name, item.path, item.size, len(item.rows))
+        return added
+
+    def drop_beyond(self, filename: str, size: int) -> int:
+        """Forget captures that point past ``size`` bytes of ``filename`` (cut by recovery). How many."""
+        with self.conn.transaction():
+            return self.conn.execute(
+                "DELETE FROM captures WHERE filename = %s AND record_offset + record_length > %s", [filename, size]
+            ).rowcount
 
     def file_closed(self, filename: str, path: str | Path, size: int, records: int, run_id: int | None = None) -> None:
         """Record a closed WARC file (idempotent: a recovery may close it again)."""

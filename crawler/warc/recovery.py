@@ -90,3 +90,14 @@ def _recover_locked(fd: int, path: Path) -> RecoveredFile:
     fsync_directory(path.parent)
     log.warning("recovered %s: %d records kept, %d bytes cut", final.name, len(members), original_size - size)
     return RecoveredFile(final, original_size, size, capture_rows(members, final.name))
+
+
+def recover_and_index(directory: Path | str) -> list[RecoveredFile]:
+    """:func:`recover_archive`, then a CDXJ index for every file it closed, so replay tools find those records."""
+    from crawler.warc.cdxj import index_file
+
+    recovered = recover_archive(directory)
+    for item in recovered:
+        if not item.removed:
+            index_file(item.path)
+    return recovered

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from crawler.errors import DatabaseUnavailable
-from crawler.warc.cdxj import index_directory, index_file
-from crawler.warc.recovery import RecoveredFile, recover_archive
+from crawler.warc.cdxj import index_directory
+from crawler.warc.recovery import RecoveredFile, recover_and_index
 from scheduler import exitcodes
 from scheduler.context import load_app_config
 
@@ -40,11 +40,9 @@ def run_recover(args: argparse.Namespace) -> int:
     if not directory.is_dir():
         print(f"newsarchive archive recover: no such directory: {directory}", file=sys.stderr)
         return exitcodes.USAGE
-    recovered = recover_archive(directory)
+    recovered = recover_and_index(directory)
     for item in recovered:
         print(_describe(item))
-        if not item.removed:
-            index_file(item.path)
     print(f"{len(recovered)} file(s) recovered in {directory}")
     if not recovered or args.no_db:
         return exitcodes.OK
@@ -80,12 +78,5 @@ def _index_in_database(config, recovered: list[RecoveredFile]) -> int:
     from crawler.storage.captures import CaptureStore
     from crawler.storage.database import connect, database_url
 
-    added = 0
     with connect(database_url(config)) as conn:
-        store = CaptureStore(conn)
-        for item in recovered:
-            if item.removed:
-                continue
-            added += store.add_captures(item.rows)
-            store.file_closed(item.path.name, item.path, item.size, len(item.rows))
-    return added
+        return CaptureStore(conn).index_recovered(recovered)

@@ -268,3 +268,18 @@ def test_canonical_url_rules(fetched, claims, expected):
 def test_fetched_url_is_evidence_for_the_date_when_the_page_says_nothing():
     article = extract("<title>Bridge</title>", url="https://example.com/2019/11/18/bridge-reopens/")
     assert article.published_at == date(2019, 11, 18)
+
+
+def test_a_declared_title_nothing_else_repeats_loses():
+    # Seen in the wild: a JSON-LD headline holding the page's description.
+    head = jsonld({"@type": "Article", "headline": "Island country in the southwestern Pacific Ocean"})
+    head += "<title>New Zealand - Example Encyclopedia</title>" + meta("og:site_name", "Example Encyclopedia")
+    body = "<h1>New Zealand</h1>" + article_body()
+    assert extract(head, body).title == "New Zealand"
+
+
+def test_title_falls_back_to_the_title_tag_and_headings():
+    assert extract("<title>Bridge reopens after repairs</title>").title == "Bridge reopens after repairs"
+    assert extract("", "<h1>Bridge reopens after repairs</h1>" + article_body()).title == (
+        "Bridge reopens after repairs"
+    )

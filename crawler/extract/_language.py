@@ -34,6 +34,7 @@ _SCRIPTS = (
     ("hi", re.compile(r"[\u0900-\u097f]")),
 )
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
+_PASHTO_LETTERS = re.compile(r"[ټځډړږښګڼۍ]")
 _PERSIAN_LETTERS = re.compile(r"[پچژگ]")
 
 
@@ -57,7 +58,9 @@ def detect_language(text: str | None) -> str | None:
         if len(script.findall(sample)) > letters * 0.3:
             return lang
     if len(_ARABIC.findall(sample)) > letters * 0.3:
-        # Arabic script serves several languages; Persian and Pashto letters tell them apart roughly.
+        # Arabic script serves several languages; letters only Pashto or Persian use tell them apart roughly.
+        if _PASHTO_LETTERS.search(sample):
+            return "ps"
         return "fa" if _PERSIAN_LETTERS.search(sample) else "ar"
     return _by_stopwords(sample)
 

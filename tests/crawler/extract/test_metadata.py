@@ -126,6 +126,18 @@ def test_language_detected_from_german_text():
 
 
 @pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("د افغانستان د بهرنیو چارو وزارت ویلي چې د سولې خبرې به د راتلونکې اونۍ په پیل کې بیا پیل شي. " * 3, "ps"),
+        ("وزارت امور خارجه افغانستان می گوید که گفتگوهای صلح در آغاز هفته آینده دوباره آغاز خواهد شد. " * 3, "fa"),
+        ("قالت وزارة الخارجية إن محادثات السلام ستستأنف في بداية الأسبوع المقبل في العاصمة القطرية الدوحة. " * 3, "ar"),
+    ],
+)
+def test_language_detected_in_arabic_script(text, language):
+    assert extract("<title>x</title>", article_body([text * 2]), lang=None).language == language
+
+
+@pytest.mark.parametrize(
     ("stated", "expected"),
     [
         ("2021-03-24T10:44:12+04:30", datetime(2021, 3, 24, 10, 44, 12, tzinfo=KABUL)),

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import gzip
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import formatdate, parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import scrapy
@@ -24,6 +24,10 @@ from crawler.discovery.entries import Discovered, as_utc, parse_datetime
 from crawler.errors import NotAnArticle
 from crawler.extract.article import Article
 from crawler.items import ArticleItem
+from crawler.workers import ExtractionPool, WorkerFailed
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +69,21 @@ class NewsSpider(scrapy.Spider):
         self._requested: set[str] = set()
         self._sitemaps_seen: set[str] = set()
         self._articles_requested = 0
+        self.extract_enabled = True
+        self.extraction_pool: ExtractionPool | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
+        """Extraction settings: ``NEWSARCHIVE_EXTRACT_MODE`` (overrides ``extract_mode``),
+        ``NEWSARCHIVE_EXTRACT_ENABLED`` (False: articles archived only, extracted later by a replay),
+        ``NEWSARCHIVE_EXTRACT_WORKERS`` (worker processes; 0: on the reactor thread; see ``crawler.workers``)."""
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.extract_mode = settings.get("NEWSARCHIVE_EXTRACT_MODE") or spider.extract_mode
+        spider.extract_enabled = settings.getbool("NEWSARCHIVE_EXTRACT_ENABLED", True)
+        if spider.extract_enabled:
+            spider.extraction_pool = ExtractionPool.from_crawler(crawler, spider.extract_mode)
+        return spider
 
     async def start(self) -> AsyncIterator[Request]:
         for request in self.discovery_requests():
@@ -163,20 +182,33 @@ class NewsSpider(scrapy.Spider):
 
     # --- articles ------------------------------------------------------------------------------------------------
 
-    def parse_article(self, response: Response) -> Iterator[ArticleItem]:
-        article = self.extract(response)
+    def parse_article(self, response: Response) -> list[ArticleItem] | Coroutine[Any, Any, list[ArticleItem]]:
+        """The page's article as an item: extracted here, or in a worker process (a coroutine Scrapy awaits)."""
+        pool = self.extraction_pool
+        if self.extract_enabled and pool is not None and pool.running and isinstance(response, TextResponse):
+            return self._parse_in_worker(response, pool)
+        return self._article_items(response, self.extract(response))
+
+    async def _parse_in_worker(self, response: TextResponse, pool: ExtractionPool) -> list[ArticleItem]:
+        return self._article_items(response, await self.extract_in_worker(response, pool))
+
+    def _article_items(self, response: Response, article: Article | None) -> list[ArticleItem]:
         if article is None:
-            return
-        yield ArticleItem(
+            return []
+        item = ArticleItem(
             article=article,
             source=self.source.name,
             fetched_url=response.url,
             warc_record_id=response.meta.get("warc_record_id"),
             seen_at=_seen_at(response),
         )
+        return [item]
 
     def extract(self, response: Response) -> Article | None:
         """The article of a page, or ``None`` (counted) when it holds none; the one place extraction is called."""
+        if not self.extract_enabled:
+            self._inc("newsarchive/spider/extraction_skipped")
+            return None
         if not isinstance(response, TextResponse):
             self._inc("newsarchive/spider/not_article")
             return None
@@ -184,9 +216,24 @@ class NewsSpider(scrapy.Spider):
         try:
             return extract.extract_article(response.body, response.url, headers, mode=self.extract_mode)
         except NotAnArticle:
-            self._inc("newsarchive/spider/not_article")
-            logger.debug("Not an article: %s", response.url)
+            self._not_article(response)
             return None
+
+    async def extract_in_worker(self, response: TextResponse, pool: ExtractionPool) -> Article | None:
+        """:meth:`extract` in one of the crawl's worker processes: the same call, the same result."""
+        headers = response.headers.to_unicode_dict()
+        try:
+            return await pool.extract(response.body, response.url, headers)
+        except NotAnArticle:
+            self._not_article(response)
+        except WorkerFailed as error:
+            self._inc("newsarchive/extract/worker_failed")
+            logger.error("%s; the page is archived, not extracted", error)
+        return None
+
+    def _not_article(self, response: Response) -> None:
+        self._inc("newsarchive/spider/not_article")
+        logger.debug("Not an article: %s", response.url)
 
     def on_error(self, failure: Failure) -> list[Request]:
         """Count a failed request by page kind; a missing optional endpoint is not an error."""

@@ -1,0 +1,195 @@
+"""A crawl's pool of extraction processes: started once per run, bounded in flight, stopped when the spider closes."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from collections.abc import Mapping
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING, Any
+
+from scrapy import signals
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import Deferred, DeferredSemaphore
+from twisted.internet.threads import deferToThread
+
+from crawler.errors import NewsarchiveError, NotAnArticle
+from crawler.extract.article import Article
+from crawler.logs import JsonFormatter
+from crawler.workers import _worker
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+log = logging.getLogger(__name__)
+
+MAX_WORKERS = 4
+IN_FLIGHT_PER_WORKER = 2
+"""Pages handed to each worker at once: one being extracted, one waiting in its pipe, so no worker idles between
+pages. Further pages wait in the spider (Scrapy's scraper slot then holds back new downloads: back-pressure)."""
+
+
+class WorkerFailed(NewsarchiveError):
+    """A worker process died on a page twice (a crash in a native parser): the page stays in the WARCs only."""
+
+
+def default_workers() -> int:
+    """One extraction process per core, up to four: the crawl process itself needs most of one core on two."""
+    return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
+
+
+class ExtractionPool:
+    """``processes`` spawned workers running ``crawler.extract.extract_article``; results come back as awaitables.
+
+    Settings: ``NEWSARCHIVE_EXTRACT_WORKERS`` (0: extract on the reactor thread, no pool; unset: one per core, at
+    most four). Stats: ``newsarchive/extract/workers``, ``…/worker_restarts``, ``…/worker_failed``.
+    """
+
+    def __init__(
+        self, processes: int, *, mode: str, log_level: str = "INFO", log_context: Mapping[str, str] | None = None
+    ) -> None:
+        if processes < 1:
+            raise ValueError("an extraction pool needs at least one process")
+        self.processes = processes
+        self.mode = mode
+        self.log_level = log_level
+        self.log_context = dict(log_context or {})
+        self.restarts = 0
+        self.crawler: Crawler | None = None
+        """The crawl the pool belongs to (its stats are counted), if any."""
+        self._slots = DeferredSemaphore(processes * IN_FLIGHT_PER_WORKER)
+        self._executor: ProcessPoolExecutor | None = None
+        self._generation = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, mode: str) -> ExtractionPool | None:
+        """A pool tied to the crawl's lifetime (started at spider_opened, stopped at spider_closed), or None."""
+        processes = worker_count(crawler.settings.get("NEWSARCHIVE_EXTRACT_WORKERS"))
+        if processes == 0:
+            return None
+        settings = crawler.settings
+        context = {"source": settings.get("NEWSARCHIVE_SOURCE") or "", "run_id": settings.get("NEWSARCHIVE_RUN_ID")}
+        context = {key: str(value) for key, value in context.items() if value}
+        pool = cls(processes, mode=mode, log_level=settings.get("LOG_LEVEL") or "INFO", log_context=context)
+        crawler.signals.connect(pool.start, signal=signals.spider_opened)
+        crawler.signals.connect(pool.close, signal=signals.spider_closed)
+        pool.crawler = crawler
+        return pool
+
+    @property
+    def running(self) -> bool:
+        return self._executor is not None
+
+    def start(self, spider: object = None) -> None:
+        """Spawn every worker now (they load the extractors while discovery runs), not on the first article."""
+        if self._executor is None:
+            if self.crawler is not None:
+                self.crawler.stats.set_value("newsarchive/extract/workers", self.processes)
+            self._executor = self._new_executor()
+            for _ in range(self.processes):
+                self._executor.submit(_worker.ready)
+
+    async def close(self, spider: object = None, reason: str | None = None) -> None:
+        """Stop the workers, waiting off the reactor thread (Scrapy awaits this before the crawl ends)."""
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            await maybe_deferred_to_future(deferToThread(executor.shutdown, wait=True, cancel_futures=True))
+
+    def shutdown(self) -> None:
+        """Stop the workers now, blocking (outside a crawl: tests and benchmarks)."""
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    async def extract(self, body: bytes, url: str, headers: Mapping[str, str]) -> Article:
+        """``extract_article(body, url, headers, mode=self.mode)`` in a worker; :class:`NotAnArticle` as there.
+
+        Waits for a free slot first, so at most ``processes * IN_FLIGHT_PER_WORKER`` pages are in the workers.
+        """
+        await maybe_deferred_to_future(self._slots.acquire())
+        try:
+            article, reason = await self._run(body, url, headers)
+        finally:
+            self._slots.release()
+        if article is None:
+            raise NotAnArticle(reason or "not an article")
+        return article
+
+    async def _run(self, body: bytes, url: str, headers: Mapping[str, str]) -> _worker.ExtractResult:
+        generation = self._generation
+        try:
+            return await maybe_deferred_to_future(self._submit(body, url, headers))
+        except BrokenProcessPool:
+            self._restart(generation)
+        try:
+            return await maybe_deferred_to_future(self._submit(body, url, headers))
+        except BrokenProcessPool:
+            self._restart(self._generation)
+            raise WorkerFailed(f"extraction worker died twice on {url}") from None
+
+    def _submit(self, body: bytes, url: str, headers: Mapping[str, str]) -> Deferred:
+        if self._executor is None:
+            raise RuntimeError("the extraction pool is not running")
+        return _as_deferred(self._executor.submit(_worker.extract_page, body, url, headers, self.mode))
+
+    def _restart(self, generation: int) -> None:
+        """A worker died: the whole executor is broken; the first page to notice replaces it."""
+        if generation != self._generation or self._executor is None:
+            return
+        log.error("an extraction worker died; starting new workers")
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._executor = self._new_executor()
+        self._generation += 1
+        self.restarts += 1
+        if self.crawler is not None:
+            self.crawler.stats.inc_value("newsarchive/extract/worker_restarts")
+
+    def _new_executor(self) -> ProcessPoolExecutor:
+        # spawn, not fork: the crawl process has threads (database writer, CDXJ indexing) and a running event loop.
+        return ProcessPoolExecutor(
+            max_workers=self.processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_worker.initialize,
+            initargs=(self.log_level, _log_format(), self.log_context, self.mode),
+        )
+
+
+def worker_count(value: Any) -> int:
+    """``NEWSARCHIVE_EXTRACT_WORKERS``: unset or ``auto`` → one per core (at most four); 0 → in-process."""
+    if value is None or value == "" or value == "auto":
+        return default_workers()
+    count = int(value)
+    if count < 0:
+        raise ValueError(f"NEWSARCHIVE_EXTRACT_WORKERS must be >= 0, not {value!r}")
+    return count
+
+
+def _as_deferred(future: Future) -> Deferred:
+    """A Deferred fired on the reactor thread when ``future`` (completed in the executor's thread) is done."""
+    from twisted.internet import reactor  # here: importing it at module level would install the default reactor
+
+    deferred: Deferred = Deferred()
+
+    def done(completed: Future) -> None:
+        reactor.callFromThread(_fire, deferred, completed)
+
+    future.add_done_callback(done)
+    return deferred
+
+
+def _fire(deferred: Deferred, future: Future) -> None:
+    if future.cancelled():
+        deferred.errback(CancelledError())
+        return
+    error = future.exception()
+    if error is not None:
+        deferred.errback(error)
+    else:
+        deferred.callback(future.result())
+
+
+def _log_format() -> str:
+    handlers = logging.getLogger().handlers
+    return "json" if any(isinstance(handler.formatter, JsonFormatter) for handler in handlers) else "text"

@@ -125,16 +125,15 @@ def print_table(report: list[dict[str, Any]]) -> None:
     from rich.table import Table
 
     table = Table(title="newsarchive sources (times in UTC)")
-    for column in ("source", "schedule", "next", "last run", "started", "took", "new", "errors", "articles"):
-        table.add_column(column, justify="right" if column in ("took", "new", "errors", "articles") else "left")
+    for column in ("source", "schedule", "next", "last", "started", "took", "new", "err", "total"):
+        right = column in ("took", "new", "err", "total")
+        table.add_column(column, justify="right" if right else "left", overflow="fold")
     for entry in report:
         table.add_row(*[escape(cell) for cell in _row(entry)], style="red" if entry["silent"] else None)
     console = Console()
     console.print(table)
-    for entry in report:
-        if entry["silent"]:
-            window_hint = f"since {_short(entry['last_new_article_at'])}" if entry["last_new_article_at"] else "ever"
-            console.print(f"[bold red]warning[/]: {entry['name']} has produced no new article {window_hint}")
+    for line in _notes(report):
+        console.print(escape(line), highlight=False)
 
 
 def _row(entry: dict[str, Any]) -> list[str]:
@@ -143,16 +142,23 @@ def _row(entry: dict[str, Any]) -> list[str]:
     if run is None:
         last = ["never", "-", "-", "-", "-"]
     else:
-        status = run["status"] + (f": {run['error']}" if run["error"] and run["status"] != "finished" else "")
-        last = [
-            status[:60],
-            _short(run["started_at"]),
-            f"{run['duration']:.0f}s",
-            str(run["new_articles"]),
-            str(run["errors"]),
-        ]
+        last = [run["status"], _short(run["started_at"]), f"{run['duration']:.0f}s", str(run["new_articles"])]
+        last.append(str(run["errors"]))
     articles = str(entry["articles_total"]) + (" (silent)" if entry["silent"] else "")
     return [name, entry["schedule"], _short(entry["next_run_at"]), *last, articles]
+
+
+def _notes(report: list[dict[str, Any]]) -> list[str]:
+    """What the table has no room for: why the last run was not clean, and which sources went silent."""
+    notes = []
+    for entry in report:
+        run = entry["last_run"]
+        if run and run["error"] and run["status"] != "finished":
+            notes.append(f"{entry['name']}: last run {run['status']}: {run['error']}")
+        if entry["silent"]:
+            since = f"since {_short(entry['last_new_article_at'])} UTC" if entry["last_new_article_at"] else "yet"
+            notes.append(f"warning: {entry['name']} has produced no new article {since} (silent)")
+    return notes
 
 
 def _short(value: str | None) -> str:

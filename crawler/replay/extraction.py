@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
@@ -101,7 +103,10 @@ def _decompressor() -> HttpCompressionMiddleware:
 
 
 def warm_up() -> None:
-    """Import the extractors once per worker process, before the first task."""
-    import crawler.extract  # noqa: F401
+    """A worker process's start: Ctrl-C is the parent's to handle (it drains and stops), extractors imported."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from crawler.extract import extract_article
 
+    with contextlib.suppress(NotAnArticle):
+        extract_article(b"<html><body><p>warm-up</p></body></html>", "http://localhost/")
     _decompressor()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -169,3 +172,28 @@ def test_a_replay_stopped_after_the_first_file_resumes_with_the_second(
     resumed = replay(conn, first, second)
     assert (resumed.stats.files_skipped, resumed.stats.files) == (1, 1)
     assert resumed.stats.articles_updated == 1
+
+
+def test_a_replay_left_running_by_a_dead_process_does_not_block_the_next(
+    conn: psycopg.Connection, tmp_path: Path
+) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    conn.execute(
+        "INSERT INTO crawl_runs (source, trigger, host, pid, started_at) VALUES ('(replay)', 'replay', %s, %s, now())",
+        [socket.gethostname(), int(dead.stdout)],
+    )
+    first, _, _ = two_crawls(tmp_path)
+    assert replay(conn, first).status == "finished"
+    statuses = conn.execute("SELECT status FROM crawl_runs ORDER BY id").fetchall()
+    assert statuses == [("failed",), ("finished",)]
+
+
+def test_two_processes_store_what_one_does(database_url: str, tmp_path: Path) -> None:
+    first, second, _ = two_crawls(tmp_path)
+    with connect(database_url, autocommit=True) as one:
+        replay(one, first, second)
+        expected = one.execute("SELECT * FROM articles ORDER BY url").fetchall()
+        one.execute("TRUNCATE article_records, article_versions, captures, crawl_runs, warc_files")
+        result = replay_files(one, [first, second], ReplayOptions(processes=2))
+        assert result.status == "finished"
+        assert one.execute("SELECT * FROM articles ORDER BY url").fetchall() == expected

@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 
 from crawler.config import Config
-from crawler.errors import ConfigError, DatabaseUnavailable
+from crawler.errors import ArchiveError, ConfigError, DatabaseUnavailable
 from crawler.storage.database import connect, database_url, redact
 from crawler.storage.migrate import migrate_connection
 from crawler.storage.runs import repair_stale_runs
@@ -117,7 +117,35 @@ class Daemon:
         log.info("stopping: no new runs; waiting up to %.0fs for running crawls to end", timeout)
         ended = self.sources.shutdown(timeout)
         self.sources = None
+        self._close_abandoned_warcs()
         return ended
+
+    def _close_abandoned_warcs(self) -> None:
+        """Close WARCs that crawls forced down (second SIGTERM, SIGKILL) could not, so none is left ``.open``.
+
+        Files a live writer holds are skipped (recovery takes their lock first), so this is safe while any other
+        process crawls into the same archive.
+        """
+        from crawler.storage.captures import CaptureStore
+        from crawler.warc.recovery import recover_and_index
+
+        directory = self.config.archive.dir
+        if not directory.is_dir():
+            return
+        try:
+            recovered = recover_and_index(directory)
+        except ArchiveError as error:
+            log.error("could not close an abandoned WARC file: %s", error)
+            return
+        if not recovered:
+            return
+        log.warning("closed %d WARC file(s) left open by stopped crawls", len(recovered))
+        try:
+            with connect(self._url, attempts=2, retry_wait=1.0) as conn:
+                CaptureStore(conn).index_recovered(recovered)
+        except (DatabaseUnavailable, psycopg.Error) as error:
+            names = ", ".join(item.path.name for item in recovered)
+            log.error("recovered WARC file(s) %s not indexed in the database: %s", names, error)
 
     def _repair_stale_runs(self) -> None:
         """Runs left ``running`` on this host by a killed daemon are marked failed before anything is scheduled."""

@@ -1,0 +1,193 @@
+"""What the benchmark scripts share: a throwaway database, the served site, CPU and memory accounting, output."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import statistics
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+from bench.server import LoadResult, StaticServer, free_port, load_check
+from bench.site import SiteFiles, generate
+from crawler.storage.database import connect, with_database
+from crawler.storage.migrate import migrate
+
+ADMIN_URL = os.environ.get("NEWSARCHIVE_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+CACHE = Path(os.environ.get("NEWSARCHIVE_BENCH_CACHE", "/tmp/newsarchive-bench"))
+DEFAULT_PORT = 8431
+SAMPLE_INTERVAL = 0.2
+
+
+@contextlib.contextmanager
+def bench_database(admin_url: str = ADMIN_URL) -> Iterator[str]:
+    """A new, migrated ``newsarchive_bench_<random>`` database, dropped afterwards."""
+    name = f"newsarchive_bench_{secrets.token_hex(5)}"
+    with connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = with_database(admin_url, name)
+    try:
+        migrate(url)
+        yield url
+    finally:
+        with connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class ServedSite:
+    files: SiteFiles
+    server: StaticServer
+    load: LoadResult
+
+    @property
+    def base_url(self) -> str:
+        return self.files.base_url
+
+
+@contextlib.contextmanager
+def served_site(pages: int, *, python_server: bool = False, seed: int = 1) -> Iterator[ServedSite]:
+    """The generated site (cached per size, seed and port) served on 127.0.0.1, after a load check of the server."""
+    port = free_port(DEFAULT_PORT)
+    files = generate(CACHE / f"site-{pages}-{seed}-{port}", pages, f"http://127.0.0.1:{port}", seed=seed)
+    with StaticServer(Path(files.folder), port, prefer_nginx=not python_server) as server:
+        article = next(path for path in Path(files.folder).iterdir() if path.is_dir() and path.name[:1].isdigit())
+        load = load_check(f"{server.base_url}/{article.name}/", seconds=2.0)
+        yield ServedSite(files, server, load)
+
+
+@dataclass
+class Usage:
+    """CPU (in cores, averaged over the run) and memory seen while a run was measured."""
+
+    seconds: float = 0.0
+    machine_busy: float = 0.0
+    ours: float = 0.0
+    """This benchmark's process tree (crawl, workers, server) and the PostgreSQL backends of its database."""
+    postgres_ours: float = 0.0
+    peak_rss_mb: float = 0.0
+    """The crawl process's peak resident set (VmHWM)."""
+    peak_workers_rss_mb: float = 0.0
+    """The worker processes' resident sets, summed, at their highest."""
+    rss_samples: list[float] = field(default_factory=list)
+
+    @property
+    def foreign(self) -> float:
+        """Everything else the machine did meanwhile (other users, other databases)."""
+        return max(0.0, self.machine_busy - self.ours)
+
+
+class Monitor:
+    """Samples /proc while a run goes on: machine CPU, our processes' CPU, the crawl process's memory."""
+
+    def __init__(self, *, crawl_marker: str, database: str | None = None, extra_pids: Iterable[int] = ()) -> None:
+        self.crawl_marker = crawl_marker
+        """A word in the crawl process's command line (its module name)."""
+        self.database = database
+        self.extra_pids = list(extra_pids)
+        self.usage = Usage()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample_loop, name="bench-monitor", daemon=True)
+        self._pg_cpu: dict[int, tuple[float, float]] = {}
+        self._self = psutil.Process()
+
+    def __enter__(self) -> Monitor:
+        self._started = time.monotonic()
+        self._busy0, self._total0 = _machine_jiffies()
+        self._ours0 = self._own_cpu()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        busy, total = _machine_jiffies()
+        seconds = time.monotonic() - self._started
+        cores = psutil.cpu_count() or 1
+        usage = self.usage
+        usage.seconds = seconds
+        usage.machine_busy = (busy - self._busy0) / max(1, total - self._total0) * cores
+        postgres = sum(last - first for first, last in self._pg_cpu.values())
+        usage.postgres_ours = postgres / seconds
+        usage.ours = (self._own_cpu() - self._ours0 + postgres) / seconds
+
+    def _own_cpu(self) -> float:
+        """CPU seconds of this process, its reaped children (the crawl, its workers) and the server's processes."""
+        times = self._self.cpu_times()
+        total = times.user + times.system + times.children_user + times.children_system
+        for pid in self.extra_pids:
+            with contextlib.suppress(psutil.Error):
+                extra = psutil.Process(pid).cpu_times()
+                total += extra.user + extra.system
+        return total
+
+    def _sample_loop(self) -> None:
+        conn = connect(ADMIN_URL, autocommit=True) if self.database else None
+        try:
+            while not self._stop.wait(SAMPLE_INTERVAL):
+                self._sample_memory()
+                if conn is not None:
+                    self._sample_postgres(conn)
+        finally:
+            if conn is not None:
+                conn.close()
+
+    def _sample_memory(self) -> None:
+        for child in self._self.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                if self.crawl_marker in " ".join(child.cmdline()):
+                    self.usage.peak_rss_mb = max(self.usage.peak_rss_mb, _hwm_mb(child.pid))
+                    self.usage.rss_samples.append(child.memory_info().rss / 2**20)
+                    workers = sum(worker.memory_info().rss for worker in child.children(recursive=True))
+                    self.usage.peak_workers_rss_mb = max(self.usage.peak_workers_rss_mb, workers / 2**20)
+
+    def _sample_postgres(self, conn: object) -> None:
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.database]).fetchall()
+        for (pid,) in rows:
+            with contextlib.suppress(psutil.Error):
+                times = psutil.Process(pid).cpu_times()
+                spent = times.user + times.system
+                first, _ = self._pg_cpu.get(pid, (0.0, 0.0))
+                self._pg_cpu[pid] = (first, spent)
+
+
+def _machine_jiffies() -> tuple[int, int]:
+    """(busy, total) jiffies of all CPUs since boot, from /proc/stat (busy = total minus idle and iowait)."""
+    with open("/proc/stat", encoding="ascii") as handle:
+        values = [int(value) for value in handle.readline().split()[1:]]
+    total = sum(values[:8])  # guest time is already counted in user
+    return total - values[3] - values[4], total
+
+
+def _hwm_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def median(values: Iterable[float]) -> float:
+    values = list(values)
+    return statistics.median(values) if values else 0.0
+
+
+def key_values(pairs: dict[str, object]) -> str:
+    """The scripts' last line: ``key=value`` pairs, floats rounded."""
+    return " ".join(f"{key}={round(value, 3) if isinstance(value, float) else value}" for key, value in pairs.items())
+
+
+def load_note(served: ServedSite, fastest_pages_s: float) -> str:
+    """Whether the server could be what limits the crawl."""
+    load = served.load
+    verdict = "not the bottleneck" if load.requests_per_s > 3 * fastest_pages_s else "POSSIBLY THE BOTTLENECK"
+    return (
+        f"server: {served.server.kind}, alone {load.requests_per_s:,.0f} req/s ({load.tool}, {load.connections} "
+        f"connections, one article page, gzip) vs {fastest_pages_s:,.0f} pages/s fastest crawl: {verdict}"
+    )

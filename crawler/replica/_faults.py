@@ -12,15 +12,27 @@
 - ``/faults/endless/page/N/``: a listing whose "next page" link never ends.
 - ``/faults/status/CODE/``: an HTML page with that status (503 and 429 carry ``Retry-After: 1``).
 - ``/faults/empty/``: 200 with an empty body.
+- ``/faults/gzip-bomb/?mb=N``: ``Content-Encoding: gzip`` whose body inflates to N MB (default 64) of spaces.
+- ``/faults/binary/``: binary bytes (a PNG header, NULs, high bytes) served as ``text/html; charset=UTF-8``.
+- ``/faults/bad-feed/``: an RSS feed that is not well-formed XML (undefined entity, unclosed elements).
+- ``/faults/sitemap-index.xml``: a sitemap index listing itself and ``/faults/sitemap-index-b.xml``, which lists
+  the first again and the real ``/post-sitemap.xml`` (a loop, with articles still reachable through it).
+- ``/faults/offsite-redirect/``: 302 to ``http://offsite.example/…``, a host no source names.
+- ``/faults/private-redirect/``: 302 to the newest article on ``localhost`` (a name that resolves to loopback).
+- ``/faults/feed/``: an RSS feed whose items are the misbehaving pages above, as if they were articles.
+- ``/faults/private-feed/``: an RSS feed whose items point at loopback, private and link-local addresses.
 """
 
 from __future__ import annotations
 
+import functools
+import gzip
 import re
 from html import escape
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
-from crawler.replica._resource import HTML, Fault, Resource, redirect
+from crawler.replica._resource import HTML, RSS, YOAST_XML, Fault, Resource, redirect
 
 if TYPE_CHECKING:
     from http.server import BaseHTTPRequestHandler
@@ -52,7 +64,103 @@ def resolve(router: ReplicaRouter, path: str, query: dict[str, str]) -> Resource
         return Fault("huge", lambda h: _huge(h, int(query.get("mb", "50")) * 1024 * 1024))
     if path == "/faults/empty/":
         return Resource(200, b"", HTML, compressible=False)
-    return _numbered(router, path)
+    return _hostile(router, path, query) or _numbered(router, path)
+
+
+FEED_ITEMS = (
+    "/faults/slow/?seconds=20",
+    "/faults/drip/?seconds=1",
+    "/faults/reset/",
+    "/faults/status/500/",
+    "/faults/status/503/",
+    "/faults/status/429/",
+    "/faults/truncated/",
+    "/faults/truncated-chunked/",
+    "/faults/gzip-bomb/",
+    "/faults/huge/?mb=3",
+    "/faults/redirect-loop/",
+    "/faults/offsite-redirect/",
+    "/faults/wrong-charset/",
+    "/faults/binary/",
+    "/faults/empty/",
+)
+"""The items of ``/faults/feed/``: one of each misbehaviour a page can show, listed as if it were an article."""
+
+OFFSITE_URL = "http://offsite.example/news/moved-elsewhere-12345/"
+LINK_LOCAL_URL = "http://169.254.169.254/latest/meta-data/iam-security-credentials-12345/"
+
+
+def private_urls(router: ReplicaRouter) -> list[str]:
+    """Loopback by name and by address (v4 and v6), and the cloud metadata address: what an SSRF would reach."""
+    port = urlsplit(router.base).port
+    path = _newest_path(router)
+    return [
+        f"http://localhost:{port}{path}",
+        f"http://127.0.0.2:{port}{path}",
+        f"http://[::1]:{port}{path}",
+        LINK_LOCAL_URL,
+    ]
+
+
+def _hostile(router: ReplicaRouter, path: str, query: dict[str, str]) -> Resource | None:
+    base = router.base
+    if path == "/faults/gzip-bomb/":
+        headers = [("Content-Encoding", "gzip")]
+        return Resource(200, _bomb(int(query.get("mb", "64"))), HTML, headers, compressible=False)
+    if path == "/faults/binary/":
+        return Resource(200, _BINARY, HTML, compressible=False)
+    if path == "/faults/bad-feed/":
+        return Resource(200, _BAD_FEED.replace("{base}", base).encode(), RSS, compressible=False)
+    if path in ("/faults/sitemap-index.xml", "/faults/sitemap-index-b.xml"):
+        other = "/faults/sitemap-index-b.xml" if path.endswith("index.xml") else "/post-sitemap.xml"
+        urls = list(dict.fromkeys([base + path, base + "/faults/sitemap-index.xml", base + other]))
+        return Resource(200, _sitemap_index(urls), YOAST_XML)
+    if path == "/faults/offsite-redirect/":
+        return redirect(OFFSITE_URL, 302)
+    if path == "/faults/private-redirect/":
+        return redirect(private_urls(router)[0], 302)
+    if path == "/faults/feed/":
+        return Resource(200, _feed(base, "Faults", [base + item for item in FEED_ITEMS]).encode(), RSS)
+    if path == "/faults/private-feed/":
+        items = [*private_urls(router), base + "/faults/private-redirect/"]
+        return Resource(200, _feed(base, "Private", items).encode(), RSS)
+    return None
+
+
+@functools.cache
+def _bomb(megabytes: int) -> bytes:
+    """A small gzip body that inflates to ``megabytes`` MB (compressed once per size, then cached)."""
+    compressor_input = b"<!DOCTYPE html><html><body>" + b" " * (max(megabytes, 1) * 1024 * 1024)
+    return gzip.compress(compressor_input, compresslevel=9, mtime=0)
+
+
+_BINARY = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 16 + b"\x00" * 4096 + b"\xff\xfe<html>\x00\x00"
+
+_BAD_FEED = """<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Broken &nbsp; feed</title>
+<item><title>Unclosed <b>title</title><link>{base}/faults/never-closed/</link>
+<item><title>Nested item</title><description><![CDATA[ unterminated
+"""
+
+
+def _sitemap_index(urls: list[str]) -> bytes:
+    entries = "".join(f"<sitemap><loc>{escape(url)}</loc></sitemap>" for url in urls)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</sitemapindex>'
+    ).encode()
+
+
+def _feed(base: str, title: str, links: list[str]) -> str:
+    items = "".join(
+        f"<item><title>{escape(title)} {i}</title><link>{escape(url)}</link>"
+        f"<pubDate>Mon, 01 Jan 2024 00:00:{i:02d} +0000</pubDate></item>"
+        for i, url in enumerate(links)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+        f"<title>{escape(title)}</title><link>{escape(base)}/</link><description>{escape(title)}</description>"
+        f"{items}</channel></rss>"
+    )
 
 
 def _numbered(router: ReplicaRouter, path: str) -> Resource:
@@ -78,6 +186,11 @@ def _seconds(query: dict[str, str], default: float) -> float:
         return min(_MAX_WAIT, max(0.0, float(query.get("seconds", default))))
     except ValueError:
         return default
+
+
+def _newest_path(router: ReplicaRouter) -> str:
+    articles = router.site.articles
+    return router.site.article_path(articles[0]) if articles else "/"
 
 
 def _newest_page(router: ReplicaRouter) -> bytes:

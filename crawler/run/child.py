@@ -49,7 +49,31 @@ def scrapy_settings(spec: RunSpec) -> dict[str, Any]:
     if spec.database_url:
         overrides["NEWSARCHIVE_WARC_DEDUP_LOADER"] = "crawler.storage.captures.load_dedup_index"
     overrides.update(spec.settings)
+    overrides.update(env_settings())
     return crawl_settings(overrides)
+
+
+SETTINGS_ENV = "NEWSARCHIVE_SCRAPY_SETTINGS"
+
+
+def env_settings() -> dict[str, Any]:
+    """Extra Scrapy settings from ``NEWSARCHIVE_SCRAPY_SETTINGS`` (a JSON object), applied last.
+
+    For tests and operators: the CLI has no per-setting options, and e.g. a fault test needs a short
+    ``DOWNLOAD_TIMEOUT``. A value that is not a JSON object is ignored with a warning.
+    """
+    raw = os.environ.get(SETTINGS_ENV, "").strip()
+    if not raw:
+        return {}
+    try:
+        values = json.loads(raw)
+    except ValueError as error:
+        log.warning("%s ignored: not JSON (%s)", SETTINGS_ENV, error)
+        return {}
+    if not isinstance(values, dict):
+        log.warning("%s ignored: not a JSON object", SETTINGS_ENV)
+        return {}
+    return values
 
 
 def _named_hosts(spec: RunSpec) -> set[str]:

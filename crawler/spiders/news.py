@@ -71,6 +71,9 @@ class NewsSpider(scrapy.Spider):
         self._articles_requested = 0
         self.extract_enabled = True
         self.extraction_pool: ExtractionPool | None = None
+        # Scrapy's OffsiteMiddleware then refuses redirects that leave the source (an article moved to another
+        # site is not this source's article); the hosts of configured URLs stay allowed.
+        self.allowed_domains = self._offsite_allowed()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -131,8 +134,11 @@ class NewsSpider(scrapy.Spider):
         feed = feeds.parse_feed(response.body, response.url, content_type or None)
         if not feed.entries:
             self._inc("newsarchive/spider/empty_feed")
+        # Judged before this page's entries are requested: a page that repeats what this run already saw (a server
+        # ignoring ``?paged``) ends the pagination.
+        unseen = not any(_key(entry.url) in self._requested for entry in feed.entries)
         yield from self._articles(feed.entries, "feed")
-        if self._feed_has_more(feed, response.meta["feed_page"]):
+        if unseen and self._feed_has_more(feed, response.meta["feed_page"]):
             page = response.meta["feed_page"] + 1
             url = feeds.feed_page_url(response.meta["feed_url"], page)
             yield self._request(url, "feed", self.parse_feed, optional=OPTIONAL_MISSING,
@@ -184,6 +190,12 @@ class NewsSpider(scrapy.Spider):
 
     def parse_article(self, response: Response) -> list[ArticleItem] | Coroutine[Any, Any, list[ArticleItem]]:
         """The page's article as an item: extracted here, or in a worker process (a coroutine Scrapy awaits)."""
+        if _truncated(response):
+            # Half a page would be stored as a new (wrong) version; the WARC keeps it marked WARC-Truncated, and
+            # the article, still unknown, is fetched again by the next run.
+            self._inc("newsarchive/spider/truncated_article")
+            logger.warning("Not extracted (body truncated): %s", response.url)
+            return []
         pool = self.extraction_pool
         if self.extract_enabled and pool is not None and pool.running and isinstance(response, TextResponse):
             return self._parse_in_worker(response, pool)
@@ -357,6 +369,14 @@ class NewsSpider(scrapy.Spider):
     def _domains(self) -> tuple[str, ...]:
         return self.source.allowed_domains
 
+    def _offsite_allowed(self) -> list[str]:
+        """``allowed_domains`` plus the hosts of the configured URLs; empty (everything allowed) without domains."""
+        if not self.source.allowed_domains:
+            return []
+        configured = (*self.source.start_urls, *self.source.feeds, *self.source.sitemaps)
+        hosts = {(urlsplit(url).hostname or "").lower() for url in configured}
+        return sorted({*(domain.lower() for domain in self.source.allowed_domains), *hosts} - {""})
+
     def _cap_reached(self) -> bool:
         return bool(self.source.max_articles) and self._articles_requested >= self.source.max_articles
 
@@ -395,6 +415,11 @@ class NewsSpider(scrapy.Spider):
 def _key(url: str) -> str:
     """The form URLs are compared in (known articles, this run's requests, sitemaps already fetched)."""
     return canonicalize_url(url.strip(), keep_fragments=False)
+
+
+def _truncated(response: Response) -> bool:
+    """Cut short: the connection dropped (``dataloss``) or our size limit stopped the download."""
+    return "dataloss" in response.flags or "download_stopped" in response.flags
 
 
 def _seen_at(response: Response) -> datetime:

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import threading
-from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,11 +13,14 @@ from urllib.parse import urlsplit
 import psycopg
 
 from crawler.config.schema import SourceConfig
+from crawler.items import ArticleItem
 from crawler.replay import runstate
-from crawler.replay.extraction import ExtractionTask, Outcome, extract_task, warm_up
+from crawler.replay.exchanges import Exchange, ExchangeGrouper, source_for_host, warc_fields
+from crawler.replay.extraction import ExtractionTask, Outcome
 from crawler.replay.originals import OriginalFinder
 from crawler.replay.reading import BadRecord, WarcRecord, iter_file
-from crawler.storage.articles import ArticleStore
+from crawler.replay.window import ExtractionWindow
+from crawler.storage.articles import ArticleStore, StoreCounts
 from crawler.storage.captures import CaptureStore
 from crawler.warc import records
 from crawler.warc.capture import CaptureRow
@@ -78,38 +77,12 @@ ProgressCallback = Callable[[int, int], None]
 """Called with (records, bytes) read since the last call."""
 
 
-@dataclass
-class _Exchange:
-    """A response or revisit with the request and metadata records concurrent to it."""
-
-    first: WarcRecord
-    members: list[WarcRecord]
-    fields: dict[str, str] | None = None
-
-
-@dataclass
-class _Pending:
-    future: Future
-    task: ExtractionTask
-    generation: int
-    attempts: int = 1
-
-
 @dataclass(frozen=True)
 class _FileDone:
     path: Path
     size: int
     records: int
     run_id: int | None
-
-
-class _InlineExecutor(Executor):
-    """``--processes 1``: extract in this process, no pickling."""
-
-    def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> Future:
-        future: Future = Future()
-        future.set_result(fn(*args, **kwargs))
-        return future
 
 
 class Replayer:
@@ -132,12 +105,9 @@ class Replayer:
         self.captures = CaptureStore(conn)
         self.run_id: int | None = None
         self._rows: list[CaptureRow] = []
-        self._items: list = []
-        self._window: deque[_Pending | _FileDone] = deque()
-        self._in_flight = 0
-        self._generation = 0
-        self._executor: Executor | None = None
+        self._items: list[tuple[ArticleItem, str]] = []
         self._originals: OriginalFinder | None = None
+        self._window: ExtractionWindow | None = None
 
     # --- the run -----------------------------------------------------------------------------------------------
 
@@ -146,42 +116,33 @@ class Replayer:
         self.run_id = run_id
         done = runstate.files_done(self.conn) if self.options.resume else set()
         self._originals = OriginalFinder(self.conn, files, self.options.search_dirs)
-        self._executor = self._new_executor()
+        self._window = ExtractionWindow(self.options.processes, self._take, self._file_done)
         try:
             for path in files:
                 if self.stop.is_set():
                     break
-                size = path.stat().st_size
-                if (path.name, size) in done:
-                    self.stats.files_skipped += 1
-                    self.on_progress(0, size)
-                    continue
-                self._replay_file(path, size)
-            while self._window:
-                self._drain_one()
+                try:
+                    size = path.stat().st_size
+                    if (path.name, size) in done:
+                        self.stats.files_skipped += 1
+                        self.on_progress(0, size)
+                        continue
+                    self._replay_file(path, size)
+                except OSError as error:  # gone or unreadable: the other files are still worth replaying
+                    self.report(path, 0, f"cannot read the file: {error}")
+            self._window.drain()
             self._flush()
         finally:
-            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._window.close()
         return self.stats
-
-    def _new_executor(self) -> Executor:
-        if self.options.processes <= 1:
-            return _InlineExecutor()
-        # spawn, not fork: the parent holds a database connection and, on a terminal, a progress thread.
-        return ProcessPoolExecutor(
-            max_workers=self.options.processes,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=warm_up,
-        )
-
-    @property
-    def _max_in_flight(self) -> int:
-        return 1 if self.options.processes <= 1 else 4 * self.options.processes
 
     def _replay_file(self, path: Path, size: int) -> None:
         log.info("replaying %s", path)
         self.stats.files += 1
-        reader = _FileReader(self, path)
+        grouper = ExchangeGrouper(
+            lambda exchange, info: self._exchange(path, exchange, info),
+            lambda record, info: self._single(path, record, info),
+        )
         for event in iter_file(path):
             if self.stop.is_set():
                 return
@@ -191,16 +152,19 @@ class Replayer:
             self.stats.records += 1
             self.stats.bytes += event.length if event.indexable else 0
             self.on_progress(1, event.length if event.indexable else 0)
-            try:
-                reader.add(event)
-            except (ValueError, KeyError, TypeError, UnicodeError) as error:
-                self.report(path, event.offset, f"unreadable headers: {error}")
-        reader.finish()
-        self._window.append(_FileDone(path, size, reader.records, reader.run_id))
+            grouper.add(event)
+        grouper.finish()
+        self._window.mark(_FileDone(path, size, grouper.records, grouper.run_id))
 
     # --- one exchange ------------------------------------------------------------------------------------------
 
-    def exchange(self, path: Path, exchange: _Exchange, info: dict[str, str]) -> None:
+    def _exchange(self, path: Path, exchange: Exchange, info: dict[str, str]) -> None:
+        try:
+            self._index_and_extract(path, exchange, info)
+        except (ValueError, KeyError, TypeError, UnicodeError) as error:
+            self.report(path, exchange.first.offset, f"unreadable record headers: {error}")
+
+    def _index_and_extract(self, path: Path, exchange: Exchange, info: dict[str, str]) -> None:
         """Index an exchange's records; queue its extraction when it is an article."""
         kind = (exchange.fields or {}).get("page-kind")
         source = (exchange.fields or {}).get("source") or info.get("source")
@@ -220,7 +184,7 @@ class Replayer:
         payload = self._payload(path, first)
         if payload is None:
             return
-        self._submit(
+        self._window.submit(
             ExtractionTask(
                 url=first.header("WARC-Target-URI") or "",
                 status=status,
@@ -234,12 +198,13 @@ class Replayer:
             )
         )
 
-    def single(self, path: Path, record: WarcRecord, info: dict[str, str]) -> None:
+    def _single(self, path: Path, record: WarcRecord, info: dict[str, str]) -> None:
         """Index a record that belongs to no exchange (warcinfo, a stray request or metadata record)."""
-        kind = None
-        if record.rec_type == "metadata":
-            kind = _fields(record.payload).get("page-kind")
-        self._add_row(path, record, info, kind)
+        kind = warc_fields(record.payload).get("page-kind") if record.rec_type == "metadata" else None
+        try:
+            self._add_row(path, record, info, kind)
+        except (ValueError, KeyError, TypeError, UnicodeError) as error:
+            self.report(path, record.offset, f"unreadable record headers: {error}")
 
     def _payload(self, path: Path, first: WarcRecord) -> bytes | None:
         if first.rec_type != "revisit":
@@ -258,7 +223,7 @@ class Replayer:
         content_type = (first.http_header(b"content-type") or b"").decode("latin-1").split(";")[0].strip().lower()
         host = urlsplit(first.header("WARC-Target-URI") or "").hostname or ""
         if first.rec_type == "response" and first.status == 200 and content_type == "text/html":
-            source = _source_for_host(self.options.sources, host)
+            source = source_for_host(self.options.sources, host)
             if source:
                 return source, "article"
         if first.rec_type in ("response", "revisit"):
@@ -282,46 +247,11 @@ class Replayer:
         if len(self._rows) >= 5 * self.options.batch_size:
             self._flush_rows()
 
-    # --- extraction window and storage -------------------------------------------------------------------------
-
-    def _submit(self, task: ExtractionTask, attempts: int = 1) -> None:
-        future = self._executor.submit(extract_task, task)
-        self._window.append(_Pending(future, task, self._generation, attempts))
-        self._in_flight += 1
-        while self._in_flight >= self._max_in_flight:
-            self._drain_one()
-
-    def _drain_one(self) -> None:
-        entry = self._window.popleft()
-        if isinstance(entry, _FileDone):
-            self._file_done(entry)
-            return
-        self._in_flight -= 1
-        try:
-            outcome = entry.future.result()
-        except BrokenProcessPool:
-            outcome = self._retry(entry)
-        self._take(outcome)
-
-    def _retry(self, entry: _Pending) -> Outcome:
-        """A worker died (a crash in a native parser): new pool, the task tried once more, then given up."""
-        if entry.generation == self._generation:
-            log.error("an extraction worker died; starting a new pool")
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = self._new_executor()
-            self._generation += 1
-        if entry.attempts >= 2:
-            return Outcome(entry.task.where, error="the extraction worker died on this record")
-        try:
-            return self._executor.submit(extract_task, entry.task).result()
-        except BrokenProcessPool:
-            self._executor = self._new_executor()
-            self._generation += 1
-            return Outcome(entry.task.where, error="the extraction worker died on this record")
+    # --- results, in capture order -----------------------------------------------------------------------------
 
     def _take(self, outcome: Outcome) -> None:
         if outcome.item is not None:
-            self._items.append(outcome.item)
+            self._items.append((outcome.item, outcome.where))
             if len(self._items) >= self.options.batch_size:
                 self._flush_items()
         elif outcome.not_article is not None:
@@ -350,8 +280,25 @@ class Replayer:
         self.stats.captures_new += self.captures.add_captures(rows)
 
     def _flush_items(self) -> None:
-        items, self._items = self._items, []
-        counts = self.articles.store_many(items)
+        batch, self._items = self._items, []
+        try:
+            self._count(self.articles.store_many([item for item, _ in batch]))
+        except psycopg.OperationalError:
+            raise  # the database is gone: nothing more can be stored
+        except psycopg.DatabaseError:
+            if len(batch) == 1:
+                raise
+            # One article the database refuses must not cost the batch: store them one by one.
+            for item, where in batch:
+                try:
+                    self._count(self.articles.store_many([item]))
+                except psycopg.OperationalError:
+                    raise
+                except psycopg.DatabaseError as error:
+                    path, _, offset = where.rpartition("@")
+                    self.report(Path(path), int(offset), f"article not stored: {error}".strip())
+
+    def _count(self, counts: StoreCounts) -> None:
         self.stats.articles_new += counts.new
         self.stats.articles_updated += counts.updated
         self.stats.articles_unchanged += counts.unchanged
@@ -361,74 +308,6 @@ class Replayer:
         log.warning("%s@%d: %s; skipped", path, offset, reason)
         if len(self.stats.bad) < MAX_REPORTED:
             self.stats.bad.append({"file": str(path), "offset": offset, "reason": reason})
-
-
-class _FileReader:
-    """Groups one file's records into exchanges (response or revisit, then the records concurrent to it)."""
-
-    def __init__(self, replayer: Replayer, path: Path) -> None:
-        self.replayer = replayer
-        self.path = path
-        self.info: dict[str, str] = {}
-        self.pending: _Exchange | None = None
-        self.records = 0
-
-    @property
-    def run_id(self) -> int | None:
-        value = self.info.get("run-id", "")
-        return int(value) if value.isdigit() else None
-
-    def add(self, record: WarcRecord) -> None:
-        self.records += 1
-        kind = record.rec_type
-        if kind in ("response", "revisit"):
-            self._flush()
-            self.pending = _Exchange(record, [record])
-            return
-        pending = self.pending
-        if pending and record.header("WARC-Concurrent-To") == pending.first.record_id:
-            pending.members.append(record)
-            if kind == "metadata":
-                pending.fields = _fields(record.payload)
-            return
-        self._flush()
-        if kind == "warcinfo" and not self.info:
-            self.info = _fields(record.payload)
-        self.replayer.single(self.path, record, self.info)
-
-    def finish(self) -> None:
-        self._flush()
-
-    def _flush(self) -> None:
-        pending, self.pending = self.pending, None
-        if pending is None:
-            return
-        try:
-            self.replayer.exchange(self.path, pending, self.info)
-        except (ValueError, KeyError, TypeError, UnicodeError) as error:
-            self.replayer.report(self.path, pending.first.offset, f"unreadable exchange: {error}")
-
-
-def _fields(block: bytes) -> dict[str, str]:
-    """``application/warc-fields`` (the metadata and warcinfo blocks): the first value of each name."""
-    fields: dict[str, str] = {}
-    for line in block.decode("utf-8", "replace").splitlines():
-        name, sep, value = line.partition(":")
-        if sep:
-            fields.setdefault(name.strip(), value.strip())
-    return fields
-
-
-def _source_for_host(sources: Sequence[SourceConfig], host: str) -> str | None:
-    """The source whose ``allowed_domains`` covers ``host`` most specifically."""
-    best: tuple[int, str] | None = None
-    for source in sources:
-        for domain in source.allowed_domains:
-            domain = domain.lower().lstrip(".")
-            covered = host == domain or host.endswith("." + domain)
-            if covered and (best is None or len(domain) > best[0]):
-                best = (len(domain), source.name)
-    return best[1] if best else None
 
 
 @dataclass(frozen=True)
@@ -454,7 +333,10 @@ def replay_files(
     try:
         stats = replayer.run(files, run_id)
     except BaseException as error:
-        runstate.finish(conn, run_id, "failed", replayer.stats.as_dict(), f"{type(error).__name__}: {error}")
+        try:
+            runstate.finish(conn, run_id, "failed", replayer.stats.as_dict(), f"{type(error).__name__}: {error}")
+        except psycopg.Error:
+            log.warning("could not record the failed replay run %d", run_id)
         raise
     status = _status(stats, files, replayer.stop.is_set())
     runstate.finish(conn, run_id, status, stats.as_dict(), None)

@@ -108,8 +108,13 @@ def test_a_corrupt_record_is_reported_with_its_file_and_offset_and_the_rest_repl
 def test_nothing_readable_exits_1(tmp_path: Path, empty_database_url: str) -> None:
     config = write_config(tmp_path, empty_database_url, "")
     assert run_cli(config, "replay", str(tmp_path / "nothing-here")).returncode == 1
-    garbage = tmp_path / "garbage.warc.gz"
+    folder = tmp_path / "warcs"
+    folder.mkdir()
+    garbage = folder / "garbage.warc.gz"
     garbage.write_bytes(gzip.compress(b"this is not a WARC record\r\n\r\n") + b"\x00" * 100)
-    result = run_cli(config, "replay", str(garbage))
+    (folder / "busy-20240101000000000-00000-host.warc.gz.open").write_bytes(b"")
+    result = run_cli(config, "replay", str(folder))
     assert result.returncode == 1, result.stderr[-2000:]
+    assert "busy-20240101000000000-00000-host.warc.gz.open: still being written" in result.stderr
+    assert f"{garbage}@0" in result.stderr
     assert query(empty_database_url, "SELECT status FROM crawl_runs") == [("failed",)]

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
+
 from crawler.replay import ReplayOptions, ReplayResult, find_warc_files, replay_files
 from crawler.replay.replayer import ProgressCallback
 from crawler.storage.database import connect, database_url
@@ -67,6 +69,10 @@ def run(args: argparse.Namespace) -> int:
             except RunAlreadyRunning:
                 print("newsarchive replay: another replay into this database is running", file=sys.stderr)
                 return exitcodes.LOCKED
+            except psycopg.OperationalError as error:
+                # Files finished before the outage are recorded: the next replay resumes after them.
+                print(f"newsarchive replay: database unavailable: {error}".rstrip(), file=sys.stderr)
+                return exitcodes.UNAVAILABLE
     _summary(result)
     return _exit_code(result)
 

@@ -31,7 +31,7 @@ from crawler.errors import NotAnArticle
 from crawler.extract import extract_article
 from crawler.run.spec import RunSpec
 from crawler.workers import default_workers
-from scheduler.jobs import run_source
+from scheduler.jobs import RunResult, run_source
 
 REPO = Path(__file__).resolve().parent.parent
 QUICK_PAGES = 1000
@@ -99,6 +99,11 @@ def _source(config: Any) -> Any:
     return next(source for source in config.sources if source.name == "bench")
 
 
+def run_source_named(config: Any, settings: dict[str, Any]) -> RunResult:
+    """What ``newsarchive crawl bench`` runs, with extra Scrapy settings."""
+    return run_source(config, _source(config), "manual", extra_settings=settings, log_level="WARNING")
+
+
 def run_bare(served: ServedSite, name: str = "bare") -> Run:
     """``bench.bare`` in a subprocess, with the spec a crawl of the same source would get."""
     with tempfile.TemporaryDirectory(prefix="newsarchive-bench-") as tmp:
@@ -126,7 +131,7 @@ def run_full(served: ServedSite, name: str, settings: dict[str, Any], *, second:
             database = url.rsplit("/", 1)[-1]
             with Monitor(crawl_marker="crawler.run.child", database=database, extra_pids=served.server.pids) as m:
                 started = time.monotonic()
-                result = run_source(config, _source(config), "manual", extra_settings=settings, log_level="WARNING")
+                result = run_source_named(config, settings)
                 wall = time.monotonic() - started
             label = name if attempt == 0 else f"{name}-again"
             runs.append(_run(label, result.stats or {}, wall, m.usage, result.status))

@@ -27,7 +27,7 @@ from types import TracebackType
 
 log = logging.getLogger(__name__)
 
-NGINX_CONF = """daemon off;
+NGINX_CONF = """{user}daemon off;
 master_process on;
 worker_processes 1;
 pid {tmp}/nginx.pid;
@@ -114,7 +114,14 @@ class StaticServer:
         self._tmp = tempfile.mkdtemp(prefix="newsarchive-bench-nginx-")
         conf = Path(self._tmp) / "nginx.conf"
         conf.write_text(
-            NGINX_CONF.format(tmp=self._tmp, port=self.port, root=self.root, mime_types="/etc/nginx/mime.types"),
+            NGINX_CONF.format(
+                # Started as root, nginx's workers would read the files as nobody (and a private folder is closed).
+                user="user root;\n" if os.geteuid() == 0 else "",
+                tmp=self._tmp,
+                port=self.port,
+                root=self.root,
+                mime_types="/etc/nginx/mime.types",
+            ),
             encoding="utf-8",
         )
         binary = nginx_binary()

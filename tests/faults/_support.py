@@ -96,3 +96,12 @@ def read_records(paths: list[Path]) -> list[WarcRecord]:
 
 def responses_for(records: list[WarcRecord], url: str) -> list[WarcRecord]:
     return [record for record in records if record.url == url and record.type in ("response", "revisit")]
+
+
+def count_records(paths: list[Path]) -> int:
+    """Records in the files, warcinfo included (each has a captures row)."""
+    total = 0
+    for path in paths:
+        with path.open("rb") as stream:
+            total += sum(1 for _ in ArchiveIterator(stream))
+    return total

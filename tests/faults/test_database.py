@@ -1,0 +1,98 @@
+"""The database fails: down when a crawl starts, or gone in the middle of one (then back, and nothing is lost)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.faults._support import count_records, warc_files, warcio_check
+from tests.support.cli import query, replica_source_toml, run_cli, write_config
+
+PASSWORD = "fault-suite-pw-7c1e"
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+def test_database_down_at_start_retries_then_exits_69_with_one_line(tmp_path: Path, publisher) -> None:
+    url = f"postgresql://newsarchive:{PASSWORD}@127.0.0.1:{free_port()}/newsarchive"
+    config = write_config(tmp_path, url, replica_source_toml(publisher.base_url))
+
+    started = time.monotonic()
+    result = run_cli(config, "crawl", "replica", timeout=120)
+    seconds = time.monotonic() - started
+
+    assert result.returncode == 69, result.stderr[-2000:]
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("newsarchive: database unavailable: cannot connect to postgresql://newsarchive:***@")
+    retries = [json.loads(line)["message"] for line in lines[:-1]]
+    assert len(retries) == 4 and all("unreachable (attempt" in message for message in retries), retries
+    assert 6 <= seconds < 40  # bounded: five attempts two seconds apart
+    assert "Traceback" not in result.stderr and PASSWORD not in result.stderr + result.stdout
+    assert publisher.requests == []  # nothing was crawled without a run row
+
+
+def test_database_lost_mid_crawl_degrades_then_replay_stores_every_article(
+    tmp_path: Path, database_url: str, database_proxy, publisher
+) -> None:
+    base = publisher.base_url
+    # A slow start page keeps the crawl alive (15 s) after the articles are fetched, so the outage can end first.
+    source = replica_source_toml(base).replace(f'start_urls = ["{base}/"]', f'start_urls = ["{base}/", '
+                                               f'"{base}/faults/slow/?seconds=15"]')  # fmt: skip
+    config = write_config(tmp_path, database_proxy.url, source)
+    log_path = tmp_path / "crawl.log"
+    with log_path.open("w") as log:
+        crawl = subprocess.Popen(
+            [sys.executable, "-m", "scheduler", "--config", str(config), "--log-format", "json", "crawl", "replica"],
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            env={key: value for key, value in os.environ.items() if key not in ("DATABASE_URL",)},
+        )
+    try:
+        wait_for(lambda: query(database_url, "SELECT count(*) FROM crawl_runs")[0][0] == 1, 60, "the run row")
+        database_proxy.down()
+        articles = {record["url"] for record in publisher.site.expected_records(base)}
+        paths = {url.removeprefix(base) for url in articles}
+        wait_for(lambda: paths <= {entry.path for entry in publisher.requests}, 60, "every article fetched")
+        # Both writers (captures, articles) report the outage once each, when a write of theirs failed.
+        wait_for(lambda: log_path.read_text().count("continuing without it") >= 2, 30, "failed writes")
+        assert crawl.poll() is None, "the crawl should still be waiting on the slow page"
+        database_proxy.up()
+        assert crawl.wait(timeout=120) == 0
+    finally:
+        if crawl.poll() is None:
+            crawl.kill()
+    stderr = log_path.read_text()
+
+    [(status, error, stats)] = query(database_url, "SELECT status, error, stats FROM crawl_runs")
+    assert status == "degraded", stderr[-3000:]
+    unstored = stats["newsarchive/articles/unstored"]
+    assert unstored >= 1 and f"{unstored} articles not stored" in error
+    stored_live = {row[0] for row in query(database_url, "SELECT url FROM articles")}
+    assert len(stored_live) == len(articles) - unstored
+    assert "warning: replica: run degraded" in stderr and "Traceback" not in stderr
+
+    files = warc_files(tmp_path / "data" / "archive")
+    assert files and all(warcio_check(path).returncode == 0 for path in files)
+    replay = run_cli(config, "replay", str(tmp_path / "data" / "archive"), "--processes", "1")
+    assert replay.returncode == 0, replay.stderr[-3000:]
+    stored = {row[0] for row in query(database_url, "SELECT url FROM articles WHERE source = 'replica'")}
+    assert stored == articles  # served = stored
+    assert query(database_url, "SELECT count(*) FROM captures")[0][0] == count_records(files)

@@ -8,12 +8,15 @@ import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crawler.errors import ArchiveError
-from crawler.replay.wacz import Selection, create, select_files, write_pages
 from crawler.storage.database import connect, database_url
 from scheduler import exitcodes
 from scheduler.context import load_app_config
+
+if TYPE_CHECKING:
+    from crawler.replay.wacz import Selection
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from crawler.replay.wacz import Selection, create, select_files, write_pages
+
     config = load_app_config(args)
     selection = Selection(args.source, args.since, args.until)
     output = args.output or Path(f"newsarchive-{args.source or 'all'}-{datetime.now(UTC):%Y%m%d%H%M%S}.wacz")

@@ -8,17 +8,20 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 
-from crawler.replay import ReplayOptions, ReplayResult, find_warc_files, replay_files
-from crawler.replay.replayer import ProgressCallback
 from crawler.storage.database import connect, database_url
 from crawler.storage.migrate import migrate_connection
 from crawler.storage.runs import RunAlreadyRunning
 from scheduler import exitcodes
 from scheduler.context import load_app_config
 from scheduler.signals import stop_on_signals
+
+if TYPE_CHECKING:
+    from crawler.replay import ReplayResult
+    from crawler.replay.replayer import ProgressCallback
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here: every other command starts without the replay machinery (WARC reading, Scrapy).
+    from crawler.replay import ReplayOptions, find_warc_files, replay_files
+
     config = load_app_config(args)
     found = find_warc_files(args.paths)
     for path in found.missing:

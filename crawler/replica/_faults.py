@@ -226,11 +226,15 @@ def _drip(handler: BaseHTTPRequestHandler, seconds: float) -> int:
     pieces = [b"<!DOCTYPE html><html><head><title>Drip</title></head><body>"]
     pieces += [f"<p>Piece {i} of a slowly sent page.</p>".encode() for i in range(10)] + [b"</body></html>"]
     _headers(handler, 200, {"Content-Type": HTML, "Content-Length": str(sum(map(len, pieces)))})
-    for piece in pieces:
-        handler.wfile.write(piece)
-        handler.wfile.flush()
-        if _stopping(handler).wait(seconds / len(pieces)):
-            break
+    try:
+        for piece in pieces:
+            handler.wfile.write(piece)
+            handler.wfile.flush()
+            if _stopping(handler).wait(seconds / len(pieces)):
+                break
+    except (BrokenPipeError, ConnectionResetError):
+        # The client went away mid-drip (a timeout, a killed crawl): what this endpoint is for.
+        handler.close_connection = True
     return 200
 
 

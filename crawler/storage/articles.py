@@ -48,10 +48,16 @@ SELECT url, max(seen) FROM (
     WHERE r.source = %(source)s
     UNION ALL
     SELECT c.url, c.captured_at FROM captures c
+    LEFT JOIN crawl_runs run ON run.id = c.run_id AND run.source = c.source
     WHERE c.source = %(source)s AND c.page_kind = 'article' AND c.status = 200
       AND c.record_type IN ('response', 'revisit') AND c.url IS NOT NULL
+      AND (run.id IS NULL OR (run.status IN ('finished', 'degraded')
+           AND coalesce((run.stats ->> 'newsarchive/articles/unstored')::bigint, 0) = 0))
 ) AS seen GROUP BY url
 """
+"""Captured article pages count as known only when their run stored everything it extracted: a run that was killed
+(its captures indexed by recovery), failed, cancelled or could not store some articles leaves pages whose articles
+may be missing, so the next run fetches them again and stores them."""
 
 
 @dataclass

@@ -56,14 +56,20 @@ def source_toml(name: str, base_url: str, schedule: str, *, slow_seconds: float 
 
 
 def daemon_config(
-    path: Path, database_url: str, sources: str, *, stop_timeout: str = "10s", max_concurrent: int = 2
+    path: Path,
+    database_url: str,
+    sources: str,
+    *,
+    stop_timeout: str = "10s",
+    max_concurrent: int = 2,
+    misfire_grace: str = "10m",
 ) -> Path:
     """Write (or rewrite, for a reload) the daemon's config at ``path``; data under ``path``'s folder."""
     path.write_text(
         f'[database]\nurl = "{database_url}"\n'
         f'[storage]\ndata_dir = "{path.parent / "data"}"\n'
         f'[scheduler]\nstop_timeout = "{stop_timeout}"\nmax_concurrent_crawls = {max_concurrent}\n'
-        f'misfire_grace = "30s"\n'
+        f'misfire_grace = "{misfire_grace}"\n'
         f'[metrics]\nlisten = "127.0.0.1:0"\n' + DISABLED_KHAAMA + sources,
         encoding="utf-8",
     )

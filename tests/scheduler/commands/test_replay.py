@@ -84,20 +84,19 @@ def test_a_corrupt_record_is_reported_with_its_file_and_offset_and_the_rest_repl
 ) -> None:
     first = run_cli(config, "crawl", "replica")
     assert first.returncode == 0, first.stderr[-3000:]
-    (warc,) = sorted(archive_dir(tmp_path).glob("*.warc.gz"))
     victim = query(
         database_url,
-        "SELECT record_offset, record_length, url FROM captures WHERE filename = %s AND page_kind = 'article'"
-        " AND record_type = 'response' AND status = 200 ORDER BY record_offset LIMIT 1 OFFSET 2",
-        warc.name,
+        "SELECT filename, record_offset, record_length, url FROM captures WHERE page_kind = 'article'"
+        " AND record_type = 'response' AND status = 200 ORDER BY filename, record_offset LIMIT 1 OFFSET 2",
     )[0]
-    offset, length, url = victim
+    name, offset, length, url = victim
+    warc = archive_dir(tmp_path) / name
     data = bytearray(warc.read_bytes())
     data[offset + length // 2 : offset + length // 2 + 64] = bytes(64)
     warc.write_bytes(bytes(data))
 
     rebuilt = rebuilt_config(tmp_path, empty_database_url, publisher.base_url)
-    result = run_cli(rebuilt, "replay", str(warc))
+    result = run_cli(rebuilt, "replay", str(archive_dir(tmp_path)))
     assert result.returncode == 0, result.stderr[-3000:]
     assert f"{warc}@{offset}" in result.stderr
     assert "1 record(s) could not be replayed" in result.stderr

@@ -103,9 +103,8 @@ class WarcRecorderMiddleware:
         group, kind = self._build_group(request, response, moment, truncated)
         try:
             rows = self.writer.write_group(group, kind)
-        except ArchiveError:
-            log.exception("WARC write failed; stopping the crawl (no capture, no item)")
-            self.stats.inc_value("newsarchive/warc/errors")
+        except ArchiveError as error:
+            self._write_failed(error)
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="warc_error"))
             raise IgnoreRequest(f"WARC write failed for {request.url}") from None
         self._remember(group[0], response, truncated)
@@ -114,6 +113,15 @@ class WarcRecorderMiddleware:
         request.meta[DATE_META] = moment
         self.crawler.signals.send_catch_log(signal=our_signals.warc_records_written, rows=rows)
         return response
+
+    def _write_failed(self, error: ArchiveError) -> None:
+        """Log the first failure once, with its cause, and keep it in the stats (the run row says why)."""
+        if not self.stats.get_value("newsarchive/warc/errors"):
+            log.error("WARC write failed; stopping the crawl (no capture, no item for this page): %s", error)
+            self.stats.set_value("newsarchive/warc/error", str(error))
+        else:
+            log.debug("WARC write failed again: %s", error)
+        self.stats.inc_value("newsarchive/warc/errors")
 
     def spider_closed(self, spider: object = None, reason: str | None = None) -> Deferred | None:
         """Close the current file; Scrapy waits for the returned Deferred (the CDXJ indexes still being written)."""

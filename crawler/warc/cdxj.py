@@ -28,8 +28,12 @@ def index_file(warc_path: Path | str) -> Path:
     target = index_path(warc_path)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".tmp")
-    write_cdx_index(str(partial), [str(warc_path)], {"sort": True})
-    os.replace(partial, target)  # readers never see half an index
+    try:
+        write_cdx_index(str(partial), [str(warc_path)], {"sort": True})
+        os.replace(partial, target)  # readers never see half an index
+    except OSError:
+        partial.unlink(missing_ok=True)  # a full disk must not leave half an index behind
+        raise
     log.debug("indexed %s into %s", warc_path.name, target)
     return target
 

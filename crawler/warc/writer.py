@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -65,9 +66,18 @@ class _OpenFile:
     def write(self, data: bytes) -> None:
         # Unbuffered: after a SIGKILL every completed write is in the page cache, so recovery finds it.
         view = memoryview(data)
-        while view:
-            written = os.write(self.fd, view)
-            view = view[written:]
+        try:
+            while view:
+                written = os.write(self.fd, view)
+                view = view[written:]
+        except OSError:
+            # A full disk or a size limit stops a write part way: cut the partial record off, so the file still
+            # ends at a record boundary and closes as a valid WARC, and write on from there (not from the old file
+            # position, which would leave a hole of zeros).
+            with contextlib.suppress(OSError):
+                os.ftruncate(self.fd, self.size)
+                os.lseek(self.fd, self.size, os.SEEK_SET)
+            raise
         self.size += len(data)
 
     def close(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from scheduler.context import load_app_config
@@ -23,6 +24,10 @@ def run(args: argparse.Namespace) -> int:
     from scheduler.daemon import Daemon
 
     config = load_app_config(args)
+    if logging.getLogger().level > logging.DEBUG:
+        # One line per run start and finish comes from our jobs; APScheduler's own per-run lines repeat them.
+        # Its warnings (a missed run, a run skipped because the previous one is still going) stay.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     log_format = args.log_format or ("text" if sys.stderr.isatty() else "json")
     daemon = Daemon(
         config,

@@ -95,16 +95,13 @@ class SourceScheduler:
             len(old.keys() - fresh.keys()),
         )
 
-    def next_run_times(self) -> dict[str, datetime | None]:
-        return {job.id: job.next_run_time for job in self._scheduler.get_jobs()}
-
     def shutdown(self, timeout: float) -> bool:
         """Stop scheduling, SIGTERM running crawls (through ``stop``), wait up to ``timeout``; True if all ended."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
-        self.stop.set()
         deadline = time.monotonic() + timeout
         with self._idle:
+            self.stop.set()  # under the lock: a queued run either registered before this or will not start
             while self._running:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -154,14 +151,14 @@ class SourceScheduler:
 
     def _run(self, name: str) -> None:
         """One scheduled run; never raises, so a failing run cannot take the scheduler down."""
-        if self.stop.is_set():
-            return
         try:
             source = self.config.source(name)
         except KeyError:
             log.info("source %s was removed before its run started", name)
             return
         with self._idle:
+            if self.stop.is_set():
+                return
             self._running.add(name)
         self.metrics.running.inc()
         started = time.monotonic()

@@ -65,9 +65,10 @@ class Daemon:
     def health(self) -> dict[str, Any]:
         """The ``/healthz`` document."""
         document: dict[str, Any] = {"status": "ok", "role": self._role, "running_crawls": []}
-        if self.sources is not None:
-            document["running_crawls"] = self.sources.running
-            if self._role == "leader" and not self.sources.alive and not self._stopping:
+        sources = self.sources  # read once: the main thread may replace it while this HTTP thread answers
+        if sources is not None:
+            document["running_crawls"] = sources.running
+            if self._role == "leader" and not sources.alive and not self._stopping:
                 document["status"] = "error"
         document["database"] = "unreachable" if self._leader.state is LockState.DEGRADED else "ok"
         return document

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
+from scheduler.leader import LeaderLock
+from scheduler.locks import lock_key
 from tests.scheduler.daemon_process import (
     DaemonProcess,
     assert_no_overlap,
@@ -213,3 +217,44 @@ def test_database_down_at_start_keeps_the_daemon_waiting(tmp_path: Path, daemons
     document = json.loads(daemon.get("/healthz")[1])
     assert document["role"] == "standby"
     assert stop_cleanly(daemon) < 3
+
+
+def test_leadership_lost_to_another_session_means_standing_by(
+    tmp_path: Path, database_url: str, daemons: list[DaemonProcess]
+) -> None:
+    """The leader's session dies and someone else takes the leader lock: the daemon stands by, then leads again."""
+    config = daemon_config(tmp_path / "newsarchive.toml", database_url, "")  # no enabled source: no crawls
+    daemon = start_daemon(daemons, config)
+    daemon.wait_for_log(r"leading the schedule")
+    usurper = LeaderLock(database_url)
+    try:
+        assert terminate_lock_holder(database_url, lock_key("leader", "daemon")) == 1
+        assert usurper.acquire()
+        daemon.wait_for_log(r"leader lock lost to another daemon", timeout=30)
+        wait_until(lambda: json.loads(daemon.get("/healthz")[1])["role"] == "standby", 30, "standby role")
+    finally:
+        usurper.release()
+    wait_until(lambda: len(daemon.logged(r"leading the schedule")) == 2, 30, "leadership taken back")
+    stop_cleanly(daemon)
+
+
+def test_metrics_port_in_use_is_a_configuration_error(tmp_path: Path, database_url: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = daemon_config(tmp_path / "newsarchive.toml", database_url, "")
+        config.write_text(config.read_text().replace('listen = "127.0.0.1:0"', f'listen = "127.0.0.1:{port}"'))
+        result = run_cli(config, "daemon", timeout=60)
+    assert result.returncode == 78
+    assert "metrics.listen" in result.stderr
+
+
+def terminate_lock_holder(database_url: str, key: int) -> int:
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        rows = admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            " AND classid = %s AND objid = %s AND objsubid = 1",
+            [(key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF],
+        ).fetchall()
+    return len(rows)

@@ -68,6 +68,7 @@ def idle_sample(database_url: str, daemon: DaemonProcess) -> dict[str, int]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(SOAK_SECONDS + 240)
 def test_soak_ten_sources_every_minute(tmp_path: Path, database_url: str, publisher) -> None:
     sources = "".join(source_toml(name, publisher.base_url, "* * * * *") for name in SOURCES)
     config = daemon_config(tmp_path / "newsarchive.toml", database_url, sources, max_concurrent=2)

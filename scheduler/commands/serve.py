@@ -36,6 +36,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     parser.add_argument("--archive", type=Path, help="archive folder (default: [archive] dir of the config)")
     parser.add_argument("--work-dir", type=Path, help="pywb's working folder (default: <data_dir>/pywb)")
+    parser.add_argument(
+        "--refresh",
+        type=float,
+        default=REFRESH_INTERVAL,
+        metavar="SECONDS",
+        help=f"how often to look for WARC files closed since the start (default {REFRESH_INTERVAL:.0f})",
+    )
     parser.set_defaults(func=run)
 
 
@@ -59,10 +66,10 @@ def run(args: argparse.Namespace) -> int:
         f"http://{_url_host(args.host)}:{args.port}/{COLLECTION}/<timestamp>/<url>",
         flush=True,
     )
-    next_refresh = time.monotonic() + REFRESH_INTERVAL
+    next_refresh = time.monotonic() + args.refresh
     while process.poll() is None and not stop.wait(POLL_INTERVAL):
         if time.monotonic() >= next_refresh:
-            next_refresh = time.monotonic() + REFRESH_INTERVAL
+            next_refresh = time.monotonic() + args.refresh
             try:
                 sync_indexes(archive, work_dir)
             except OSError as error:  # a file vanishing mid-scan: try again next time

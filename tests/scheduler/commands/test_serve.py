@@ -67,9 +67,14 @@ def crawled(config: Path, publisher) -> Path:
 
 @pytest.fixture
 def wayback(crawled: Path) -> Iterator[str]:
+    yield from serving(crawled)
+
+
+def serving(config: Path, *options: str) -> Iterator[str]:
+    """``newsarchive serve`` on a free port, once it answers; stopped (with pywb) afterwards."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "scheduler", "--config", str(crawled), "serve", "--port", str(port)],
+        [sys.executable, "-m", "scheduler", "--config", str(config), "serve", "--port", str(port), *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -123,6 +128,33 @@ def test_a_page_reached_through_a_redirect_replays(wayback: str, database_url: s
     assert headers["Location"].endswith(target)
     status, _, body = fetch(f"{wayback}/archive/{ts14(captured_at)}id_/{target}")
     assert status == 200 and body == fetch(target)[2]
+
+
+def test_warc_files_closed_while_serving_are_served_after_a_refresh(crawled: Path, tmp_path: Path, publisher) -> None:
+    archive = tmp_path / "data" / "archive"
+    later = sorted(archive.glob("*.warc.gz"))[-1]
+    aside = tmp_path / "aside"
+    aside.mkdir()
+    index = archive / "indexes" / (later.name + ".cdxj")
+    later.rename(aside / later.name)
+    index.rename(aside / index.name)
+    server = serving(crawled, "--refresh", "0.5")
+    base = next(server)
+
+    def listed() -> str:
+        return fetch(f"{base}/archive/cdx?url={publisher.base_url}/&matchType=host")[2].decode()
+
+    try:
+        assert sorted(archive.glob("*.warc.gz"))[0].name in listed()
+        assert later.name not in listed()
+        (aside / index.name).rename(index)
+        (aside / later.name).rename(later)
+        deadline = time.monotonic() + 30
+        while later.name not in listed():
+            assert time.monotonic() < deadline, "the new WARC file was never served"
+            time.sleep(0.2)
+    finally:
+        server.close()
 
 
 def test_without_pywb_serve_says_how_to_install_it_and_exits_69(crawled: Path, tmp_path: Path) -> None:

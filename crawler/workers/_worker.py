@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import os
 import signal
 import sys
+import threading
+import time
 from collections.abc import Mapping
 
 from crawler.extract.article import Article
@@ -13,6 +16,7 @@ from crawler.extract.article import Article
 log = logging.getLogger(__name__)
 
 PR_SET_PDEATHSIG = 1
+PARENT_CHECK_INTERVAL = 1.0
 _WARM_PAGE = (
     b"<html><head><title>Warm-up</title></head><body><article><h1>Warm-up</h1>"
     + b"<p>This page loads the extractors' lazily built parts before the first real page arrives.</p>" * 4
@@ -23,11 +27,9 @@ ExtractResult = tuple[Article | None, str | None]
 """The article, or ``None`` and why the page holds none."""
 
 
-def initialize(log_level: str, log_format: str, context: Mapping[str, str], mode: str) -> None:
+def initialize(parent: int, log_level: str, log_format: str, context: Mapping[str, str], mode: str) -> None:
     """Once per worker: die with the crawl process, leave Ctrl-C to it, log like it, load the extractors."""
-    if sys.platform == "linux":
-        # A crawl process killed outright (SIGKILL after its deadline) must not leave workers behind.
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    die_with(parent)
     # A terminal's Ctrl-C reaches the whole process group; the crawl process decides how its workers stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from crawler.logs import set_log_context, setup_logging
@@ -35,6 +37,23 @@ def initialize(log_level: str, log_format: str, context: Mapping[str, str], mode
     setup_logging(log_level, log_format)
     set_log_context(**context)
     warm_up(mode)
+
+
+def die_with(parent: int) -> None:
+    """Exit when the crawl process ``parent`` is gone, even if it was killed outright (SIGKILL after a deadline).
+
+    A worker never sees end-of-file on its task queue (it holds both ends), so it would otherwise wait forever.
+    """
+    if sys.platform == "linux":
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    # The signal only comes if the parent dies after the prctl call; the watch also covers the time before it.
+    threading.Thread(target=_watch_parent, args=(parent,), name="parent-watch", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_INTERVAL)
+    os._exit(1)
 
 
 def warm_up(mode: str) -> None:

@@ -152,7 +152,7 @@ class ExtractionPool:
             max_workers=self.processes,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_worker.initialize,
-            initargs=(self.log_level, _log_format(), self.log_context, self.mode),
+            initargs=(os.getpid(), self.log_level, _log_format(), self.log_context, self.mode),
         )
 
 

@@ -1,0 +1,111 @@
+"""Extraction in worker processes: the same items as in-process through a real crawl, and no worker outlives it."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+
+from crawler.replica import ReplicaPublisher, ReplicaSite
+
+CRAWL = """
+import json, sys
+from scrapy import signals
+from scrapy.crawler import CrawlerProcess
+from crawler.config.schema import SourceConfig
+from crawler.spiders import spider_class
+
+spec = json.loads(sys.argv[1])
+process = CrawlerProcess({
+    "REMOTE_CONTROL_ENABLED": False, "TELNETCONSOLE_ENABLED": False, "COOKIES_ENABLED": False,
+    "LOG_LEVEL": "WARNING", "DOWNLOAD_DELAY": 0, "RETRY_TIMES": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+    "DOWNLOADER_MIDDLEWARES": {"crawler.downloadermiddlewares.ssrf.SsrfGuardMiddleware": 50},
+    "NEWSARCHIVE_SSRF_ALLOWED_HOSTS": ["127.0.0.1"],
+    **spec["settings"],
+})
+crawler = process.create_crawler(spider_class("khaama"))
+items = []
+def scraped(item):
+    items.append({"fetched_url": item.fetched_url, "extractor": item.article.extractor, **item.article.to_json()})
+crawler.signals.connect(scraped, signal=signals.item_scraped)
+process.crawl(crawler, source=SourceConfig.from_dict(spec["source"]), extract_mode=spec["mode"])
+process.start()
+stats = {k: v for k, v in crawler.stats.get_stats().items() if isinstance(v, int)}
+print(json.dumps({"items": sorted(items, key=lambda item: item["fetched_url"]), "stats": stats}))
+"""
+
+
+def crawl_command(base_url: str, mode: str, workers: int) -> list[str]:
+    spec = {
+        "source": {"name": "replica", "spider": "khaama", "start_urls": [base_url + "/"],
+                   "feeds": [base_url + "/feed/"], "allowed_domains": ["127.0.0.1"]},
+        "mode": mode,
+        "settings": {"NEWSARCHIVE_EXTRACT_WORKERS": workers},
+    }  # fmt: skip
+    return [sys.executable, "-c", CRAWL, json.dumps(spec)]
+
+
+def crawl(base_url: str, mode: str, workers: int) -> dict[str, Any]:
+    done = subprocess.run(crawl_command(base_url, mode, workers), capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("mode", ["default", "fast"])
+def test_workers_give_the_items_extraction_in_process_gives(publisher: ReplicaPublisher, mode: str):
+    in_process = crawl(publisher.base_url, mode, workers=0)
+    in_workers = crawl(publisher.base_url, mode, workers=2)
+
+    assert "newsarchive/extract/workers" not in in_process["stats"]
+    assert in_workers["stats"]["newsarchive/extract/workers"] == 2
+    assert len(in_process["items"]) == len(publisher.site.articles)
+    assert in_workers["items"] == in_process["items"]
+    assert {item["extractor"] for item in in_workers["items"]} == {f"{mode}/1"}
+
+
+def _workers_of(process: psutil.Process, count: int, timeout: float = 60) -> list[psutil.Process]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        children = [child for child in process.children(recursive=True) if "spawn_main" in " ".join(child.cmdline())]
+        if len(children) >= count:
+            return children
+        time.sleep(0.05)
+    raise AssertionError(f"{count} worker processes did not start within {timeout} s")
+
+
+def _gone(processes: list[psutil.Process], timeout: float = 30) -> bool:
+    _, alive = psutil.wait_procs(processes, timeout=timeout)
+    return not alive
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL])
+def test_no_worker_outlives_its_crawl(signum: int, tmp_path: Path):
+    """SIGTERM: Scrapy's graceful stop shuts the pool down; SIGKILL: the workers die with their parent."""
+    with ReplicaPublisher(ReplicaSite(n_articles=400)) as publisher:
+        # Output to a file: an unread pipe would fill up and block the crawl (and its signal handling).
+        output = (tmp_path / "crawl.log").open("wb")
+        crawl_process = subprocess.Popen(
+            crawl_command(publisher.base_url, "default", workers=2), stdout=output, stderr=subprocess.STDOUT
+        )
+        try:
+            workers = _workers_of(psutil.Process(crawl_process.pid), 2)
+            deadline = time.monotonic() + 60
+            while len(publisher.requests) < 60 and time.monotonic() < deadline:
+                time.sleep(0.05)  # articles are being extracted
+            crawl_process.send_signal(signum)
+            crawl_process.wait(timeout=60)
+            assert _gone(workers), [w.pid for w in workers if w.is_running()]
+        finally:
+            if crawl_process.poll() is None:
+                crawl_process.kill()
+                crawl_process.wait()
+            output.close()
+    if signum == signal.SIGTERM:
+        assert crawl_process.returncode == 0

@@ -45,6 +45,7 @@ class Daemon:
         self._stopping = False
         self._pending: collections.deque[int] = collections.deque()
         self._wake = threading.Event()
+        self._database_down = False
 
     def run(self) -> int:
         """Serve until SIGTERM/SIGINT; the process exit code."""
@@ -70,7 +71,8 @@ class Daemon:
             document["running_crawls"] = sources.running
             if self._role == "leader" and not sources.alive and not self._stopping:
                 document["status"] = "error"
-        document["database"] = "unreachable" if self._leader.state is LockState.DEGRADED else "ok"
+        down = self._database_down or self._leader.state is LockState.DEGRADED
+        document["database"] = "unreachable" if down else "ok"
         return document
 
     def _wait_for_leadership(self) -> bool:
@@ -79,7 +81,9 @@ class Daemon:
         pause = LEADER_POLL
         while not self._stopping:
             try:
-                if self._leader.acquire():
+                taken = self._leader.acquire()
+                self._database_down = False
+                if taken:
                     return True
                 if not announced:
                     log.info("another daemon leads on this database; standing by to take over")
@@ -87,6 +91,7 @@ class Daemon:
                 pause = LEADER_POLL
                 self._sleep(LEADER_POLL)
             except DatabaseUnavailable as error:
+                self._database_down = True
                 log.warning("database unavailable, the daemon keeps trying (next in %.0fs): %s", pause, error)
                 self._sleep(pause)
                 pause = min(pause * 2, MAX_UNAVAILABLE_WAIT)

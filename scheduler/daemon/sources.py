@@ -7,6 +7,7 @@ import threading
 import time
 from datetime import UTC, datetime
 
+import psycopg
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -142,8 +143,8 @@ class SourceScheduler:
         try:
             with connect(database_url(self.config), autocommit=True, attempts=3, retry_wait=1.0) as conn:
                 last = {source.name: last_success_at(conn, source.name) for source in sources}
-        except DatabaseUnavailable as error:
-            log.warning("catch-up skipped, database unavailable: %s", error)
+        except (DatabaseUnavailable, psycopg.Error) as error:
+            log.warning("catch-up skipped, the database could not answer: %s", error)
             return set()
         for name, when in last.items():
             self.metrics.set_last_success(name, when)

@@ -215,7 +215,7 @@ def test_database_down_at_start_keeps_the_daemon_waiting(tmp_path: Path, daemons
     daemon.wait_for_log(r"database unavailable, the daemon keeps trying")
     assert daemon.alive()
     document = json.loads(daemon.get("/healthz")[1])
-    assert document["role"] == "standby"
+    assert (document["role"], document["database"]) == ("standby", "unreachable")
     assert stop_cleanly(daemon) < 3
 
 

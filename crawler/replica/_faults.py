@@ -18,7 +18,8 @@
 - ``/faults/sitemap-index.xml``: a sitemap index listing itself and ``/faults/sitemap-index-b.xml``, which lists
   the first again and the real ``/post-sitemap.xml`` (a loop, with articles still reachable through it).
 - ``/faults/offsite-redirect/``: 302 to ``http://offsite.example/…``, a host no source names.
-- ``/faults/private-redirect/``: 302 to the newest article on ``localhost`` (a name that resolves to loopback).
+- ``/faults/private-redirect/``: 302 to the newest article on ``localhost`` (a name that resolves to loopback),
+  ``?via=redirect`` added so it is not the feed's own ``localhost`` item.
 - ``/faults/feed/``: an RSS feed whose items are the misbehaving pages above, as if they were articles.
 - ``/faults/private-feed/``: an RSS feed whose items point at loopback, private and link-local addresses.
 """
@@ -118,7 +119,7 @@ def _hostile(router: ReplicaRouter, path: str, query: dict[str, str]) -> Resourc
     if path == "/faults/offsite-redirect/":
         return redirect(OFFSITE_URL, 302)
     if path == "/faults/private-redirect/":
-        return redirect(private_urls(router)[0], 302)
+        return redirect(private_urls(router)[0] + "?via=redirect", 302)
     if path == "/faults/feed/":
         return Resource(200, _feed(base, "Faults", [base + item for item in FEED_ITEMS]).encode(), RSS)
     if path == "/faults/private-feed/":

@@ -38,6 +38,11 @@ def safe_host(hostname: str | None = None) -> str:
     return re.sub(r"[^A-Za-z0-9.-]", "_", hostname or socket.gethostname()) or "localhost"
 
 
+def safe_prefix(prefix: str) -> str:
+    """The prefix part of a file name: a configured value, so no ``/`` or ``..`` may lead out of the archive."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", prefix).lstrip(".") or "newsarchive"
+
+
 def timestamp17(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%d%H%M%S%f")[:17]
 
@@ -113,7 +118,7 @@ class WarcFileWriter:
         if not 0 <= gzip_level <= 9:
             raise ValueError(f"gzip level must be 0..9, not {gzip_level}")
         self.directory = Path(directory)
-        self.prefix = prefix
+        self.prefix = safe_prefix(prefix)
         # Recovery reads source and run back from warcinfo when a crash lost the rows.
         self.warcinfo = {"source": source, "run-id": run_id, **warcinfo}
         self.max_file_size = max_file_size

@@ -43,7 +43,7 @@ def settings_env(**settings: Any) -> str:
 
 def source_toml(name: str, **values: Any) -> str:
     """A ``[[sources]]`` entry; list values become TOML arrays."""
-    lines = ["[[sources]]", f'name = "{name}"']
+    lines = ["[[sources]]", f"name = {json.dumps(name)}"]
     lines += [f"{key} = {json.dumps(value)}" for key, value in values.items()]
     return "\n".join(lines) + "\n"
 

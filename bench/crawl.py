@@ -25,7 +25,17 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import Monitor, ServedSite, Usage, bench_database, key_values, load_note, median, served_site
+from bench.harness import (
+    Monitor,
+    ServedSite,
+    Usage,
+    article_pages,
+    bench_database,
+    key_values,
+    load_note,
+    median,
+    served_site,
+)
 from crawler.config.load import parse_config
 from crawler.errors import NotAnArticle
 from crawler.extract import extract_article
@@ -153,8 +163,7 @@ def _run(name: str, stats: dict[str, Any], wall: float, usage: Usage, status: st
 
 def extraction_cost(folder: Path, sample: int) -> dict[str, float]:
     """CPU milliseconds per article page of each mode, in this process, over ``sample`` generated pages."""
-    pages = sorted(path / "index.html" for path in folder.iterdir() if path.is_dir() and path.name[:1].isdigit())
-    pages = pages[:sample]
+    pages = article_pages(folder)[:sample]
     costs = {}
     for mode in ("fast", "default"):
         _extract(pages[0], mode)  # the first call loads models and caches

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import statistics
 import threading
@@ -23,6 +24,7 @@ ADMIN_URL = os.environ.get("NEWSARCHIVE_BENCH_DATABASE_URL", "postgresql://postg
 CACHE = Path(os.environ.get("NEWSARCHIVE_BENCH_CACHE", "/tmp/newsarchive-bench"))
 DEFAULT_PORT = 8431
 SAMPLE_INTERVAL = 0.2
+_ARTICLE_DIR = re.compile(r"-\d+$")
 
 
 @contextlib.contextmanager
@@ -57,9 +59,14 @@ def served_site(pages: int, *, python_server: bool = False, seed: int = 1) -> It
     port = free_port(DEFAULT_PORT)
     files = generate(CACHE / f"site-{pages}-{seed}-{port}", pages, f"http://127.0.0.1:{port}", seed=seed)
     with StaticServer(Path(files.folder), port, prefer_nginx=not python_server) as server:
-        article = next(path for path in Path(files.folder).iterdir() if path.is_dir() and path.name[:1].isdigit())
+        article = article_pages(Path(files.folder))[0].parent
         load = load_check(f"{server.base_url}/{article.name}/", seconds=2.0)
         yield ServedSite(files, server, load)
+
+
+def article_pages(folder: Path) -> list[Path]:
+    """The generated site's article pages (``<slug>-<post id>/index.html``), in name order."""
+    return sorted(path / "index.html" for path in folder.iterdir() if _ARTICLE_DIR.search(path.name))
 
 
 @dataclass

@@ -197,3 +197,18 @@ def test_two_processes_store_what_one_does(database_url: str, tmp_path: Path) ->
         result = replay_files(one, [first, second], ReplayOptions(processes=2))
         assert result.status == "finished"
         assert one.execute("SELECT * FROM articles ORDER BY url").fetchall() == expected
+
+
+def test_a_revisit_of_the_same_payload_at_another_url_is_the_same_article_seen_again(
+    conn: psycopg.Connection, tmp_path: Path
+) -> None:
+    (url, html), _ = article_pages(2)
+    builder = WarcBuilder(tmp_path)
+    builder.page(url, html, T1, encode=True)
+    builder.page(url + "?utm_source=feed", html, T2, encode=True)  # same bytes: a revisit of another URL
+    path = builder.close()
+    result = replay(conn, path)
+    assert result.stats.revisits == 1 and result.stats.revisits_unresolved == 0
+    assert seen(conn) == {url: ("site", T1, T2, 1, seen(conn)[url][4])}  # rel=canonical names the article
+    fetched = conn.execute("SELECT fetched_url FROM article_versions").fetchall()
+    assert fetched == [(url,)]

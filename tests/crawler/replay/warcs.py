@@ -64,7 +64,7 @@ class WarcBuilder:
             original_id, original_url, original_date = self.originals[digest]
             first = records.revisit_record(
                 url,
-                records.response_head("HTTP/1.1", status, headers, 0),
+                head,  # as the recorder writes it: the new head, Content-Length of the body received
                 record_id=record_id,
                 date=date,
                 digest=digest,

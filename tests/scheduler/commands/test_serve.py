@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import signal
 import socket
@@ -11,11 +12,14 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from crawler.settings import accept_encoding
+from crawler.warc.cdxj import index_file
+from tests.crawler.replay.warcs import WarcBuilder, article_pages
 from tests.scheduler.commands._archive import source_toml
 from tests.support.cli import query, run_cli, write_config
 
@@ -155,6 +159,24 @@ def test_warc_files_closed_while_serving_are_served_after_a_refresh(crawled: Pat
             time.sleep(0.2)
     finally:
         server.close()
+
+
+def test_a_revisit_of_another_url_replays_the_original_payload(tmp_path: Path) -> None:
+    (url, html), _ = article_pages(1) * 2
+    first, later = datetime(2024, 3, 1, 12, tzinfo=UTC), datetime(2024, 3, 2, 12, tzinfo=UTC)
+    builder = WarcBuilder(tmp_path / "data" / "archive")
+    builder.page(url, html, first, encode=True)
+    builder.page(url + "?utm_source=feed", html, later, encode=True)  # same bytes elsewhere: a revisit
+    index_file(builder.close())
+    config = write_config(tmp_path, "postgresql://unused@127.0.0.1:9/none", "")  # serve needs no database
+    server = serving(config)
+    base = next(server)
+    try:
+        status, headers, body = fetch(f"{base}/archive/{ts14(later)}id_/{url}?utm_source=feed")
+    finally:
+        server.close()
+    assert status == 200 and headers.get("Content-Encoding") == "gzip"
+    assert body == gzip.compress(html, mtime=0)
 
 
 def test_without_pywb_serve_says_how_to_install_it_and_exits_69(crawled: Path, tmp_path: Path) -> None:

@@ -258,3 +258,33 @@ def terminate_lock_holder(database_url: str, key: int) -> int:
             [(key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF],
         ).fetchall()
     return len(rows)
+
+
+def test_database_outages_are_waited_out_and_runs_retried_on_schedule(
+    tmp_path: Path, database_url: str, database_proxy, publisher, daemons: list[DaemonProcess]
+) -> None:
+    """Down at start: the daemon waits, then leads. Down later: runs fail to start (logged, counted), the daemon
+    stays up, and the next scheduled runs succeed once the database is back."""
+    database_proxy.down()
+    config = daemon_config(
+        tmp_path / "newsarchive.toml", database_proxy.url, source_toml("a", publisher.base_url, "5s")
+    )
+    daemon = start_daemon(daemons, config)
+    daemon.wait_for_log(r"database unavailable, the daemon keeps trying")
+    database_proxy.up()
+    daemon.wait_for_log(r"leading the schedule", timeout=30)
+    wait_until(lambda: len(ended_runs(database_url, "a")) >= 1, 90, "a first run once the database is back")
+    wait_until(lambda: running_run(database_url, "a") is None, 60, "no run in flight")
+
+    database_proxy.down()
+    daemon.wait_for_log(r"run of a not started, database unavailable", timeout=60)
+    scrape = daemon.get("/metrics")[1]
+    assert metric_value(scrape, "newsarchive_runs_total", source="a", outcome="error") >= 1
+    assert json.loads(daemon.get("/healthz")[1])["database"] == "unreachable"
+    assert daemon.alive()
+
+    count = len(ended_runs(database_url, "a"))
+    database_proxy.up()
+    wait_until(lambda: len(ended_runs(database_url, "a")) > count, 90, "runs again on schedule")
+    stop_cleanly(daemon)
+    assert_no_overlap(runs(database_url, "a"))

@@ -25,7 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_app_config(args)
+    # `demo` passes the config it crawled with (its replica source is in no file).
+    config = getattr(args, "config_override", None) or load_app_config(args)
     now = datetime.now(UTC)
     with connect(database_url(config), autocommit=True, attempts=3, retry_wait=1.0) as conn:
         report = source_status(conn, config, now)

@@ -338,12 +338,12 @@ def replay_files(
         except psycopg.Error:
             log.warning("could not record the failed replay run %d", run_id)
         raise
-    status = _status(stats, files, replayer.stop.is_set())
+    status = _status(stats, replayer.stop.is_set())
     runstate.finish(conn, run_id, status, stats.as_dict(), None)
     return ReplayResult(status, stats, run_id)
 
 
-def _status(stats: ReplayStats, files: Sequence[Path], stopped: bool) -> str:
+def _status(stats: ReplayStats, stopped: bool) -> str:
     if stopped:
         return "cancelled"
     if stats.files and not stats.records:

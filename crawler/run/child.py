@@ -43,6 +43,7 @@ def scrapy_settings(spec: RunSpec) -> dict[str, Any]:
         "DOWNLOAD_WARNSIZE": spec.max_page_size,
         "NEWSARCHIVE_SSRF_ALLOWED_HOSTS": allowed_hosts,
         "LOG_LEVEL": spec.log_level,
+        "LOG_INSTALL_ROOT_HANDLER": False,  # ours (crawler.logs) is installed already
     }
     if spec.user_agent:
         overrides["USER_AGENT"] = spec.user_agent
@@ -128,7 +129,7 @@ def recover_archive(spec: RunSpec) -> None:
 def run(spec: RunSpec) -> dict[str, Any]:
     """Run the crawl to its end and return Scrapy's stats."""
     recover_archive(spec)
-    process = CrawlerProcess(scrapy_settings(spec), install_root_handler=False)
+    process = CrawlerProcess(scrapy_settings(spec))
     crawler = process.create_crawler(spider_class(spec.source.spider))
     known, since = crawl_memory(spec)
     process.crawl(crawler, source=spec.source, known=known, since=since, extract_mode=spec.extract_mode)

@@ -78,7 +78,8 @@ def test_crawl_archives_every_article_exactly(config: Path, tmp_path: Path, data
     assert files and not list((tmp_path / "data" / "archive").rglob("*.open"))
     for path in files:
         assert subprocess.run(["gzip", "-t", str(path)]).returncode == 0
-        check = subprocess.run([str(Path(sys.executable).parent / "warcio"), "check", str(path)], capture_output=True, text=True)
+        warcio = str(Path(sys.executable).parent / "warcio")
+        check = subprocess.run([warcio, "check", str(path)], capture_output=True, text=True)
         assert check.returncode == 0, check.stdout + check.stderr
     captured = query(database_url, "SELECT count(*) FROM captures")[0][0]
     assert captured > len(expected) * 3  # at least response, request, metadata per article

@@ -2,8 +2,8 @@
 
 Usage: ``python bench/crawl.py [--pages 5000] [--runs 3] [--quick]``. The variants run alternated, round after
 round, each full run into a fresh database and archive: ``bare`` (Scrapy, same settings and discovery, no-op
-article callback), ``full`` (fast extraction mode, worker processes), ``warc-only`` (extraction disabled),
-``full-default`` (the default, more accurate mode). Once after the rounds: ``full`` with extraction in-process,
+article callback), ``full`` (fast extraction mode, worker processes), ``warc-only`` (extraction disabled).
+Once after the rounds: ``full-default`` (the default, more accurate mode), ``full`` with extraction in-process,
 WARC gzip levels 9 and 1 (warc-only), and a second crawl of the unchanged site. Pages/s are Scrapy's responses
 over its ``elapsed_time_seconds`` (engine start to spider closed: the database flush and the WARC close are in).
 The last line: ``crawl_ratio=… crawl_pages_s=… bare_pages_s=… peak_rss_mb=…`` and more pairs.
@@ -36,6 +36,7 @@ from bench.harness import (
     median,
     served_site,
 )
+from bench.server import exit_on_sigterm
 from crawler.config.load import parse_config
 from crawler.errors import NotAnArticle
 from crawler.extract import extract_article
@@ -49,9 +50,9 @@ VARIANTS: dict[str, dict[str, Any] | None] = {
     "bare": None,
     "full": {"NEWSARCHIVE_EXTRACT_MODE": "fast"},
     "warc-only": {"NEWSARCHIVE_EXTRACT_ENABLED": False},
-    "full-default": {"NEWSARCHIVE_EXTRACT_MODE": "default"},
 }
 ONCE: dict[str, dict[str, Any]] = {
+    "full-default": {"NEWSARCHIVE_EXTRACT_MODE": "default"},
     "full-inprocess": {"NEWSARCHIVE_EXTRACT_MODE": "fast", "NEWSARCHIVE_EXTRACT_WORKERS": 0},
     "warc-only-gzip9": {"NEWSARCHIVE_EXTRACT_ENABLED": False, "NEWSARCHIVE_WARC_GZIP_LEVEL": 9},
     "warc-only-gzip1": {"NEWSARCHIVE_EXTRACT_ENABLED": False, "NEWSARCHIVE_WARC_GZIP_LEVEL": 1},
@@ -184,13 +185,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, help=f"articles on the site (default 5000; --quick: {QUICK_PAGES})")
     parser.add_argument("--runs", type=int, help="rounds of the alternated variants (default 3; --quick: 1)")
-    parser.add_argument("--quick", action="store_true", help="routine check: fewer pages, bare/full/warc-only once")
+    parser.add_argument("--quick", action="store_true", help="routine check: fewer pages, one round, no extras")
     parser.add_argument("--python-server", action="store_true", help="serve with Python even if nginx is there")
+    parser.add_argument("--variants", help=f"comma-separated subset of {','.join(VARIANTS)} (bare and full always run)")
+    parser.add_argument("--no-extras", action="store_true", help="skip the once-only runs (in-process, gzip, second)")
     args = parser.parse_args(argv)
+    exit_on_sigterm()
     logging.basicConfig(level=logging.WARNING)
     pages = args.pages or (QUICK_PAGES if args.quick else 5000)
     rounds = args.runs or (1 if args.quick else 3)
-    variants = {k: v for k, v in VARIANTS.items() if not (args.quick and k == "full-default")}
+    chosen = set(args.variants.split(",")) if args.variants else set(VARIANTS)
+    variants = {k: v for k, v in VARIANTS.items() if k in chosen | {"bare", "full"}}
     with served_site(pages, python_server=args.python_server) as served:
         files = served.files
         print(f"site: {files.articles} articles, mean page {files.mean_page_kb:.1f} KB at {served.base_url}")
@@ -205,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
                 runs[name] += done
                 _print(done)
         extra: dict[str, list[Run]] = {}
-        if not args.quick:
+        if not (args.quick or args.no_extras):
             print("-- once")
             for name, settings in ONCE.items():
                 extra[name] = run_full(served, name, settings)
@@ -231,10 +236,9 @@ def summarize(runs: dict[str, list[Run]], extra: dict[str, list[Run]], costs: di
         "crawl_pages_s": rate["full"],
         "bare_pages_s": bare,
         "peak_rss_mb": max(run.usage.peak_rss_mb for run in runs["full"]),
-        "warc_ratio": ratio["warc-only"],
     }
-    if "full-default" in ratio:
-        keys["default_ratio"] = ratio["full-default"]
+    if "warc-only" in ratio:
+        keys["warc_ratio"] = ratio["warc-only"]
     for name, group in extra.items():
         if name == "second":
             first, again = group

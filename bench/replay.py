@@ -147,6 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--bare-loop", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    from bench.server import exit_on_sigterm
+
+    exit_on_sigterm()
     if args.bare_loop:
         print(json.dumps(bare_loop(args.bare_loop, args.processes, args.mode)))
         return 0

@@ -19,6 +19,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import bench_database, key_values
+from bench.server import exit_on_sigterm
 from crawler.extract.article import Article
 from crawler.items import ArticleItem
 from crawler.replica import ReplicaSite
@@ -83,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=500, help="articles per store_many (the pipeline's default)")
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
+    exit_on_sigterm()
     count = args.articles or (QUICK_ARTICLES if args.quick else 5000)
     items = article_items(count, FIRST_SEEN)
     scenarios = {

@@ -254,7 +254,8 @@ def terminate_lock_holder(database_url: str, key: int) -> int:
     with psycopg.connect(database_url, autocommit=True) as admin:
         rows = admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted"
-            " AND classid = %s AND objid = %s AND objsubid = 1",
+            " AND classid = %s AND objid = %s AND objsubid = 1"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
             [(key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF],
         ).fetchall()
     return len(rows)

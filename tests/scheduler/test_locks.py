@@ -15,7 +15,8 @@ def terminate_sessions_holding(admin_url: str, lock: SourceLock) -> int:
     with connect(admin_url, autocommit=True) as admin:
         rows = admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_locks"
-            " WHERE locktype = 'advisory' AND granted AND classid = %s AND objid = %s AND objsubid = 1",
+            " WHERE locktype = 'advisory' AND granted AND classid = %s AND objid = %s AND objsubid = 1"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
             [(lock.key >> 32) & 0xFFFFFFFF, lock.key & 0xFFFFFFFF],
         ).fetchall()
     return len(rows)

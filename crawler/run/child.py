@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from scrapy.crawler import CrawlerProcess
+from scrapy.crawler import Crawler, CrawlerProcess
 
 from crawler.errors import DatabaseUnavailable
 from crawler.logs import set_log_context, setup_logging
@@ -134,7 +134,43 @@ def run(spec: RunSpec) -> dict[str, Any]:
     known, since = crawl_memory(spec)
     process.crawl(crawler, source=spec.source, known=known, since=since, extract_mode=spec.extract_mode)
     process.start()
+    close_abandoned_warc(crawler, spec)
     return crawler.stats.get_stats()
+
+
+def close_abandoned_warc(crawler: Crawler, spec: RunSpec) -> None:
+    """After a forced stop (a second SIGTERM) Scrapy skips ``spider_closed``: close and index the WARC ourselves.
+
+    Every record group is on disk already (each is one write), so closing here loses nothing; it saves the next run
+    a recovery and keeps the file's index and ``warc_files`` row in step now.
+    """
+    from crawler.downloadermiddlewares.warcrecorder import WarcRecorderMiddleware
+    from crawler.warc.cdxj import index_file
+
+    engine = crawler.engine
+    middlewares = engine.downloader.middleware.middlewares if engine else ()
+    for middleware in middlewares:
+        if not isinstance(middleware, WarcRecorderMiddleware) or middleware.writer.current_path is None:
+            continue
+        closed = middleware.writer.close()
+        if closed is None:
+            continue
+        log.warning("closed %s after a forced stop", closed.path.name)
+        index_file(closed.path)
+        _record_closed_file(spec, closed.path, closed.size, closed.records)
+
+
+def _record_closed_file(spec: RunSpec, path: Path, size: int, records: int) -> None:
+    if not spec.database_url:
+        return
+    from crawler.storage.captures import CaptureStore
+    from crawler.storage.database import connect
+
+    try:
+        with connect(spec.database_url) as conn:
+            CaptureStore(conn).file_closed(path.name, path, size, records, spec.run_id)
+    except DatabaseUnavailable as error:
+        log.warning("closed WARC %s not recorded (database unreachable): %s", path.name, error)
 
 
 def write_stats(stats: dict[str, Any], path: Path) -> None:

@@ -64,6 +64,9 @@ class CrawlRunner:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "crawler.run.child", str(spec_path)],
             preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            # Its own session: a terminal's Ctrl-C reaches only us, and we stop the crawl with one SIGTERM (a second
+            # one straight from the terminal would force Scrapy into an unclean stop).
+            start_new_session=True,
             stdin=subprocess.DEVNULL,
         )
         log.info("crawl process %d started for %s", self.process.pid, self.spec.source.name)

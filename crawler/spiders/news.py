@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 DISCOVERY_PRIORITY = 10
 """Listings before articles, so every listing's dates are seen before the frontier fills with articles."""
 OPTIONAL_MISSING = (404, 410)
+GONE_STATUSES = frozenset({404, 410})
 CONDITIONAL_KINDS = frozenset({"feed", "sitemap"})
 
 
@@ -256,6 +257,11 @@ class NewsSpider(scrapy.Spider):
             if status in request.meta.get("optional_statuses", ()):
                 self._inc("newsarchive/optional_missing")
                 logger.debug("Optional %s missing (%d): %s", kind, status, request.url)
+                return []
+            if kind == "article" and status in GONE_STATUSES:
+                # A dead link on the publisher's site is a fact about the site (archived as such), not our failure.
+                self._inc("newsarchive/spider/article_gone")
+                logger.info("article %s answered %d", request.url, status)
                 return []
             logger.warning("%s %s answered %d", kind, request.url, status)
         elif failure.check(IgnoreRequest):

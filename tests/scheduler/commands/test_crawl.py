@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -127,3 +129,38 @@ def test_unknown_config_key_is_one_line_and_exit_78(tmp_path: Path) -> None:
     result = run_cli(config, "sources")
     assert result.returncode == 78
     assert result.stderr.strip().splitlines() == ["newsarchive: configuration error: crawl.download_dealy: unknown key"]
+
+
+def test_sigterm_during_a_slow_download_cancels_the_run_and_leaves_no_open_warc(
+    tmp_path: Path, database_url: str, publisher
+) -> None:
+    base = publisher.base_url
+    source = replica_source_toml(base).replace(
+        f'start_urls = ["{base}/"]', f'start_urls = ["{base}/", "{base}/faults/slow/?seconds=60"]'
+    )
+    config = write_config(tmp_path, database_url, source)
+    command = [sys.executable, "-m", "scheduler", "--config", str(config), "--log-format", "json", "crawl", "replica"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        # The slow page answers after a minute (past the download timeout): stop while it is in flight.
+        articles = {publisher.site.article_path(article) for article in publisher.site.articles}
+        wait_for(lambda: articles <= {log.path for log in publisher.requests}, timeout=60)
+        assert list((tmp_path / "data" / "archive").rglob("*.open"))
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 1, stderr[-2000:]
+    assert query(database_url, "SELECT status FROM crawl_runs WHERE source = 'replica'") == [("cancelled",)]
+    archive = tmp_path / "data" / "archive"
+    assert not list(archive.rglob("*.open")), "the forced stop left a WARC open"
+    for path in warc_files(tmp_path):
+        warcio = str(Path(sys.executable).parent / "warcio")
+        assert subprocess.run([warcio, "check", str(path)], capture_output=True).returncode == 0
+
+
+def wait_for(condition, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)

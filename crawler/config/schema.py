@@ -21,7 +21,8 @@ class DatabaseConfig:
 class ArchiveConfig:
     dir: Path = Path("data/archive")
     max_file_size: int = 10**9
-    prefix: str = "newsarchive"
+    prefix: str = ""
+    """WARC file name prefix; empty: the source's name, so a source's files sort together."""
     gzip_level: int = 6
 
 

@@ -17,7 +17,7 @@ class RunSpec:
     database_url: str
     """Empty: no database (WARC-only)."""
     archive_dir: str
-    archive_prefix: str = "newsarchive"
+    archive_prefix: str = ""
     archive_max_file_size: int = 10**9
     archive_gzip_level: int = 6
     user_agent: str = ""
@@ -40,7 +40,7 @@ class RunSpec:
         return cls(
             source=source,
             archive_dir=str(config.archive.dir),
-            archive_prefix=config.archive.prefix,
+            archive_prefix=config.archive.prefix or source.name,
             archive_max_file_size=config.archive.max_file_size,
             archive_gzip_level=config.archive.gzip_level,
             user_agent=crawl.effective_user_agent(),

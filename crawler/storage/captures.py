@@ -14,6 +14,7 @@ import surt
 from crawler.errors import DatabaseUnavailable
 from crawler.storage.database import connect
 from crawler.warc.capture import CaptureRow
+from crawler.warc.reader import file_source, read_capture_rows
 from crawler.warc.recovery import RecoveredFile
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,12 @@ _ORIGINALS = (
     "SELECT DISTINCT ON (payload_digest) payload_digest, record_id, url, captured_at FROM captures"
     " WHERE record_type = 'response' AND status BETWEEN 200 AND 299 AND payload_digest IS NOT NULL"
     " AND payload_digest <> %s AND url IS NOT NULL"
+)
+
+
+_INDEXED = (
+    "SELECT w.filename, w.records, (SELECT count(*) FROM captures c WHERE c.filename = w.filename)"
+    " FROM warc_files w WHERE w.filename = ANY(%s)"
 )
 
 
@@ -98,6 +105,24 @@ class CaptureStore:
         ).fetchall()
         return {digest: (record_id, url, warc_date) for digest, record_id, url, warc_date in rows}
 
+    def unindexed_files(self, paths: Sequence[Path]) -> list[Path]:
+        """Those of ``paths`` (closed files) not recorded in ``warc_files``, or with fewer captures than records."""
+        if not paths:
+            return []
+        rows = self.conn.execute(_INDEXED, [[path.name for path in paths]]).fetchall()
+        complete = {name for name, records, indexed in rows if records is not None and indexed >= records}
+        return [path for path in paths if path.name not in complete]
+
+    def index_files(self, paths: Sequence[Path]) -> int:
+        """Index every complete record of closed files and record the files; how many captures were new."""
+        added = 0
+        for path in paths:
+            rows = read_capture_rows(path)
+            added += self.add_captures(rows)
+            run_id = next((row.run_id for row in rows if row.run_id is not None), None)
+            self.file_closed(path.name, path, path.stat().st_size, len(rows), run_id)
+        return added
+
     def record_ids(self, filename: str) -> set[str]:
         """Record ids indexed for one WARC file (recovery indexes the rest)."""
         rows = self.conn.execute("SELECT record_id FROM captures WHERE filename = %s", [filename]).fetchall()
@@ -119,6 +144,21 @@ def load_dedup_index(settings: Any) -> dict[str, RevisitTarget]:
     except DatabaseUnavailable as error:
         log.warning("revisit index not loaded: %s", error)
         return {}
+
+
+def index_unrecorded(store: CaptureStore, directory: Path, source: str) -> int:
+    """Index ``source``'s closed WARC files that a database outage left out of the index; how many captures.
+
+    A crawl whose database went away kept writing WARCs, but their captures (and the files' rows) never reached the
+    index. The next run of the source, holding its lock, brings them in before it starts. Files of other sources
+    (perhaps being recorded right now by their own crawl) are left to their own next run.
+    """
+    candidates = store.unindexed_files(sorted(directory.rglob("*.warc.gz")))
+    mine = [path for path in candidates if file_source(path) == source]
+    added = store.index_files(mine)
+    if mine:
+        log.warning("indexed %d captures of %d WARC file(s) written while the database was away", added, len(mine))
+    return added
 
 
 def surt_key(url: str | None) -> str | None:

@@ -117,6 +117,15 @@ def capture_rows(members: list[Member], filename: str) -> list[CaptureRow]:
     return rows
 
 
+def file_source(path: Path) -> str | None:
+    """The ``source`` its warcinfo record names (the first record of a file of ours), or None."""
+    with open(path, "rb") as stream:
+        first = next(iter_complete_records(stream), None)
+    if first is None or first.record.rec_headers.get_header("WARC-Type") != "warcinfo":
+        return None
+    return _warc_fields(first.record).get("source")
+
+
 def read_capture_rows(path: Path) -> list[CaptureRow]:
     """Rows of every complete record in a WARC file of ours, as the writer returned them."""
     with open(path, "rb") as stream:

@@ -96,3 +96,44 @@ def test_database_lost_mid_crawl_degrades_then_replay_stores_every_article(
     stored = {row[0] for row in query(database_url, "SELECT url FROM articles WHERE source = 'replica'")}
     assert stored == articles  # served = stored
     assert query(database_url, "SELECT count(*) FROM captures")[0][0] == count_records(files)
+
+
+def test_database_gone_until_the_end_then_the_next_run_stores_what_is_missing(
+    tmp_path: Path, database_url: str, database_proxy, publisher
+) -> None:
+    """The outcome cannot be recorded: the run says so on stderr, exits 0 (degraded). The next run repairs the row,
+    indexes the file the first one wrote, and fetches again the pages whose articles were never stored."""
+    config = write_config(tmp_path, database_proxy.url, replica_source_toml(publisher.base_url))
+    log_path = tmp_path / "crawl.log"
+    with log_path.open("w") as log:
+        crawl = subprocess.Popen(
+            [sys.executable, "-m", "scheduler", "--config", str(config), "--log-format", "json", "crawl", "replica"],
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+    try:
+        wait_for(lambda: query(database_url, "SELECT count(*) FROM crawl_runs")[0][0] == 1, 60, "the run row")
+        database_proxy.down()
+        assert crawl.wait(timeout=120) == 0
+    finally:
+        if crawl.poll() is None:
+            crawl.kill()
+    stderr = log_path.read_text()
+    assert "ended degraded but could not be recorded" in stderr, stderr[-3000:]
+    assert "warning: replica: run degraded" in stderr and "Traceback" not in stderr
+    assert query(database_url, "SELECT status FROM crawl_runs") == [("running",)]
+
+    database_proxy.up()
+    second = run_cli(config, "crawl", "replica")
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert [row[0] for row in query(database_url, "SELECT status FROM crawl_runs ORDER BY id")] == [
+        "failed",
+        "finished",
+    ]
+    expected = {record["url"] for record in publisher.site.expected_records(publisher.base_url)}
+    assert {row[0] for row in query(database_url, "SELECT url FROM articles")} == expected
+    files = warc_files(tmp_path / "data" / "archive")
+    assert len(files) == 2 and all(warcio_check(path).returncode == 0 for path in files)
+    # The first run's file, written while the database was away, was indexed by the second run before it crawled.
+    assert query(database_url, "SELECT count(*) FROM captures")[0][0] == count_records(files)
+    assert query(database_url, "SELECT count(*) FROM warc_files")[0][0] == 2

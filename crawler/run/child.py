@@ -114,16 +114,19 @@ def recover_archive(spec: RunSpec) -> None:
     if not archive_dir.exists():
         return
     recovered = recover_and_index(archive_dir)
-    if not recovered or not spec.database_url:
+    if not spec.database_url:
         return
-    from crawler.storage.captures import CaptureStore
+    from crawler.storage.captures import CaptureStore, index_unrecorded
     from crawler.storage.database import connect
 
     try:
         with connect(spec.database_url) as conn:
-            CaptureStore(conn).index_recovered(recovered)
+            store = CaptureStore(conn)
+            store.index_recovered(recovered)
+            # Files this source wrote while the database was away: their captures never reached the index.
+            index_unrecorded(store, archive_dir, spec.source.name)
     except DatabaseUnavailable as error:
-        log.warning("recovered WARC files not indexed (database unreachable): %s", error)
+        log.warning("recovered or unrecorded WARC files not indexed (database unreachable): %s", error)
 
 
 def run(spec: RunSpec) -> dict[str, Any]:

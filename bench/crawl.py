@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import subprocess
 import sys
 import tempfile
@@ -76,13 +77,32 @@ class Run:
     def pages_s(self) -> float:
         return self.responses / self.elapsed if self.elapsed else 0.0
 
+    @property
+    def crawl_ms(self) -> float:
+        """CPU of the crawl process per response (it cannot use more than one core)."""
+        return self.usage.crawl_cpu_s * 1000 / max(1, self.responses)
+
+    @property
+    def workers_ms(self) -> float:
+        return self.usage.workers_cpu_s * 1000 / max(1, self.responses)
+
+    @property
+    def idle_pages_s(self) -> float:
+        """Pages/s this run's CPU costs allow on the machine's cores with nobody else on them: one core at most for
+        the crawl process, all of them for crawl and workers together."""
+        cores = os.cpu_count() or 1
+        total = self.crawl_ms + self.workers_ms
+        return min(1000 / self.crawl_ms, cores * 1000 / total) if self.crawl_ms else 0.0
+
     def line(self) -> str:
         u = self.usage
         return (
             f"{self.name:<16} {self.pages_s:7.1f} pages/s  {self.responses:6d} responses {self.items:6d} items  "
             f"{self.elapsed:6.1f} s (wall {self.wall:5.1f})  peak RSS {u.peak_rss_mb:5.0f} MB "
             f"(+workers {u.peak_workers_rss_mb:4.0f})  CPU ours {u.ours:4.2f} cores (postgres {u.postgres_ours:4.2f}), "
-            f"foreign {u.foreign:4.2f}  WARC {self.warc_bytes / 1e6:6.1f} MB  {self.status}"
+            f"foreign {u.foreign:4.2f}  WARC {self.warc_bytes / 1e6:6.1f} MB  {self.status}\n"
+            f"{'':<16} CPU per page: crawl process {self.crawl_ms:5.2f} ms, workers {self.workers_ms:5.2f} ms "
+            f"-> {self.idle_pages_s:6.1f} pages/s on {os.cpu_count()} idle cores"
         )
 
 
@@ -229,8 +249,14 @@ def summarize(runs: dict[str, list[Run]], extra: dict[str, list[Run]], costs: di
     bare = median(run.pages_s for run in runs["bare"])
     rate = {name: median(run.pages_s for run in group) for name, group in runs.items()}
     ratio = {name: value / bare if bare else 0.0 for name, value in rate.items()}
+    idle = {name: median(run.idle_pages_s for run in group) for name, group in runs.items()}
     lines = [f"-- medians of {len(runs['bare'])} run(s), ratio to bare Scrapy ({bare:.1f} pages/s)"]
     lines += [f"{name:<16} {rate[name]:7.1f} pages/s  ratio {ratio[name]:.3f}" for name in runs if name != "bare"]
+    lines.append("-- from CPU per page (what the same work gives on idle cores; the machine is shared)")
+    lines += [
+        f"{name:<16} {idle[name]:7.1f} pages/s  ratio {idle[name] / idle['bare'] if idle['bare'] else 0:.3f}"
+        for name in runs
+    ]
     keys: dict[str, object] = {
         "crawl_ratio": ratio["full"],
         "crawl_pages_s": rate["full"],
@@ -250,6 +276,9 @@ def summarize(runs: dict[str, list[Run]], extra: dict[str, list[Run]], costs: di
             run = group[0]
             lines.append(f"{name:<16} {run.pages_s:7.1f} pages/s  ratio {value:.3f}  WARC {run.warc_bytes:,} B")
             keys[f"{name.replace('-', '_')}_ratio"] = value
+    for name in runs:
+        if name != "bare" and idle["bare"]:
+            keys[f"{name.replace('-', '_')}_cpu_ratio"] = idle[name] / idle["bare"]
     keys["workers"] = default_workers()
     keys["fast_ms"] = costs["fast"]
     keys["default_ms"] = costs["default"]
@@ -263,8 +292,6 @@ def _print(runs: list[Run]) -> None:
 
 
 def _cores() -> int:
-    import os
-
     return os.cpu_count() or 1
 
 

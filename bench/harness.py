@@ -83,6 +83,10 @@ class Usage:
     peak_workers_rss_mb: float = 0.0
     """The worker processes' resident sets, summed, at their highest."""
     rss_samples: list[float] = field(default_factory=list)
+    crawl_cpu_s: float = 0.0
+    """CPU seconds of the crawl process itself (reactor, WARC writer, database threads)."""
+    workers_cpu_s: float = 0.0
+    """CPU seconds of its worker processes (and other children), summed."""
 
     @property
     def foreign(self) -> float:
@@ -102,6 +106,7 @@ class Monitor:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample_loop, name="bench-monitor", daemon=True)
         self._pg_cpu: dict[int, tuple[float, float]] = {}
+        self._worker_cpu: dict[int, float] = {}
         self._self = psutil.Process()
 
     def __enter__(self) -> Monitor:
@@ -149,10 +154,23 @@ class Monitor:
         for child in self._self.children(recursive=True):
             with contextlib.suppress(psutil.Error):
                 if self.crawl_marker in " ".join(child.cmdline()):
-                    self.usage.peak_rss_mb = max(self.usage.peak_rss_mb, _hwm_mb(child.pid))
-                    self.usage.rss_samples.append(child.memory_info().rss / 2**20)
-                    workers = sum(worker.memory_info().rss for worker in child.children(recursive=True))
-                    self.usage.peak_workers_rss_mb = max(self.usage.peak_workers_rss_mb, workers / 2**20)
+                    self._sample_crawl(child)
+
+    def _sample_crawl(self, crawl: psutil.Process) -> None:
+        """Memory of the crawl process and its workers; their CPU apart (the last sample of each counts)."""
+        usage = self.usage
+        usage.peak_rss_mb = max(usage.peak_rss_mb, _hwm_mb(crawl.pid))
+        usage.rss_samples.append(crawl.memory_info().rss / 2**20)
+        times = crawl.cpu_times()
+        usage.crawl_cpu_s = max(usage.crawl_cpu_s, times.user + times.system)
+        workers_rss = 0
+        for worker in crawl.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                workers_rss += worker.memory_info().rss
+                times = worker.cpu_times()
+                self._worker_cpu[worker.pid] = times.user + times.system
+        usage.peak_workers_rss_mb = max(usage.peak_workers_rss_mb, workers_rss / 2**20)
+        usage.workers_cpu_s = sum(self._worker_cpu.values())
 
     def _sample_postgres(self, conn: object) -> None:
         rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.database]).fetchall()

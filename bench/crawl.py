@@ -269,8 +269,8 @@ def summarize(runs: dict[str, list[Run]], extra: dict[str, list[Run]], costs: di
         if name == "second":
             first, again = group
             share = again.warc_bytes / first.warc_bytes if first.warc_bytes else 0.0
-            lines.append(f"second crawl, site unchanged: {again.warc_bytes:,} WARC bytes, {share:.1%} of the first")
-            keys["second_crawl_warc_share"] = share
+            lines.append(f"second crawl, site unchanged: {again.warc_bytes:,} WARC bytes, {share:.2%} of the first")
+            keys["second_crawl_warc_pct"] = share * 100
         else:
             value = group[0].pages_s / bare if bare else 0.0
             run = group[0]

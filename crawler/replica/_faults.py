@@ -10,7 +10,8 @@
 - ``/faults/redirect-chain/N/``: N 301 hops, then the newest article.
 - ``/faults/huge/?mb=N``: an N MB (default 50) chunked HTML page.
 - ``/faults/endless/page/N/``: a listing whose "next page" link never ends.
-- ``/faults/status/CODE/``: an HTML page with that status (503 and 429 carry ``Retry-After: 1``).
+- ``/faults/status/CODE/``: an HTML page with that status (503 and 429 carry ``Retry-After: 1``, or
+  ``?retry_after=S``).
 - ``/faults/empty/``: 200 with an empty body.
 - ``/faults/gzip-bomb/?mb=N``: ``Content-Encoding: gzip`` whose body inflates to N MB (default 64) of spaces.
 - ``/faults/binary/``: binary bytes (a PNG header, NULs, high bytes) served as ``text/html; charset=UTF-8``.
@@ -65,7 +66,7 @@ def resolve(router: ReplicaRouter, path: str, query: dict[str, str]) -> Resource
         return Fault("huge", lambda h: _huge(h, int(query.get("mb", "50")) * 1024 * 1024))
     if path == "/faults/empty/":
         return Resource(200, b"", HTML, compressible=False)
-    return _hostile(router, path, query) or _numbered(router, path)
+    return _hostile(router, path, query) or _numbered(router, path, query)
 
 
 FEED_ITEMS = (
@@ -73,8 +74,8 @@ FEED_ITEMS = (
     "/faults/drip/?seconds=1",
     "/faults/reset/",
     "/faults/status/500/",
-    "/faults/status/503/",
-    "/faults/status/429/",
+    "/faults/status/503/?retry_after=3",
+    "/faults/status/429/?retry_after=3",
     "/faults/truncated/",
     "/faults/truncated-chunked/",
     "/faults/gzip-bomb/",
@@ -164,7 +165,7 @@ def _feed(base: str, title: str, links: list[str]) -> str:
     )
 
 
-def _numbered(router: ReplicaRouter, path: str) -> Resource:
+def _numbered(router: ReplicaRouter, path: str, query: dict[str, str]) -> Resource:
     base = router.base
     if match := re.fullmatch(r"/faults/redirect-chain/(\d+)/", path):
         hops = int(match.group(1))
@@ -176,7 +177,8 @@ def _numbered(router: ReplicaRouter, path: str) -> Resource:
         return Resource(200, _endless(router, int(match.group(1))).encode("utf-8"), HTML)
     if match := re.fullmatch(r"/faults/status/(\d{3})/", path):
         status = int(match.group(1))
-        headers = [("Retry-After", "1")] if status in (429, 503) else []
+        wait = query.get("retry_after", "1")
+        headers = [("Retry-After", wait if wait.isdigit() else "1")] if status in (429, 503) else []
         body = f"<!DOCTYPE html><html><head><title>{status}</title></head><body><h1>{status}</h1></body></html>"
         return Resource(status, body.encode(), HTML, headers)
     return router.not_found()

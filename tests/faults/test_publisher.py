@@ -21,6 +21,7 @@ import pytest
 
 from crawler.replica import ReplicaPublisher, ReplicaSite
 from crawler.replica._faults import OFFSITE_URL
+from crawler.settings import DOWNLOADER_MIDDLEWARES
 from tests.faults._support import (
     SETTINGS_ENV,
     WarcRecord,
@@ -35,6 +36,18 @@ from tests.faults._support import (
 )
 from tests.support.cli import query, run_cli, write_config
 
+RETRY_AFTER = "crawler.downloadermiddlewares.retryafter.RetryAfterMiddleware"
+SETTINGS = {
+    "DOWNLOAD_TIMEOUT": 5,
+    "RETRY_TIMES": 1,
+    # The project's downloader middlewares, plus Retry-After handling should the project not list it yet.
+    "DOWNLOADER_MIDDLEWARES": {RETRY_AFTER: 560, **DOWNLOADER_MIDDLEWARES},
+}
+STATUS_FAULTS = {
+    500: "/faults/status/500/",
+    503: "/faults/status/503/?retry_after=3",
+    429: "/faults/status/429/?retry_after=3",
+}
 CRAWL_TIMEOUT = 120
 """The crawl must end on its own well within this (it takes about 15 s); a hang fails the test, not the suite."""
 
@@ -76,7 +89,7 @@ def crawl(admin_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
         )
         config = write_config(tmp_path, url, source)
         with pytest.MonkeyPatch.context() as patch:
-            patch.setenv(SETTINGS_ENV, settings_env(DOWNLOAD_TIMEOUT=5, RETRY_TIMES=1))
+            patch.setenv(SETTINGS_ENV, settings_env(**SETTINGS))
             started = time.monotonic()
             result = run_cli(config, "crawl", "hostile", timeout=CRAWL_TIMEOUT)
             seconds = time.monotonic() - started
@@ -130,6 +143,16 @@ def test_each_failure_is_counted_in_the_run_stats(crawl: HostileCrawl) -> None:
     assert stats["dupefilter/filtered"] >= 1  # the redirect loop, back at its start
 
 
+def test_retry_after_is_honoured(crawl: HostileCrawl) -> None:
+    """503 and 429 ask for 3 s: the retry comes no sooner (a 500 says nothing, and is retried at once)."""
+    for status, path in STATUS_FAULTS.items():
+        times = [log.time for log in crawl.publisher.requests if log.path == path]
+        assert len(times) == 2, (path, times)
+        gap = times[1] - times[0]
+        assert gap >= 2.9 if status in (429, 503) else gap < 2.9, (path, gap)
+    assert crawl.stats["newsarchive/retry_after/waited"] == 2
+
+
 def test_traps_are_bounded(crawl: HostileCrawl) -> None:
     endless = [log.path for log in crawl.publisher.requests if log.path.startswith("/faults/endless/")]
     assert len(endless) == 3  # the start page and max_listing_depth (2) next pages
@@ -164,8 +187,8 @@ def test_the_warc_holds_what_was_received(crawl: HostileCrawl) -> None:
     assert bomb.content_encoding == "gzip" and bomb.raw_body == _fetch(crawl.url("/faults/gzip-bomb/"))
     assert only("/faults/binary/").raw_body == _fetch(crawl.url("/faults/binary/"))
     assert only("/faults/wrong-charset/").raw_body == page
-    for status in (500, 503, 429):
-        found = responses_for(records, crawl.url(f"/faults/status/{status}/"))
+    for status, path in STATUS_FAULTS.items():
+        found = responses_for(records, crawl.url(path))
         assert [record.status for record in found] == [status, status]  # the try and its retry
     assert [record.status for record in responses_for(records, crawl.url("/faults/offsite-redirect/"))] == [302]
     assert not responses_for(records, OFFSITE_URL)

@@ -40,9 +40,13 @@ class CrawlResult:
 
 
 def _die_with_parent() -> None:
-    """Runs in the child before exec: SIGTERM it when the parent dies, so a killed runner leaves no orphan."""
+    """Runs in the child before exec: SIGKILL it when the parent dies, so a killed runner leaves no orphan.
+
+    SIGKILL, not SIGTERM: the parent held the source's lock, which died with it, so the next run may start at once;
+    an orphan still stopping gracefully would overlap it. Its ``.open`` WARC is recovered by that next run.
+    """
     libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 class CrawlRunner:

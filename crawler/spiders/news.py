@@ -18,6 +18,7 @@ from twisted.python.failure import Failure
 from w3lib.url import canonicalize_url
 
 from crawler import extract
+from crawler.config import load_config
 from crawler.config.schema import SourceConfig
 from crawler.discovery import feeds, links, sitemaps, wpapi
 from crawler.discovery.entries import Discovered, as_utc, parse_datetime
@@ -53,7 +54,7 @@ class NewsSpider(scrapy.Spider):
 
     def __init__(
         self,
-        source: SourceConfig,
+        source: SourceConfig | str,
         known: Mapping[str, datetime] | None = None,
         extract_mode: str = "default",
         since: datetime | None = None,
@@ -61,6 +62,8 @@ class NewsSpider(scrapy.Spider):
     ) -> None:
         """``since``: when the last successful run started; by default the newest capture among ``known``."""
         super().__init__(**kwargs)
+        if isinstance(source, str):  # `scrapy crawl news -a source=NAME`: the source from newsarchive.toml
+            source = load_config().source(source)
         self.source = source
         self.known = {_key(url): as_utc(captured) for url, captured in (known or {}).items()}
         self.since = as_utc(since) if since else max(self.known.values(), default=None)

@@ -44,6 +44,7 @@ def test_database_down_at_start_retries_then_exits_69_with_one_line(tmp_path: Pa
     assert lines[-1].startswith("newsarchive: database unavailable: cannot connect to postgresql://newsarchive:***@")
     retries = [json.loads(line)["message"] for line in lines[:-1]]
     assert len(retries) == 4 and all("unreachable (attempt" in message for message in retries), retries
+    print(f"database down at start: exit {result.returncode} after {seconds:.1f}s, {len(retries)} retry lines")
     assert 6 <= seconds < 40  # bounded: five attempts two seconds apart
     assert "Traceback" not in result.stderr and PASSWORD not in result.stderr + result.stdout
     assert publisher.requests == []  # nothing was crawled without a run row
@@ -86,6 +87,9 @@ def test_database_lost_mid_crawl_degrades_then_replay_stores_every_article(
     unstored = stats["newsarchive/articles/unstored"]
     assert unstored >= 1 and f"{unstored} articles not stored" in error
     stored_live = {row[0] for row in query(database_url, "SELECT url FROM articles")}
+    captures_unstored = stats.get("newsarchive/captures/unstored", 0)
+    print(f"outage mid-crawl: {status}, {unstored} articles and {captures_unstored} captures unstored,"
+          f" {len(stored_live)} of {len(articles)} articles stored live")  # fmt: skip
     assert len(stored_live) == len(articles) - unstored
     assert "warning: replica: run degraded" in stderr and "Traceback" not in stderr
 

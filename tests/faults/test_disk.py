@@ -80,6 +80,8 @@ def test_disk_full_mid_crawl_stops_cleanly(tmp_path: Path, database_url: str, pu
         assert len(files) == 1
     # Articles whose pages reached the archive before it filled up are stored; nothing else is.
     stored = query(database_url, "SELECT count(*) FROM articles")[0][0]
+    print(f"disk full: {stats['newsarchive/warc/records']} records, {stats['newsarchive/warc/errors']} failed writes,"
+          f" {stored} articles stored; {stats['newsarchive/warc/error']}")  # fmt: skip
     assert 0 < stored < len(publisher.site.articles)
 
 

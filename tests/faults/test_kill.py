@@ -58,7 +58,9 @@ def test_killed_crawl_is_recovered_by_the_next_run(tmp_path: Path, database_url:
     for path in files:
         check = warcio_check(path)
         assert check.returncode == 0, check.stdout + check.stderr
-    assert query(database_url, "SELECT count(*) FROM captures")[0][0] == count_records(files)
+    indexed = query(database_url, "SELECT count(*) FROM captures")[0][0]
+    print(f"killed: {len(tree)} processes, {len(files)} files, {indexed} captures = records")
+    assert indexed == count_records(files)
     runs = query(database_url, "SELECT status, error FROM crawl_runs ORDER BY id")
     assert runs[0][0] == "failed" and "process died" in runs[0][1]
     assert runs[1][0] == "finished", runs[1]

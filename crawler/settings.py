@@ -52,6 +52,8 @@ DOWNLOAD_WARNSIZE = 0
 
 DOWNLOADER_MIDDLEWARES: dict[str, int] = {
     "crawler.downloadermiddlewares.ssrf.SsrfGuardMiddleware": 50,
+    # Above RetryMiddleware (550): a 429/503 with Retry-After is held that long before it is retried.
+    "crawler.downloadermiddlewares.retryafter.RetryAfterMiddleware": 560,
     "crawler.downloadermiddlewares.warcrecorder.WarcRecorderMiddleware": 950,
     # Nearer the downloader than the recorder, so a page stopped at the limit is still recorded (marked truncated).
     "crawler.downloadermiddlewares.maxsize.MaxPageSizeMiddleware": 960,

@@ -180,7 +180,8 @@ def close_orphaned_runs(conn: Any, source: str) -> None:
     """Runs left ``running`` by a killed process: we hold the source's lock, so no live run can own them."""
     closed = conn.execute(
         "UPDATE crawl_runs SET status = 'failed', finished_at = now(), "
-        "error = 'process died (run found unfinished while its lock was free)' "
+        "error = 'run found unfinished while its lock was free (its process died, or the database was away "
+        "when it ended)' "
         "WHERE source = %s AND status = 'running'",
         (source,),
     ).rowcount

@@ -92,6 +92,8 @@ def parse_config(raw: dict[str, Any], validate_schedule: ScheduleValidator | Non
     data_dir = Path(_coerce(storage.get("data_dir", "./data"), "str", "storage.data_dir")).resolve()
     archive = _section(ArchiveConfig, _table(raw, "archive"), "archive", {"dir": ""})
     archive_dir = archive.pop("dir") or data_dir / "archive"
+    if archive.get("prefix") and not SOURCE_NAME.match(archive["prefix"]):
+        raise ConfigError("archive.prefix: lowercase letters, digits, '_' or '-' only (it starts WARC file names)")
     config = Config(
         database=DatabaseConfig(**_section(DatabaseConfig, _table(raw, "database"), "database")),
         data_dir=data_dir,

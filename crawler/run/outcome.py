@@ -30,7 +30,8 @@ def judge(stats: dict[str, Any] | None, *, cancelled: str | None = None, returnc
     if reason in CANCELLED_REASONS:
         return Outcome("cancelled", reason, f"stopped: {reason}")
     if reason not in COMPLETED_REASONS:
-        return Outcome("failed", reason, f"crawl ended: {reason}")
+        cause = stats.get("newsarchive/warc/error")
+        return Outcome("failed", reason, f"crawl ended: {reason}" + (f" ({cause})" if cause else ""))
     responses = stats.get("downloader/response_count", 0)
     if not responses:
         return Outcome("failed", reason, "fetched nothing")

@@ -201,7 +201,7 @@ class NewsSpider(scrapy.Spider):
             logger.warning("Not extracted (body truncated): %s", response.url)
             return []
         pool = self.extraction_pool
-        if self.extract_enabled and pool is not None and pool.running and isinstance(response, TextResponse):
+        if self.extract_enabled and pool is not None and isinstance(response, TextResponse) and pool.take():
             return self._parse_in_worker(response, pool)
         return self._article_items(response, self.extract(response))
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_WORKERS = 4
+DEFAULT_START_AFTER = 100
 IN_FLIGHT_PER_WORKER = 2
 """Pages handed to each worker at once: one being extracted, one waiting in its pipe, so no worker idles between
 pages. Further pages wait in the spider (Scrapy's scraper slot then holds back new downloads: back-pressure)."""
@@ -44,11 +45,19 @@ class ExtractionPool:
     """``processes`` spawned workers running ``crawler.extract.extract_article``; results come back as awaitables.
 
     Settings: ``NEWSARCHIVE_EXTRACT_WORKERS`` (0: extract on the reactor thread, no pool; unset: one per core, at
-    most four). Stats: ``newsarchive/extract/workers``, ``…/worker_restarts``, ``…/worker_failed``.
+    most four), ``NEWSARCHIVE_EXTRACT_WORKERS_AFTER`` (article pages extracted in-process before the workers start,
+    default 100: starting them costs a few CPU seconds, more than a small scheduled run extracts).
+    Stats: ``newsarchive/extract/workers``, ``…/worker_restarts``, ``…/worker_failed``.
     """
 
     def __init__(
-        self, processes: int, *, mode: str, log_level: str = "INFO", log_context: Mapping[str, str] | None = None
+        self,
+        processes: int,
+        *,
+        mode: str,
+        start_after: int = 0,
+        log_level: str = "INFO",
+        log_context: Mapping[str, str] | None = None,
     ) -> None:
         if processes < 1:
             raise ValueError("an extraction pool needs at least one process")
@@ -56,24 +65,33 @@ class ExtractionPool:
         self.mode = mode
         self.log_level = log_level
         self.log_context = dict(log_context or {})
+        self.start_after = start_after
         self.restarts = 0
         self.crawler: Crawler | None = None
         """The crawl the pool belongs to (its stats are counted), if any."""
         self._slots = DeferredSemaphore(processes * IN_FLIGHT_PER_WORKER)
         self._executor: ProcessPoolExecutor | None = None
         self._generation = 0
+        self._armed = False
+        self._pages = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, mode: str) -> ExtractionPool | None:
-        """A pool tied to the crawl's lifetime (started at spider_opened, stopped at spider_closed), or None."""
+        """A pool tied to the crawl's lifetime (armed at spider_opened, stopped at spider_closed), or None."""
         processes = worker_count(crawler.settings.get("NEWSARCHIVE_EXTRACT_WORKERS"))
         if processes == 0:
             return None
         settings = crawler.settings
         context = {"source": settings.get("NEWSARCHIVE_SOURCE") or "", "run_id": settings.get("NEWSARCHIVE_RUN_ID")}
         context = {key: str(value) for key, value in context.items() if value}
-        pool = cls(processes, mode=mode, log_level=settings.get("LOG_LEVEL") or "INFO", log_context=context)
-        crawler.signals.connect(pool.start, signal=signals.spider_opened)
+        pool = cls(
+            processes,
+            mode=mode,
+            start_after=settings.getint("NEWSARCHIVE_EXTRACT_WORKERS_AFTER", DEFAULT_START_AFTER),
+            log_level=settings.get("LOG_LEVEL") or "INFO",
+            log_context=context,
+        )
+        crawler.signals.connect(pool.arm, signal=signals.spider_opened)
         crawler.signals.connect(pool.close, signal=signals.spider_closed)
         pool.crawler = crawler
         return pool
@@ -82,8 +100,26 @@ class ExtractionPool:
     def running(self) -> bool:
         return self._executor is not None
 
+    def arm(self, spider: object = None) -> None:
+        """The crawl has started: from now on :meth:`take` may start the workers."""
+        self._armed = True
+        if self.start_after <= 0:
+            self.start()
+
+    def take(self) -> bool:
+        """Whether the next article page goes to the workers (starting them past ``start_after`` pages)."""
+        if self._executor is not None:
+            return True
+        if not self._armed:
+            return False
+        self._pages += 1
+        if self._pages <= self.start_after:
+            return False
+        self.start()
+        return True
+
     def start(self, spider: object = None) -> None:
-        """Spawn every worker now (they load the extractors while discovery runs), not on the first article."""
+        """Spawn every worker now, not one per page as they are first needed."""
         if self._executor is None:
             if self.crawler is not None:
                 self.crawler.stats.set_value("newsarchive/extract/workers", self.processes)
@@ -93,6 +129,7 @@ class ExtractionPool:
 
     async def close(self, spider: object = None, reason: str | None = None) -> None:
         """Stop the workers, waiting off the reactor thread (Scrapy awaits this before the crawl ends)."""
+        self._armed = False
         executor, self._executor = self._executor, None
         if executor is not None:
             await maybe_deferred_to_future(deferToThread(executor.shutdown, wait=True, cancel_futures=True))

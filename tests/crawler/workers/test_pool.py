@@ -42,18 +42,18 @@ print(json.dumps({"items": sorted(items, key=lambda item: item["fetched_url"]), 
 """
 
 
-def crawl_command(base_url: str, mode: str, workers: int) -> list[str]:
+def crawl_command(base_url: str, mode: str, workers: int, after: int = 0) -> list[str]:
     spec = {
         "source": {"name": "replica", "spider": "khaama", "start_urls": [base_url + "/"],
                    "feeds": [base_url + "/feed/"], "allowed_domains": ["127.0.0.1"]},
         "mode": mode,
-        "settings": {"NEWSARCHIVE_EXTRACT_WORKERS": workers},
+        "settings": {"NEWSARCHIVE_EXTRACT_WORKERS": workers, "NEWSARCHIVE_EXTRACT_WORKERS_AFTER": after},
     }  # fmt: skip
     return [sys.executable, "-c", CRAWL, json.dumps(spec)]
 
 
-def crawl(base_url: str, mode: str, workers: int) -> dict[str, Any]:
-    done = subprocess.run(crawl_command(base_url, mode, workers), capture_output=True, text=True, timeout=180)
+def crawl(base_url: str, mode: str, workers: int, after: int = 0) -> dict[str, Any]:
+    done = subprocess.run(crawl_command(base_url, mode, workers, after), capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -68,6 +68,17 @@ def test_workers_give_the_items_extraction_in_process_gives(publisher: ReplicaPu
     assert len(in_process["items"]) == len(publisher.site.articles)
     assert in_workers["items"] == in_process["items"]
     assert {item["extractor"] for item in in_workers["items"]} == {f"{mode}/1"}
+
+
+def test_a_small_run_extracts_in_process_and_a_large_one_moves_to_workers(publisher: ReplicaPublisher):
+    articles = len(publisher.site.articles)
+
+    small = crawl(publisher.base_url, "fast", workers=2, after=articles)
+    large = crawl(publisher.base_url, "fast", workers=2, after=articles // 2)
+
+    assert "newsarchive/extract/workers" not in small["stats"]
+    assert large["stats"]["newsarchive/extract/workers"] == 2
+    assert small["items"] == large["items"] and len(small["items"]) == articles
 
 
 def _workers_of(process: psutil.Process, count: int, timeout: float = 60) -> list[psutil.Process]:

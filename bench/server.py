@@ -187,6 +187,7 @@ class _StaticHandler(BaseHTTPRequestHandler):
     """HTTP/1.1 keep-alive, files read per request (the page cache keeps them), ``.gz`` twins for gzip clients."""
 
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as two writes: Nagle plus delayed ACKs stall each
     root: Path
 
     def do_GET(self) -> None:

@@ -212,6 +212,8 @@ def load_note(served: ServedSite, fastest_pages_s: float) -> str:
     """Whether the server could be what limits the crawl."""
     load = served.load
     verdict = "not the bottleneck" if load.requests_per_s > 3 * fastest_pages_s else "POSSIBLY THE BOTTLENECK"
+    if served.server.kind == "python":
+        verdict += " (but its CPU, in this process, competes with the crawl's: install nginx)"
     return (
         f"server: {served.server.kind}, alone {load.requests_per_s:,.0f} req/s ({load.tool}, {load.connections} "
         f"connections, one article page, gzip) vs {fastest_pages_s:,.0f} pages/s fastest crawl: {verdict}"

@@ -65,6 +65,11 @@ EXTENSIONS: dict[str, int] = {
     "crawler.extensions.capturestore.CaptureStoreExtension": 500,
 }
 
+# Extraction (crawler.workers): worker processes take it off the reactor thread once a run has many articles.
+NEWSARCHIVE_EXTRACT_ENABLED = True  # False: archive only, extract later with `newsarchive replay`
+NEWSARCHIVE_EXTRACT_WORKERS = None  # None: one per core (at most 4); 0: on the reactor thread
+NEWSARCHIVE_EXTRACT_WORKERS_AFTER = 100  # article pages before the pool starts (spawning costs seconds of CPU)
+
 LOG_LEVEL = "INFO"
 STATS_DUMP = True
 

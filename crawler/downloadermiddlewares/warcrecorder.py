@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Headers, Response
-from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from scrapy.utils.misc import load_object
 from twisted.internet.defer import Deferred, DeferredList
 from twisted.internet.threads import deferToThread
@@ -123,10 +123,15 @@ class WarcRecorderMiddleware:
             log.debug("WARC write failed again: %s", error)
         self.stats.inc_value("newsarchive/warc/errors")
 
-    def spider_closed(self, spider: object = None, reason: str | None = None) -> Deferred | None:
-        """Close the current file; Scrapy waits for the returned Deferred (the CDXJ indexes still being written)."""
+    async def spider_closed(self, spider: object = None, reason: str | None = None) -> None:
+        """Close the current file; Scrapy waits for this coroutine (the CDXJ indexes still being written)."""
+        self.close_archive()
+        if self._indexing:
+            await maybe_deferred_to_future(DeferredList(self._indexing))
+
+    def close_archive(self) -> None:
+        """Close the WARC being written (its CDXJ index is written on a thread)."""
         self.writer.close()
-        return DeferredList(self._indexing) if self._indexing else None
 
     def _build_group(
         self, request: Request, response: Response, moment: datetime, truncated: str | None

@@ -65,7 +65,7 @@ class Recorder:
         return request
 
     def close(self) -> list:
-        self.middleware.spider_closed(self.crawler.spider, "finished")
+        self.middleware.close_archive()
         with open(self.closed[0][0], "rb") as stream:
             return [
                 (record.rec_type, dict(record.rec_headers.headers), record.content_stream().read())
@@ -106,7 +106,7 @@ def test_cached_responses_are_not_recorded(tmp_path: Path) -> None:
     data = Request("data:text/plain,hello")
     recorder.middleware.process_response(data, Response("data:text/plain,hello", body=b"hello", request=data))
     assert recorder.rows == []
-    recorder.middleware.spider_closed()
+    recorder.middleware.close_archive()
     assert list(tmp_path.iterdir()) == []
 
 
@@ -172,7 +172,7 @@ def test_plain_response_without_protocol_or_ip(tmp_path: Path) -> None:
     request = Request("http://example.com/plain")
     response = Response("http://example.com/plain", body=b"x", request=request)
     recorder.middleware.process_response(request, response)
-    recorder.middleware.spider_closed()
+    recorder.middleware.close_archive()
     with open(recorder.closed[0][0], "rb") as stream:
         response_record = list(ArchiveIterator(stream))[1]
         assert response_record.http_headers.protocol == "HTTP/1.1"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import secrets
 import statistics
 import threading
 import time
@@ -17,8 +16,8 @@ import psutil
 
 from bench.server import LoadResult, StaticServer, free_port, load_check
 from bench.site import SiteFiles, generate
-from crawler.storage.database import connect, with_database
-from crawler.storage.migrate import migrate
+from crawler.storage.database import connect
+from crawler.storage.scratch import scratch_database
 
 ADMIN_URL = os.environ.get("NEWSARCHIVE_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 CACHE = Path(os.environ.get("NEWSARCHIVE_BENCH_CACHE", "/tmp/newsarchive-bench"))
@@ -30,16 +29,8 @@ _ARTICLE_DIR = re.compile(r"-\d+$")
 @contextlib.contextmanager
 def bench_database(admin_url: str = ADMIN_URL) -> Iterator[str]:
     """A new, migrated ``newsarchive_bench_<random>`` database, dropped afterwards."""
-    name = f"newsarchive_bench_{secrets.token_hex(5)}"
-    with connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = with_database(admin_url, name)
-    try:
-        migrate(url)
+    with scratch_database(admin_url, "newsarchive_bench") as url:
         yield url
-    finally:
-        with connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @dataclass

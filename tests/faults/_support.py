@@ -3,37 +3,16 @@
 from __future__ import annotations
 
 import json
-import secrets
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.storage.database import connect, with_database
-from crawler.storage.migrate import migrate
-
 SETTINGS_ENV = "NEWSARCHIVE_SCRAPY_SETTINGS"
 WARCIO = str(Path(sys.executable).parent / "warcio")
-
-
-@contextmanager
-def scratch_database(admin_url: str) -> Iterator[str]:
-    """A new migrated database for a module's shared crawl (the ``database_url`` fixture is per test)."""
-    name = f"newsarchive_fault_{secrets.token_hex(6)}"
-    with connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = with_database(admin_url, name)
-    try:
-        migrate(url)
-        yield url
-    finally:
-        with connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def settings_env(**settings: Any) -> str:

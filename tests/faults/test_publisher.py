@@ -22,13 +22,13 @@ import pytest
 from crawler.replica import ReplicaPublisher, ReplicaSite
 from crawler.replica._faults import OFFSITE_URL
 from crawler.settings import DOWNLOADER_MIDDLEWARES
+from crawler.storage.scratch import scratch_database
 from tests.faults._support import (
     SETTINGS_ENV,
     WarcRecord,
     open_files,
     read_records,
     responses_for,
-    scratch_database,
     settings_env,
     source_toml,
     warc_files,

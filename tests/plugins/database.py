@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import secrets
 import shutil
 import socket
 import tempfile
@@ -24,8 +23,8 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from crawler.errors import DatabaseUnavailable
-from crawler.storage.database import connect, redact, with_database
-from crawler.storage.migrate import migrate
+from crawler.storage.database import connect, redact
+from crawler.storage.scratch import scratch_database
 
 log = logging.getLogger(__name__)
 
@@ -62,16 +61,8 @@ def _embedded_admin_url() -> Iterator[str]:
 @pytest.fixture
 def database_url(admin_database_url: str) -> Iterator[str]:
     """A new database with the schema migrated, dropped after the test."""
-    name = f"newsarchive_test_{secrets.token_hex(6)}"
-    with connect(admin_database_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = with_database(admin_database_url, name)
-    try:
-        migrate(url)
+    with scratch_database(admin_database_url, "newsarchive_test") as url:
         yield url
-    finally:
-        with connect(admin_database_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

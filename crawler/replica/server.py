@@ -204,6 +204,10 @@ class ReplicaPublisher:
         if self._server is not None:
             return self.base_url
         server = _Server((self.host, self.port), self)
+        # A client that connects and resets before accept() leaves select() saying "readable" and a blocking
+        # accept() waiting forever, so shutdown() never returns: with a timeout, accept() gives up (an OSError
+        # socketserver ignores), and accepted sockets are still blocking.
+        server.socket.settimeout(1.0)
         self.port = server.server_address[1]
         self.base_url = f"http://{self.host}:{self.port}"
         self.router = ReplicaRouter(self.site, self.base_url)

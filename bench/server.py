@@ -25,6 +25,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 
+from crawler.process import die_with_parent
+
 log = logging.getLogger(__name__)
 
 NGINX_CONF = """{user}daemon off;
@@ -129,7 +131,7 @@ class StaticServer:
         self._process = subprocess.Popen(
             [binary, "-c", str(conf), "-p", self._tmp, "-e", f"{self._tmp}/error.log"],
             stdin=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            preexec_fn=die_with_parent(),  # the child never outlives us
         )
 
     def _start_python(self) -> None:
@@ -163,13 +165,6 @@ class StaticServer:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
     ) -> None:
         self.stop()
-
-
-def _die_with_parent() -> None:
-    """In nginx's process before exec: a benchmark killed outright leaves no server behind."""
-    import ctypes
-
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def exit_on_sigterm() -> None:

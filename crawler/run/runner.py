@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import json
 import logging
 import os
@@ -17,11 +16,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from crawler.process import die_with_parent
 from crawler.run.spec import RunSpec
 
 log = logging.getLogger(__name__)
 
-PR_SET_PDEATHSIG = 1
 POLL_INTERVAL = 0.2
 DEFAULT_GRACE = 20.0
 """Seconds from the first SIGTERM (Scrapy's graceful stop) to SIGKILL; the second SIGTERM (forced stop) is halfway."""
@@ -37,16 +36,6 @@ class CrawlResult:
     cancelled: str | None
     """Why we stopped it (``deadline``, ``stop requested``, a tick check's reason), None if it ended by itself."""
     duration: float
-
-
-def _die_with_parent() -> None:
-    """Runs in the child before exec: SIGKILL it when the parent dies, so a killed runner leaves no orphan.
-
-    SIGKILL, not SIGTERM: the parent held the source's lock, which died with it, so the next run may start at once;
-    an orphan still stopping gracefully would overlap it. Its ``.open`` WARC is recovered by that next run.
-    """
-    libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 class CrawlRunner:
@@ -67,7 +56,9 @@ class CrawlRunner:
         self.spec.dump(spec_path)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "crawler.run.child", str(spec_path)],
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            # SIGKILL, not SIGTERM, when we die: our source lock died with us, so the next run may start at once and
+            # an orphan still stopping gracefully would overlap it. Its .open WARC is recovered by that next run.
+            preexec_fn=die_with_parent(signal.SIGKILL),
             # Its own session: a terminal's Ctrl-C reaches only us, and we stop the crawl with one SIGTERM (a second
             # one straight from the terminal would force Scrapy into an unclean stop).
             start_new_session=True,

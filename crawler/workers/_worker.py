@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
 import signal
-import sys
 import threading
 import time
 from collections.abc import Mapping
 
 from crawler.extract.article import Article
+from crawler.process import set_parent_death_signal
 
 log = logging.getLogger(__name__)
 
-PR_SET_PDEATHSIG = 1
 PARENT_CHECK_INTERVAL = 1.0
 _WARM_PAGE = (
     b"<html><head><title>Warm-up</title></head><body><article><h1>Warm-up</h1>"
@@ -44,8 +42,7 @@ def die_with(parent: int) -> None:
 
     A worker never sees end-of-file on its task queue (it holds both ends), so it would otherwise wait forever.
     """
-    if sys.platform == "linux":
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    set_parent_death_signal(signal.SIGTERM)
     # The signal only comes if the parent dies after the prctl call; the watch also covers the time before it.
     threading.Thread(target=_watch_parent, args=(parent,), name="parent-watch", daemon=True).start()
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import ctypes
 import importlib.util
 import logging
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from crawler.process import die_with_parent
 from scheduler import exitcodes
 from scheduler.context import load_app_config
 from scheduler.signals import stop_on_signals
@@ -85,7 +84,7 @@ def _start_pywb(host: str, port: int, work_dir: Path) -> subprocess.Popen:
         cwd=work_dir,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,  # pywb prints a line per index look-up on stdout; its log goes to stderr
-        preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+        preexec_fn=die_with_parent(),  # the child never outlives us
     )
 
 
@@ -100,12 +99,6 @@ def _stop(process: subprocess.Popen) -> int:
         process.kill()
         process.wait()
     return exitcodes.OK
-
-
-def _die_with_parent() -> None:
-    """In the child before exec: SIGTERM when this process dies, so pywb never outlives ``serve``."""
-    libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def _url_host(host: str) -> str:

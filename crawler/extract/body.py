@@ -24,9 +24,9 @@ def extract_body(
     def clean(text: str) -> str:
         return clean_body(text, headlines, standfirst)
 
-    first = clean(_run("trafilatura", _candidates.trafilatura_text, html, url))
     if mode == "fast":
-        return first
+        return clean(_run("trafilatura", _candidates.trafilatura_recall_text, html, url))
+    first = clean(_run("trafilatura", _candidates.trafilatura_text, html, url))
     candidates = [first, clean(_run("readability", _candidates.readability_text, html, url))]
     counts = [shingles(text) for text in candidates]
     if counts[0] and agreement(counts[0], counts[1]) >= AGREED:

@@ -102,7 +102,8 @@ class Run:
             f"(+workers {u.peak_workers_rss_mb:4.0f})  CPU ours {u.ours:4.2f} cores (postgres {u.postgres_ours:4.2f}), "
             f"foreign {u.foreign:4.2f}  WARC {self.warc_bytes / 1e6:6.1f} MB  {self.status}\n"
             f"{'':<16} CPU per page: crawl process {self.crawl_ms:5.2f} ms, workers {self.workers_ms:5.2f} ms "
-            f"-> {self.idle_pages_s:6.1f} pages/s on {os.cpu_count()} idle cores"
+            f"-> {self.idle_pages_s:6.1f} pages/s on {os.cpu_count()} idle cores; "
+            f"RSS from a quarter of the run to its end {u.rss_growth_mb:+.0f} MB"
         )
 
 
@@ -262,6 +263,7 @@ def summarize(runs: dict[str, list[Run]], extra: dict[str, list[Run]], costs: di
         "crawl_pages_s": rate["full"],
         "bare_pages_s": bare,
         "peak_rss_mb": max(run.usage.peak_rss_mb for run in runs["full"]),
+        "rss_growth_mb": max(run.usage.rss_growth_mb for run in runs["full"]),
     }
     if "warc-only" in ratio:
         keys["warc_ratio"] = ratio["warc-only"]

@@ -80,6 +80,15 @@ class Usage:
     """CPU seconds of its worker processes (and other children), summed."""
 
     @property
+    def rss_growth_mb(self) -> float:
+        """The crawl process's RSS at the end minus at a quarter of the run: what the crawl keeps per page it has
+        done (its peak comes early, while listings and sitemaps are parsed, so a peak alone cannot show growth)."""
+        samples = self.rss_samples
+        if len(samples) < 8:
+            return 0.0
+        return max(samples[-3:]) - samples[len(samples) // 4]
+
+    @property
     def foreign(self) -> float:
         """Everything else the machine did meanwhile (other users, other databases)."""
         return max(0.0, self.machine_busy - self.ours)

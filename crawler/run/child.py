@@ -14,6 +14,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 
 from crawler.errors import DatabaseUnavailable
 from crawler.logs import set_log_context, setup_logging
+from crawler.run.frontier import fresh_frontier, frontier_settings
 from crawler.run.spec import RunSpec
 from crawler.settings import crawl_settings
 from crawler.spiders import spider_class
@@ -45,6 +46,7 @@ def scrapy_settings(spec: RunSpec) -> dict[str, Any]:
         "LOG_LEVEL": spec.log_level,
         "LOG_INSTALL_ROOT_HANDLER": False,  # ours (crawler.logs) is installed already
     }
+    overrides.update(frontier_settings(spec.frontier_dir))
     if spec.user_agent:
         overrides["USER_AGENT"] = spec.user_agent
     if spec.database_url:
@@ -135,8 +137,9 @@ def run(spec: RunSpec) -> dict[str, Any]:
     process = CrawlerProcess(scrapy_settings(spec))
     crawler = process.create_crawler(spider_class(spec.source.spider))
     known, since = crawl_memory(spec)
-    process.crawl(crawler, source=spec.source, known=known, since=since, extract_mode=spec.extract_mode)
-    process.start()
+    with fresh_frontier(spec.frontier_dir):
+        process.crawl(crawler, source=spec.source, known=known, since=since, extract_mode=spec.extract_mode)
+        process.start()
     close_abandoned_warc(crawler, spec)
     return crawler.stats.get_stats()
 

@@ -17,6 +17,8 @@ class RunSpec:
     database_url: str
     """Empty: no database (WARC-only)."""
     archive_dir: str
+    frontier_dir: str = ""
+    """Where Scrapy keeps the run's queue of requests on disk (empty: in memory); emptied at each run's start."""
     archive_prefix: str = ""
     archive_max_file_size: int = 10**9
     archive_gzip_level: int = 6
@@ -40,6 +42,7 @@ class RunSpec:
         return cls(
             source=source,
             archive_dir=str(config.archive.dir),
+            frontier_dir=str(config.data_dir / "frontier" / source.name),
             archive_prefix=config.archive.prefix or source.name,
             archive_max_file_size=config.archive.max_file_size,
             archive_gzip_level=config.archive.gzip_level,

@@ -104,6 +104,24 @@ def test_second_crawl_adds_no_rows_and_no_versions(config: Path, database_url: s
     assert refetched == 0, "known articles were fetched again"
 
 
+def test_the_frontier_waits_on_disk_and_each_run_starts_a_fresh_one(
+    config: Path, tmp_path: Path, database_url: str, publisher
+) -> None:
+    """Waiting requests are pickled under data/frontier/SOURCE, not held in memory; a killed run's queue (here a
+    corrupt one) is not resumed, and nothing is left behind."""
+    frontier = tmp_path / "data" / "frontier" / "replica"
+    (frontier / "requests.queue").mkdir(parents=True)
+    (frontier / "requests.queue" / "active.json").write_text("{not json", encoding="utf-8")
+
+    result = run_cli(config, "crawl", "replica")
+    assert result.returncode == 0, result.stderr[-3000:]
+    stats = query(database_url, "SELECT stats FROM crawl_runs WHERE source = 'replica'")[0][0]
+    assert stats["scheduler/enqueued/disk"] == stats["scheduler/dequeued/disk"] > 0
+    assert stats.get("scheduler/enqueued/memory", 0) == 0
+    assert len(articles(database_url)) == len(publisher.site.expected_records(publisher.base_url))
+    assert not frontier.exists()
+
+
 def test_changed_article_gets_a_new_version(config: Path, database_url: str, publisher) -> None:
     assert run_cli(config, "crawl", "replica").returncode == 0
     publisher.site.update_article(0, title="A corrected headline")

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import sys
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -134,10 +135,11 @@ def recover_archive(spec: RunSpec) -> None:
 def run(spec: RunSpec) -> dict[str, Any]:
     """Run the crawl to its end and return Scrapy's stats."""
     recover_archive(spec)
-    process = CrawlerProcess(scrapy_settings(spec))
-    crawler = process.create_crawler(spider_class(spec.source.spider))
-    known, since = crawl_memory(spec)
-    with fresh_frontier(spec.frontier_dir):
+    with fresh_frontier(spec.frontier_dir) as frontier:
+        spec = replace(spec, frontier_dir=frontier)
+        process = CrawlerProcess(scrapy_settings(spec))
+        crawler = process.create_crawler(spider_class(spec.source.spider))
+        known, since = crawl_memory(spec)
         process.crawl(crawler, source=spec.source, known=known, since=since, extract_mode=spec.extract_mode)
         process.start()
     close_abandoned_warc(crawler, spec)

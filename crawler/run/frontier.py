@@ -11,11 +11,14 @@ source's lock guarantees one run of it at a time, so emptying it at the start is
 
 from __future__ import annotations
 
+import logging
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 
 def frontier_settings(path: str) -> dict[str, Any]:
@@ -24,15 +27,24 @@ def frontier_settings(path: str) -> dict[str, Any]:
 
 
 @contextmanager
-def fresh_frontier(path: str) -> Iterator[None]:
-    """An empty frontier directory for the run, removed when the run ends (a killed run's is removed by the next)."""
+def fresh_frontier(path: str) -> Iterator[str]:
+    """An empty frontier directory for the run, removed when the run ends (a killed run's is removed by the next).
+
+    Yields the directory, or ``""`` when there is none: not configured, or it cannot be made (an unwritable data
+    directory must not stop the crawl, whose WARCs may live elsewhere; the queue then stays in memory).
+    """
     if not path:
-        yield
+        yield ""
         return
     directory = Path(path)
-    shutil.rmtree(directory, ignore_errors=True)
-    directory.mkdir(parents=True, exist_ok=True)
     try:
-        yield
+        shutil.rmtree(directory, ignore_errors=True)
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        log.warning("frontier kept in memory: cannot make %s: %s", directory, error)
+        yield ""
+        return
+    try:
+        yield str(directory)
     finally:
         shutil.rmtree(directory, ignore_errors=True)

@@ -23,6 +23,8 @@
   ``?via=redirect`` added so it is not the feed's own ``localhost`` item.
 - ``/faults/feed/``: an RSS feed whose items are the misbehaving pages above, as if they were articles.
 - ``/faults/private-feed/``: an RSS feed whose items point at loopback, private and link-local addresses.
+- ``/faults/heavy/?paragraphs=N``: a well-formed article of N (default 20,000) paragraphs, about 2.4 MB: seconds
+  of extraction where a news page takes milliseconds. ``/faults/heavy-feed/`` lists it (and nothing else).
 """
 
 from __future__ import annotations
@@ -126,7 +128,25 @@ def _hostile(router: ReplicaRouter, path: str, query: dict[str, str]) -> Resourc
     if path == "/faults/private-feed/":
         items = [*private_urls(router), base + "/faults/private-redirect/"]
         return Resource(200, _feed(base, "Private", items).encode(), RSS)
+    if path == "/faults/heavy/":
+        return Resource(200, _heavy_page(int(query.get("paragraphs", "20000"))), HTML)
+    if path == "/faults/heavy-feed/":
+        return Resource(200, _feed(base, "Heavy", [base + "/faults/heavy/"]).encode(), RSS)
     return None
+
+
+@functools.cache
+def _heavy_page(paragraphs: int) -> bytes:
+    """An article page of ``paragraphs`` paragraphs, each in its own block with a link (built once per size)."""
+    blocks = "".join(
+        f"<div class='block-{i % 7}'><p>Paragraph {i} of a very long report, with words enough to read as text. "
+        f"<a href='/faults/heavy/{i}/'>More</a></p></div>"
+        for i in range(max(paragraphs, 1))
+    )
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>A very long report</title></head>"
+        f"<body><article><h1>A very long report</h1>{blocks}</article></body></html>"
+    ).encode()
 
 
 @functools.cache

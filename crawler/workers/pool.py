@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import defer
 from twisted.internet.defer import Deferred, DeferredSemaphore
 from twisted.internet.threads import deferToThread
 
@@ -27,6 +28,9 @@ log = logging.getLogger(__name__)
 
 MAX_WORKERS = 4
 DEFAULT_START_AFTER = 100
+DEFAULT_TIMEOUT = 60.0
+"""Seconds one page may take in a worker: news pages take milliseconds; a page that takes a minute has caught a
+parser in a pathological case, and waiting longer would hold the worker (and, through back-pressure, the crawl)."""
 IN_FLIGHT_PER_WORKER = 2
 """Pages handed to each worker at once: one being extracted, one waiting in its pipe, so no worker idles between
 pages. Further pages wait in the spider (Scrapy's scraper slot then holds back new downloads: back-pressure)."""
@@ -46,8 +50,10 @@ class ExtractionPool:
 
     Settings: ``NEWSARCHIVE_EXTRACT_WORKERS`` (0: extract on the reactor thread, no pool; unset: one per core, at
     most four), ``NEWSARCHIVE_EXTRACT_WORKERS_AFTER`` (article pages extracted in-process before the workers start,
-    default 100: starting them costs a few CPU seconds, more than a small scheduled run extracts).
-    Stats: ``newsarchive/extract/workers``, ``…/worker_restarts``, ``…/worker_failed``.
+    default 100: starting them costs a few CPU seconds, more than a small scheduled run extracts),
+    ``NEWSARCHIVE_EXTRACT_TIMEOUT`` (seconds a page may take in a worker, default 60; 0: no limit).
+    Stats: ``newsarchive/extract/workers``, ``…/worker_restarts``, ``…/timeouts``; the spider counts
+    ``…/worker_failed``.
     """
 
     def __init__(
@@ -56,6 +62,7 @@ class ExtractionPool:
         *,
         mode: str,
         start_after: int = 0,
+        timeout: float = DEFAULT_TIMEOUT,
         log_level: str = "INFO",
         log_context: Mapping[str, str] | None = None,
     ) -> None:
@@ -66,6 +73,7 @@ class ExtractionPool:
         self.log_level = log_level
         self.log_context = dict(log_context or {})
         self.start_after = start_after
+        self.timeout = timeout
         self.restarts = 0
         self.crawler: Crawler | None = None
         """The crawl the pool belongs to (its stats are counted), if any."""
@@ -88,6 +96,7 @@ class ExtractionPool:
             processes,
             mode=mode,
             start_after=settings.getint("NEWSARCHIVE_EXTRACT_WORKERS_AFTER", DEFAULT_START_AFTER),
+            timeout=settings.getfloat("NEWSARCHIVE_EXTRACT_TIMEOUT", DEFAULT_TIMEOUT),
             log_level=settings.get("LOG_LEVEL") or "INFO",
             log_context=context,
         )
@@ -155,27 +164,53 @@ class ExtractionPool:
         return article
 
     async def _run(self, body: bytes, url: str, headers: Mapping[str, str]) -> _worker.ExtractResult:
-        generation = self._generation
+        for _ in range(2):
+            generation = self._generation
+            try:
+                return await self._attempt(generation, body, url, headers)
+            except (BrokenProcessPool, CancelledError):
+                # A worker died, or was stopped for another page, while this one was queued or running in it.
+                self._restart(generation)
+                if self._executor is None:
+                    raise WorkerFailed(f"the extraction pool stopped before {url} was extracted") from None
+        raise WorkerFailed(f"extraction workers failed twice on {url}")
+
+    async def _attempt(
+        self, generation: int, body: bytes, url: str, headers: Mapping[str, str]
+    ) -> _worker.ExtractResult:
+        deferred = self._submit(body, url, headers)
+        if self.timeout > 0:
+            from twisted.internet import reactor
+
+            deferred.addTimeout(self.timeout, reactor)
         try:
-            return await maybe_deferred_to_future(self._submit(body, url, headers))
-        except BrokenProcessPool:
-            self._restart(generation)
-        try:
-            return await maybe_deferred_to_future(self._submit(body, url, headers))
-        except BrokenProcessPool:
-            self._restart(self._generation)
-            raise WorkerFailed(f"extraction worker died twice on {url}") from None
+            return await maybe_deferred_to_future(deferred)
+        except defer.TimeoutError:
+            self._stop_hung_workers(generation)
+            raise WorkerFailed(f"extraction of {url} took over {self.timeout:g} s; its worker was stopped") from None
 
     def _submit(self, body: bytes, url: str, headers: Mapping[str, str]) -> Deferred:
         if self._executor is None:
             raise RuntimeError("the extraction pool is not running")
         return _as_deferred(self._executor.submit(_worker.extract_page, body, url, headers, self.mode))
 
+    def _stop_hung_workers(self, generation: int) -> None:
+        """Kill the workers of ``generation`` (a running task cannot be cancelled, only its process killed) and start
+        new ones; the other pages they held fail with BrokenProcessPool and are tried again on the new workers."""
+        if self.crawler is not None:
+            self.crawler.stats.inc_value("newsarchive/extract/timeouts")
+        if generation != self._generation or self._executor is None:
+            return
+        # No public way to kill an executor's processes before Python 3.14 (ProcessPoolExecutor.kill_workers).
+        for process in list(getattr(self._executor, "_processes", {}).values()):
+            process.kill()
+        self._restart(generation)
+
     def _restart(self, generation: int) -> None:
         """A worker died: the whole executor is broken; the first page to notice replaces it."""
         if generation != self._generation or self._executor is None:
             return
-        log.error("an extraction worker died; starting new workers")
+        log.error("an extraction worker died or was stopped; starting new workers")
         self._executor.shutdown(wait=False, cancel_futures=True)
         self._executor = self._new_executor()
         self._generation += 1
@@ -217,6 +252,8 @@ def _as_deferred(future: Future) -> Deferred:
 
 
 def _fire(deferred: Deferred, future: Future) -> None:
+    if deferred.called:  # timed out already (see ExtractionPool._attempt)
+        return
     if future.cancelled():
         deferred.errback(CancelledError())
         return

@@ -42,18 +42,22 @@ print(json.dumps({"items": sorted(items, key=lambda item: item["fetched_url"]), 
 """
 
 
-def crawl_command(base_url: str, mode: str, workers: int, after: int = 0) -> list[str]:
+def crawl_command(
+    base_url: str, mode: str, workers: int, after: int = 0, feeds: tuple[str, ...] = (), **settings: Any
+) -> list[str]:
     spec = {
         "source": {"name": "replica", "spider": "khaama", "start_urls": [base_url + "/"],
-                   "feeds": [base_url + "/feed/"], "allowed_domains": ["127.0.0.1"]},
+                   "feeds": [base_url + "/feed/", *(base_url + feed for feed in feeds)],
+                   "allowed_domains": ["127.0.0.1"]},
         "mode": mode,
-        "settings": {"NEWSARCHIVE_EXTRACT_WORKERS": workers, "NEWSARCHIVE_EXTRACT_WORKERS_AFTER": after},
+        "settings": {"NEWSARCHIVE_EXTRACT_WORKERS": workers, "NEWSARCHIVE_EXTRACT_WORKERS_AFTER": after, **settings},
     }  # fmt: skip
     return [sys.executable, "-c", CRAWL, json.dumps(spec)]
 
 
-def crawl(base_url: str, mode: str, workers: int, after: int = 0) -> dict[str, Any]:
-    done = subprocess.run(crawl_command(base_url, mode, workers, after), capture_output=True, text=True, timeout=180)
+def crawl(base_url: str, mode: str, workers: int, after: int = 0, **options: Any) -> dict[str, Any]:
+    command = crawl_command(base_url, mode, workers, after, **options)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -120,3 +124,18 @@ def test_no_worker_outlives_its_crawl(signum: int, tmp_path: Path):
             output.close()
     if signum == signal.SIGTERM:
         assert crawl_process.returncode == 0
+
+
+def test_a_page_that_hangs_its_worker_is_given_up_and_the_rest_extracted(publisher: ReplicaPublisher):
+    """A page that takes seconds to extract (news pages take milliseconds) past NEWSARCHIVE_EXTRACT_TIMEOUT: its
+    worker is killed and replaced, the page stays archived only, and every other article is still extracted."""
+    started = time.monotonic()
+    done = crawl(publisher.base_url, "fast", workers=1, feeds=("/faults/heavy-feed/",), NEWSARCHIVE_EXTRACT_TIMEOUT=1)
+    stats = done["stats"]
+    assert stats["newsarchive/extract/timeouts"] == 1
+    assert stats["newsarchive/extract/worker_failed"] == 1
+    assert stats["newsarchive/extract/worker_restarts"] >= 1
+    assert not [key for key in stats if key.startswith("spider_exceptions/")]
+    expected = {record["url"] for record in publisher.site.expected_records(publisher.base_url)}
+    assert {item["url"] for item in done["items"]} == expected
+    assert time.monotonic() - started < 60

@@ -7,7 +7,8 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 from crawler.extract.article import Article
 from crawler.process import set_parent_death_signal
@@ -63,12 +64,47 @@ def ready() -> bool:
     return True
 
 
-def extract_page(body: bytes, url: str, headers: Mapping[str, str], mode: str) -> ExtractResult:
-    """``crawler.extract.extract_article`` on one page, its :class:`NotAnArticle` returned rather than raised."""
+def extract_page(body: bytes, url: str, headers: Mapping[str, str], mode: str, limit: float = 0) -> ExtractResult:
+    """``crawler.extract.extract_article`` on one page, its :class:`NotAnArticle` returned rather than raised.
+
+    Raises :class:`ExtractionTimedOut` when the page takes over ``limit`` seconds (0: no limit).
+    """
     from crawler.errors import NotAnArticle
     from crawler.extract import extract_article
 
     try:
-        return extract_article(body, url, headers, mode=mode), None
+        with time_limit(limit, url):
+            return extract_article(body, url, headers, mode=mode), None
     except NotAnArticle as reason:
         return None, str(reason)
+
+
+class ExtractionTimedOut(BaseException):
+    """A page took longer than its limit in a worker: the worker gave it up and is free for the next page.
+
+    A BaseException, like KeyboardInterrupt: extractors catch ``Exception`` around their own steps (one failing
+    candidate must not lose the page), and a time limit must not be caught there.
+    """
+
+
+@contextmanager
+def time_limit(seconds: float, url: str) -> Iterator[None]:
+    """Raise :class:`ExtractionTimedOut` in this (the worker's main) thread after ``seconds`` of wall time.
+
+    SIGALRM interrupts Python code, which is where extractors spend their time on a pathological page (loops over
+    nodes, regular expressions between calls); a hang inside one C call is left to the pool, which kills the worker.
+    """
+    if seconds <= 0:
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise ExtractionTimedOut(f"extraction of {url} took over {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -29,15 +29,16 @@ log = logging.getLogger(__name__)
 MAX_WORKERS = 4
 DEFAULT_START_AFTER = 100
 DEFAULT_TIMEOUT = 60.0
-"""Seconds one page may take in a worker: news pages take milliseconds; a page that takes a minute has caught a
-parser in a pathological case, and waiting longer would hold the worker (and, through back-pressure, the crawl)."""
+"""Seconds one page may take in a worker: news pages take milliseconds; a page that takes a minute has caught an
+extractor in a pathological case, and waiting longer would hold the worker (and, through back-pressure, the crawl)."""
 IN_FLIGHT_PER_WORKER = 2
 """Pages handed to each worker at once: one being extracted, one waiting in its pipe, so no worker idles between
 pages. Further pages wait in the spider (Scrapy's scraper slot then holds back new downloads: back-pressure)."""
 
 
 class WorkerFailed(NewsarchiveError):
-    """A worker process died on a page twice (a crash in a native parser): the page stays in the WARCs only."""
+    """A page went over its time limit, or its worker died on it twice (a crash in a native parser): the page stays
+    in the WARCs only."""
 
 
 def default_workers() -> int:
@@ -168,8 +169,12 @@ class ExtractionPool:
             generation = self._generation
             try:
                 return await self._attempt(generation, body, url, headers)
+            except _worker.ExtractionTimedOut as error:
+                if self.crawler is not None:
+                    self.crawler.stats.inc_value("newsarchive/extract/timeouts")
+                raise WorkerFailed(str(error)) from None
             except (BrokenProcessPool, CancelledError):
-                # A worker died, or was stopped for another page, while this one was queued or running in it.
+                # A worker died, or was stopped, while this page was queued or running in it.
                 self._restart(generation)
                 if self._executor is None:
                     raise WorkerFailed(f"the extraction pool stopped before {url} was extracted") from None
@@ -178,27 +183,29 @@ class ExtractionPool:
     async def _attempt(
         self, generation: int, body: bytes, url: str, headers: Mapping[str, str]
     ) -> _worker.ExtractResult:
+        """One try. The worker gives a page up after ``timeout`` s of its own; should it not (stuck inside one C call),
+        its workers are killed once the page has been in flight long enough for every page queued before it to
+        have used its whole limit."""
         deferred = self._submit(body, url, headers)
         if self.timeout > 0:
             from twisted.internet import reactor
 
-            deferred.addTimeout(self.timeout, reactor)
+            deferred.addTimeout(self.timeout * (IN_FLIGHT_PER_WORKER + 1), reactor)
         try:
             return await maybe_deferred_to_future(deferred)
         except defer.TimeoutError:
-            self._stop_hung_workers(generation)
-            raise WorkerFailed(f"extraction of {url} took over {self.timeout:g} s; its worker was stopped") from None
+            self._kill_workers(generation)
+            raise BrokenProcessPool(f"extraction of {url} did not end; its workers were killed") from None
 
     def _submit(self, body: bytes, url: str, headers: Mapping[str, str]) -> Deferred:
         if self._executor is None:
             raise RuntimeError("the extraction pool is not running")
-        return _as_deferred(self._executor.submit(_worker.extract_page, body, url, headers, self.mode))
+        future = self._executor.submit(_worker.extract_page, body, url, headers, self.mode, self.timeout)
+        return _as_deferred(future)
 
-    def _stop_hung_workers(self, generation: int) -> None:
-        """Kill the workers of ``generation`` (a running task cannot be cancelled, only its process killed) and start
-        new ones; the other pages they held fail with BrokenProcessPool and are tried again on the new workers."""
-        if self.crawler is not None:
-            self.crawler.stats.inc_value("newsarchive/extract/timeouts")
+    def _kill_workers(self, generation: int) -> None:
+        """Kill the workers of ``generation`` (a running task cannot be cancelled, only its process killed); the pages
+        they held fail with BrokenProcessPool and are tried again on new workers."""
         if generation != self._generation or self._executor is None:
             return
         # No public way to kill an executor's processes before Python 3.14 (ProcessPoolExecutor.kill_workers).

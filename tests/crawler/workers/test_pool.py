@@ -126,15 +126,16 @@ def test_no_worker_outlives_its_crawl(signum: int, tmp_path: Path):
         assert crawl_process.returncode == 0
 
 
-def test_a_page_that_hangs_its_worker_is_given_up_and_the_rest_extracted(publisher: ReplicaPublisher):
-    """A page that takes seconds to extract (news pages take milliseconds) past NEWSARCHIVE_EXTRACT_TIMEOUT: its
-    worker is killed and replaced, the page stays archived only, and every other article is still extracted."""
+def test_a_page_over_the_time_limit_is_given_up_and_the_rest_extracted(publisher: ReplicaPublisher):
+    """A page that takes seconds to extract (news pages take milliseconds) past NEWSARCHIVE_EXTRACT_TIMEOUT: the
+    worker gives it up and goes on (no restart), the page stays archived only, every other article is extracted
+    (including the one queued behind it in the same worker)."""
     started = time.monotonic()
     done = crawl(publisher.base_url, "fast", workers=1, feeds=("/faults/heavy-feed/",), NEWSARCHIVE_EXTRACT_TIMEOUT=1)
     stats = done["stats"]
     assert stats["newsarchive/extract/timeouts"] == 1
     assert stats["newsarchive/extract/worker_failed"] == 1
-    assert stats["newsarchive/extract/worker_restarts"] >= 1
+    assert "newsarchive/extract/worker_restarts" not in stats
     assert not [key for key in stats if key.startswith("spider_exceptions/")]
     expected = {record["url"] for record in publisher.site.expected_records(publisher.base_url)}
     assert {item["url"] for item in done["items"]} == expected

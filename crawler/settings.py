@@ -69,7 +69,7 @@ EXTENSIONS: dict[str, int] = {
 NEWSARCHIVE_EXTRACT_ENABLED = True  # False: archive only, extract later with `newsarchive replay`
 NEWSARCHIVE_EXTRACT_WORKERS = None  # None: one per core (at most 4); 0: on the reactor thread
 NEWSARCHIVE_EXTRACT_WORKERS_AFTER = 100  # article pages before the pool starts (spawning costs seconds of CPU)
-NEWSARCHIVE_EXTRACT_TIMEOUT = 60.0  # seconds a page may take in a worker before the worker is killed
+NEWSARCHIVE_EXTRACT_TIMEOUT = 60.0  # seconds a page may take in a worker before it is given up (0: no limit)
 
 LOG_LEVEL = "INFO"
 STATS_DUMP = True

@@ -205,13 +205,12 @@ class ExtractionPool:
 
     def _kill_workers(self, generation: int) -> None:
         """Kill the workers of ``generation`` (a running task cannot be cancelled, only its process killed); the pages
-        they held fail with BrokenProcessPool and are tried again on new workers."""
+        they held fail with BrokenProcessPool, and the first to notice replaces the pool (:meth:`_restart`)."""
         if generation != self._generation or self._executor is None:
             return
         # No public way to kill an executor's processes before Python 3.14 (ProcessPoolExecutor.kill_workers).
         for process in list(getattr(self._executor, "_processes", {}).values()):
             process.kill()
-        self._restart(generation)
 
     def _restart(self, generation: int) -> None:
         """A worker died: the whole executor is broken; the first page to notice replaces it."""

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.process import die_with_parent
+from crawler.run.forkserver import ForkedCrawl
 from crawler.run.spec import RunSpec
 
 log = logging.getLogger(__name__)
@@ -42,19 +43,32 @@ class CrawlRunner:
     """One crawl subprocess (Twisted's reactor cannot restart, and a crash or leak must not reach the caller)."""
 
     def __init__(
-        self, spec: RunSpec, *, deadline: float, grace: float = DEFAULT_GRACE, work_dir: Path | None = None
+        self,
+        spec: RunSpec,
+        *,
+        deadline: float,
+        grace: float = DEFAULT_GRACE,
+        work_dir: Path | None = None,
+        forked: bool = False,
     ) -> None:
         self.deadline = deadline
         self.grace = grace
+        self.forked = forked
+        """Fork the crawl from the pre-imported server (:mod:`crawler.run.forkserver`) instead of a fresh Python."""
         self._work_dir = Path(tempfile.mkdtemp(prefix="newsarchive-run-", dir=work_dir))
         self.stats_path = self._work_dir / "stats.json"
         self.spec = replace(spec, stats_path=str(self.stats_path))
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: subprocess.Popen[bytes] | ForkedCrawl | None = None
 
     def start(self) -> None:
         spec_path = self._work_dir / "spec.json"
         self.spec.dump(spec_path)
-        self.process = subprocess.Popen(
+        self.process = ForkedCrawl(spec_path) if self.forked else self._popen(spec_path)
+        log.info("crawl process %d started for %s", self.process.pid, self.spec.source.name)
+
+    @staticmethod
+    def _popen(spec_path: Path) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
             [sys.executable, "-m", "crawler.run.child", str(spec_path)],
             # SIGKILL, not SIGTERM, when we die: our source lock died with us, so the next run may start at once and
             # an orphan still stopping gracefully would overlap it. Its .open WARC is recovered by that next run.
@@ -64,7 +78,6 @@ class CrawlRunner:
             start_new_session=True,
             stdin=subprocess.DEVNULL,
         )
-        log.info("crawl process %d started for %s", self.process.pid, self.spec.source.name)
 
     def wait(
         self, *, stop: threading.Event | None = None, tick: TickCheck | None = None, tick_interval: float = 5.0

@@ -38,8 +38,13 @@ def start_run(
     host: str | None = None,
     pid: int | None = None,
     started_at: datetime | None = None,
+    worker: str | None = None,
+    scheduled_for: datetime | None = None,
 ) -> int:
     """Record a ``running`` run and return its id; :class:`RunAlreadyRunning` when the source has one.
+
+    ``worker`` names who ran it (a queue worker, the daemon, a one-shot command); ``scheduled_for`` is the tick it
+    serves, when a schedule asked for it.
 
     ``started_at`` defaults to this machine's clock (not the database's) so :func:`repair_stale_runs` can compare it
     with process create times on the same clock.
@@ -47,9 +52,17 @@ def start_run(
     try:
         with conn.transaction():
             row = conn.execute(
-                "INSERT INTO crawl_runs (source, trigger, host, pid, started_at) VALUES (%s, %s, %s, %s, %s)"
-                " RETURNING id",
-                [source, trigger, host or socket.gethostname(), pid or os.getpid(), started_at or _now()],
+                "INSERT INTO crawl_runs (source, trigger, host, pid, started_at, worker, scheduled_for)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id",
+                [
+                    source,
+                    trigger,
+                    host or socket.gethostname(),
+                    pid or os.getpid(),
+                    started_at or _now(),
+                    worker or default_worker_name(),
+                    scheduled_for,
+                ],
             ).fetchone()
     except psycopg.errors.UniqueViolation as error:
         raise RunAlreadyRunning(f"source {source!r} already has a running crawl") from error
@@ -76,16 +89,42 @@ def finish_run(
         )
 
 
-def record_skipped(conn: psycopg.Connection, source: str, trigger: str, reason: str) -> int:
+def record_skipped(
+    conn: psycopg.Connection,
+    source: str,
+    trigger: str,
+    reason: str,
+    *,
+    worker: str | None = None,
+    scheduled_for: datetime | None = None,
+) -> int:
     """Record a run that did not start because another holds the source's lock; its id."""
     now = _now()
     with conn.transaction():
         row = conn.execute(
-            "INSERT INTO crawl_runs (source, trigger, host, pid, started_at, finished_at, status, finish_reason)"
-            " VALUES (%s, %s, %s, %s, %s, %s, 'skipped', %s) RETURNING id",
-            [source, trigger, socket.gethostname(), os.getpid(), now, now, reason],
+            "INSERT INTO crawl_runs (source, trigger, host, pid, started_at, finished_at, status, finish_reason,"
+            " worker, scheduled_for) VALUES (%s, %s, %s, %s, %s, %s, 'skipped', %s, %s, %s) RETURNING id",
+            [
+                source,
+                trigger,
+                socket.gethostname(),
+                os.getpid(),
+                now,
+                now,
+                reason,
+                worker or default_worker_name(),
+                scheduled_for,
+            ],
         ).fetchone()
     return row[0]
+
+
+WORKER_NAME_ENV = "NEWSARCHIVE_WORKER_NAME"
+
+
+def default_worker_name(configured: str = "") -> str:
+    """``NEWSARCHIVE_WORKER_NAME``, else the configured name, else ``hostname:pid``."""
+    return os.environ.get(WORKER_NAME_ENV, "").strip() or configured.strip() or f"{socket.gethostname()}:{os.getpid()}"
 
 
 def repair_stale_runs(conn: psycopg.Connection, *, host: str) -> int:

@@ -8,6 +8,7 @@ import os
 import socket
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from crawler.config import Config, SourceConfig
@@ -17,7 +18,7 @@ from crawler.run.runner import CrawlResult, CrawlRunner
 from crawler.run.spec import RunSpec
 from crawler.storage.database import connect, database_url
 from crawler.storage.migrate import migrate_connection
-from crawler.storage.runs import finish_run, record_skipped, start_run
+from crawler.storage.runs import default_worker_name, finish_run, record_skipped, start_run
 from scheduler import exitcodes
 from scheduler.locks import LockState, SourceLock
 
@@ -34,6 +35,16 @@ EXIT_CODES = {
     "cancelled": exitcodes.FAILED,
     "skipped": exitcodes.LOCKED,
 }
+
+
+@dataclass(frozen=True)
+class RunTags:
+    """What a run is recorded with besides its source: why, by whom, for which tick, and how it is started."""
+
+    trigger: str
+    worker: str
+    scheduled_for: datetime | None
+    forked: bool
 
 
 @dataclass(frozen=True)
@@ -64,8 +75,16 @@ def run_source(
     log_level: str = "INFO",
     log_format: str = "json",
     extra_settings: dict[str, Any] | None = None,
+    forked: bool = False,
+    worker: str | None = None,
+    scheduled_for: datetime | None = None,
 ) -> RunResult:
-    """Run one crawl of ``source`` now, unless another run holds its lock (then ``skipped``)."""
+    """Run one crawl of ``source`` now, unless another run holds its lock (then ``skipped``).
+
+    ``forked``: start the crawl from the pre-imported fork server (callers that run many crawls; see
+    :mod:`crawler.run.forkserver`). ``worker`` and ``scheduled_for`` are recorded on the run row.
+    """
+    tags = RunTags(trigger, worker or default_worker_name(), scheduled_for, forked)
     url = database_url(config)
     with connect(url, autocommit=True, attempts=DATABASE_ATTEMPTS, retry_wait=DATABASE_RETRY_WAIT) as conn:
         migrate_connection(conn)
@@ -73,11 +92,18 @@ def run_source(
     lock = SourceLock(url, source.name)
     if not lock.acquire():
         with connect(url, autocommit=True) as conn:
-            run_id = record_skipped(conn, source.name, trigger, "another run holds the lock")
+            run_id = record_skipped(
+                conn,
+                source.name,
+                trigger,
+                "another run holds the lock",
+                worker=tags.worker,
+                scheduled_for=scheduled_for,
+            )
         log.warning("source %s is being crawled by another run; skipped", source.name)
         return RunResult(source.name, "skipped", run_id, error="locked by another run")
     try:
-        return _run_locked(config, source, trigger, url, lock, stop, log_level, log_format, extra_settings or {})
+        return _run_locked(config, source, tags, url, lock, stop, log_level, log_format, extra_settings or {})
     finally:
         lock.release()
 
@@ -85,7 +111,7 @@ def run_source(
 def _run_locked(
     config: Config,
     source: SourceConfig,
-    trigger: str,
+    tags: RunTags,
     url: str,
     lock: SourceLock,
     stop: threading.Event | None,
@@ -95,8 +121,16 @@ def _run_locked(
 ) -> RunResult:
     with connect(url, autocommit=True) as conn:
         close_orphaned_runs(conn, source.name)
-        run_id = start_run(conn, source.name, trigger, host=socket.gethostname(), pid=os.getpid())
-    log.info("run %d of %s started (trigger %s)", run_id, source.name, trigger)
+        run_id = start_run(
+            conn,
+            source.name,
+            tags.trigger,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            worker=tags.worker,
+            scheduled_for=tags.scheduled_for,
+        )
+    log.info("run %d of %s started (trigger %s, worker %s)", run_id, source.name, tags.trigger, tags.worker)
     spec = RunSpec.for_source(
         config,
         source,
@@ -107,7 +141,7 @@ def _run_locked(
         settings=extra_settings,
     )
     deadline = source.deadline or config.crawl.deadline
-    runner = CrawlRunner(spec, deadline=deadline, grace=config.scheduler.stop_timeout * 0.8)
+    runner = CrawlRunner(spec, deadline=deadline, grace=config.scheduler.stop_timeout * 0.8, forked=tags.forked)
     runner.start()
     result = runner.wait(stop=stop, tick=_lock_watch(lock, source.name))
     outcome = judge(result.stats, cancelled=result.cancelled, returncode=result.returncode)
@@ -177,11 +211,14 @@ def register_source(conn: Any, source: SourceConfig) -> None:
 
 
 def close_orphaned_runs(conn: Any, source: str) -> None:
-    """Runs left ``running`` by a killed process: we hold the source's lock, so no live run can own them."""
+    """Runs left ``running`` by a killed worker or process: we hold the source's lock, so no live run owns them.
+
+    ``cancelled``, not ``failed``: the crawl did not fail, it was cut off (a queued run is retried elsewhere).
+    """
     closed = conn.execute(
-        "UPDATE crawl_runs SET status = 'failed', finished_at = now(), "
-        "error = 'run found unfinished while its lock was free (its process died, or the database was away "
-        "when it ended)' "
+        "UPDATE crawl_runs SET status = 'cancelled', finished_at = now(), "
+        "error = 'run found unfinished while its lock was free: the process of worker ' || "
+        "coalesce(worker, host, '?') || ' died mid-run (or the database was away when it ended)' "
         "WHERE source = %s AND status = 'running'",
         (source,),
     ).rowcount

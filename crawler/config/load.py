@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crawler.config.builtin import BUILTIN_SOURCES
 from crawler.config.schema import (
+    SCHEDULER_MODES,
     ArchiveConfig,
     Config,
     CrawlConfig,
@@ -20,6 +21,7 @@ from crawler.config.schema import (
     MetricsConfig,
     SchedulerConfig,
     SourceConfig,
+    WorkerConfig,
 )
 from crawler.config.units import parse_duration, parse_size
 from crawler.errors import ConfigError
@@ -40,7 +42,7 @@ _DURATION_KEYS = {
     "revisit_window",
 }
 _SIZE_KEYS = {"max_file_size", "max_page_size"}
-_TOP_LEVEL = {"database", "storage", "archive", "crawl", "scheduler", "metrics", "sources"}
+_TOP_LEVEL = {"database", "storage", "archive", "crawl", "scheduler", "metrics", "worker", "sources"}
 
 
 def resolve_config_path(explicit: str | None) -> tuple[Path, bool]:
@@ -101,8 +103,10 @@ def parse_config(raw: dict[str, Any], validate_schedule: ScheduleValidator | Non
         crawl=CrawlConfig(**_section(CrawlConfig, _table(raw, "crawl"), "crawl")),
         scheduler=SchedulerConfig(**_section(SchedulerConfig, _table(raw, "scheduler"), "scheduler")),
         metrics=MetricsConfig(**_section(MetricsConfig, _table(raw, "metrics"), "metrics")),
+        worker=WorkerConfig(**_section(WorkerConfig, _table(raw, "worker"), "worker")),
     )
     _check_timezone(config.scheduler.timezone, "scheduler.timezone")
+    _check_scheduling(config)
     sources = _parse_sources(raw.get("sources", []), config, validate_schedule)
     return replace(config, sources=sources)
 
@@ -200,6 +204,14 @@ def _reject_unknown(table: dict[str, Any], known: set[str], prefix: str) -> None
     for name in table:
         if name not in known:
             raise ConfigError(f"{prefix}{name}: unknown key")
+
+
+def _check_scheduling(config: Config) -> None:
+    if config.scheduler.mode not in SCHEDULER_MODES:
+        modes = ", ".join(SCHEDULER_MODES)
+        raise ConfigError(f"scheduler.mode: expected one of {modes}, got {config.scheduler.mode!r}")
+    if config.worker.concurrency < 1:
+        raise ConfigError(f"worker.concurrency: at least 1, got {config.worker.concurrency}")
 
 
 def _check_timezone(zone: str, key: str) -> None:

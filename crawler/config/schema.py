@@ -49,6 +49,20 @@ class SchedulerConfig:
     max_concurrent_crawls: int = 2
     misfire_grace: float = 600.0
     stop_timeout: float = 30.0
+    mode: str = "local"
+    """``local``: the daemon runs each due crawl itself; ``queue``: it enqueues them for ``newsarchive worker``s."""
+
+
+SCHEDULER_MODES = ("local", "queue")
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    """A queue worker (``newsarchive worker``): how many crawls at once, and the name its runs are recorded with."""
+
+    concurrency: int = 2
+    name: str = ""
+    """Empty: ``hostname:pid``; the environment's ``NEWSARCHIVE_WORKER_NAME`` wins over both."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +117,7 @@ class Config:
     crawl: CrawlConfig = field(default_factory=CrawlConfig)
     scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    worker: WorkerConfig = field(default_factory=WorkerConfig)
     sources: tuple[SourceConfig, ...] = ()
     path: Path | None = None
     """The file this was loaded from (None: built-in defaults only)."""

@@ -18,7 +18,8 @@ from crawler.storage.database import connect, database_url
 from crawler.storage.runs import last_success_at
 from scheduler.jobs import run_source
 from scheduler.metrics import DaemonMetrics
-from scheduler.triggers import build_trigger, is_overdue
+from scheduler.queue.enqueue import Enqueuer
+from scheduler.triggers import build_trigger, is_overdue, previous_fire_time
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class SourceScheduler:
         self._timings: dict[str, Timing] = {}
         """Schedule, zone and jitter each job was built from, to tell which a reload changes."""
         self._idle = threading.Condition()
+        self._enqueuer: Enqueuer | None = None
         self._scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=max(1, config.scheduler.max_concurrent_crawls))},
             job_defaults=self._job_defaults(config),
@@ -100,6 +102,8 @@ class SourceScheduler:
         """Stop scheduling, SIGTERM running crawls (through ``stop``), wait up to ``timeout``; True if all ended."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+        if self._enqueuer is not None:
+            self._enqueuer.close()
         deadline = time.monotonic() + timeout
         with self._idle:
             self.stop.set()  # under the lock: a queued run either registered before this or will not start
@@ -173,9 +177,20 @@ class SourceScheduler:
             log.debug("job of %s ended after %.1fs", name, time.monotonic() - started)
 
     def _run_source(self, source: SourceConfig) -> None:
+        if self.config.scheduler.mode == "queue":
+            self._enqueue(source)
+            return
         started = time.monotonic()
         try:
-            result = run_source(self.config, source, "daemon", stop=self.stop, **self._run_options)
+            result = run_source(
+                self.config,
+                source,
+                "daemon",
+                stop=self.stop,
+                forked=True,  # the daemon runs many crawls: each is forked from a pre-imported server
+                scheduled_for=self._tick(source),
+                **self._run_options,
+            )
         except DatabaseUnavailable as error:
             log.error(
                 "run of %s not started, database unavailable (retried at its next schedule): %s", source.name, error
@@ -186,6 +201,25 @@ class SourceScheduler:
             self.metrics.record_run(source.name, "error", time.monotonic() - started, None)
         else:
             self.metrics.record_run(source.name, result.status, result.duration, result.stats)
+
+    def _enqueue(self, source: SourceConfig) -> None:
+        """Queue mode: the tick goes to the queue, for a worker; a source with a run still waiting is coalesced."""
+        try:
+            self._queue().enqueue(source.name, "daemon", scheduled_for=self._tick(source))
+        except DatabaseUnavailable as error:
+            log.error("run of %s not enqueued, database unavailable (retried at its next tick): %s", source.name, error)
+        except Exception:  # a scheduled job's wrapper: log it, keep the daemon going
+            log.exception("enqueueing %s failed unexpectedly; the daemon carries on", source.name)
+
+    def _tick(self, source: SourceConfig) -> datetime | None:
+        """The scheduled time this run serves (APScheduler does not hand it to the job): the latest one due."""
+        return previous_fire_time(source, self.config, datetime.now(UTC))
+
+    def _queue(self) -> Enqueuer:
+        with self._idle:
+            if self._enqueuer is None:
+                self._enqueuer = Enqueuer(database_url(self.config))
+            return self._enqueuer
 
     @staticmethod
     def _job_defaults(config: Config) -> dict[str, object]:

@@ -62,7 +62,7 @@ def test_killed_crawl_is_recovered_by_the_next_run(tmp_path: Path, database_url:
     print(f"killed: {len(tree)} processes, {len(files)} files, {indexed} captures = records")
     assert indexed == count_records(files)
     runs = query(database_url, "SELECT status, error FROM crawl_runs ORDER BY id")
-    assert runs[0][0] == "failed" and "process died" in runs[0][1]
+    assert runs[0][0] == "cancelled" and "died mid-run" in runs[0][1]
     assert runs[1][0] == "finished", runs[1]
     stored = {row[0] for row in query(database_url, "SELECT url FROM articles WHERE source = 'replica'")}
     assert stored == articles

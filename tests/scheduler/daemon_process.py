@@ -63,13 +63,14 @@ def daemon_config(
     stop_timeout: str = "10s",
     max_concurrent: int = 2,
     misfire_grace: str = "10m",
+    extra: str = "",
 ) -> Path:
     """Write (or rewrite, for a reload) the daemon's config at ``path``; data under ``path``'s folder."""
     path.write_text(
         f'[database]\nurl = "{database_url}"\n'
         f'[storage]\ndata_dir = "{path.parent / "data"}"\n'
         f'[scheduler]\nstop_timeout = "{stop_timeout}"\nmax_concurrent_crawls = {max_concurrent}\n'
-        f'misfire_grace = "{misfire_grace}"\n'
+        f'misfire_grace = "{misfire_grace}"\n{extra}'
         f'[metrics]\nlisten = "127.0.0.1:0"\n' + DISABLED_KHAAMA + sources,
         encoding="utf-8",
     )
@@ -77,18 +78,23 @@ def daemon_config(
 
 
 class DaemonProcess:
-    """``python -m scheduler --config CONFIG daemon`` with its stderr (JSON lines) in a file."""
+    """``python -m scheduler --config CONFIG daemon`` (or another long-running command) with its stderr in a file."""
 
-    def __init__(self, config: Path, log_path: Path) -> None:
+    def __init__(self, config: Path, log_path: Path, command: tuple[str, ...] = ("daemon",)) -> None:
         self.config = config
         self.log_path = log_path
+        self.command = command
         self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def cli(self) -> list[str]:
+        return [sys.executable, "-m", "scheduler", "--config", str(self.config), "--log-format", "json"]
 
     def start(self) -> DaemonProcess:
         env = {k: v for k, v in os.environ.items() if k not in ("NEWSARCHIVE_DATABASE_URL", "DATABASE_URL")}
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "scheduler", "--config", str(self.config), "--log-format", "json", "daemon"],
+                [*self.cli, *self.command],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=log,

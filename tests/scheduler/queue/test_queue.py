@@ -158,3 +158,25 @@ def test_crawl_enqueue_queues_once_and_a_worker_runs_it(
     assert (row["status"], row["worker"], row["trigger"]) == ("finished", "worker-1", "manual")
     with psycopg.connect(database_url) as conn:
         assert conn.execute("SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo'").fetchone() == (0,)
+
+
+def test_a_worker_that_loses_the_database_waits_and_resumes(
+    tmp_path: Path, database_url: str, database_proxy, publishers, processes: list[DaemonProcess]
+) -> None:
+    from tests.support.cli import run_cli
+
+    publisher = publishers[0]
+    sources = source_toml("news", publisher.base_url, YEARLY)
+    worker = start_worker(processes, host_config(tmp_path / "host", database_proxy.url, sources), "worker-1")
+    worker.wait_for_log(r"worker worker-1 taking runs", timeout=60)
+    database_proxy.down()
+    # procrastinate's listener and pool reconnect by themselves; our loop restarts the worker if they give up.
+    worker.wait_for_log(r"Database error|error connecting|lost the queue database|the queue stopped", timeout=60)
+    time.sleep(12)  # longer than a heartbeat is allowed to be missing
+    database_proxy.up()
+    assert worker.alive()
+    config = host_config(tmp_path / "enqueuer", database_url, sources)
+    assert run_cli(config, "crawl", "--enqueue", "news").returncode == 0
+    wait_until(lambda: ended_runs(database_url, "news", trigger="manual"), 120, "the run queued after the outage")
+    [row] = runs(database_url, "news")
+    assert (row["status"], row["worker"]) == ("finished", "worker-1")

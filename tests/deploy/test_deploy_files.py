@@ -9,6 +9,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +119,7 @@ def test_crontab_lines_are_valid_schedules_and_commands() -> None:
 def test_compose_file() -> None:
     compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
     services = compose["services"]
-    assert set(services) == {"postgres", "migrate", "daemon"}
+    assert set(services) == {"postgres", "migrate", "daemon", "worker"}
     assert "pg_isready" in " ".join(services["postgres"]["healthcheck"]["test"])
     assert services["migrate"]["command"] == ["db", "migrate"]
     assert_cli_accepts(services["migrate"]["command"])
@@ -135,6 +136,42 @@ def test_compose_file() -> None:
     assert all(port.startswith("127.0.0.1:") for port in daemon["ports"])  # metrics stay on the host's loopback
     assert daemon["environment"]["NEWSARCHIVE_DATABASE_URL"].startswith("postgresql://")
     assert services["migrate"]["build"]["dockerfile"] == "deploy/Dockerfile"
+    worker = services["worker"]
+    assert assert_cli_accepts(worker["command"]).command == "worker"
+    assert "container_name" not in worker and "ports" not in worker  # so `--scale worker=N` can start N of them
+    assert worker["depends_on"] == daemon["depends_on"]
+    queue_config = load_config(str(DEPLOY / "queue.toml"), validate_schedule, environ={})
+    assert queue_config.scheduler.mode == "queue"
+    assert "/etc/newsarchive/queue.toml" in daemon["command"] and "/etc/newsarchive/queue.toml" in worker["command"]
+    assert seconds(worker["stop_grace_period"]) > queue_config.scheduler.stop_timeout
+
+
+def test_kubernetes_queue_deployments() -> None:
+    """One daemon Deployment, one scalable worker Deployment, both on the queue-mode config they share."""
+    from crawler.config import parse_config
+
+    daemon_docs = list(yaml.safe_load_all((DEPLOY / "k8s" / "daemon.yaml").read_text(encoding="utf-8")))
+    [config_map] = [doc for doc in daemon_docs if doc["kind"] == "ConfigMap"]
+    config = parse_config(tomllib.loads(config_map["data"]["newsarchive.toml"]))
+    assert config.scheduler.mode == "queue"
+    deployments = {
+        doc["metadata"]["name"]: doc
+        for path in ("daemon.yaml", "worker.yaml")
+        for doc in yaml.safe_load_all((DEPLOY / "k8s" / path).read_text(encoding="utf-8"))
+        if doc["kind"] == "Deployment"
+    }
+    assert set(deployments) == {"newsarchive-daemon", "newsarchive-worker"}
+    assert deployments["newsarchive-daemon"]["spec"]["replicas"] == 1
+    for name, command in (("newsarchive-daemon", "daemon"), ("newsarchive-worker", "worker")):
+        pod = deployments[name]["spec"]["template"]["spec"]
+        [container] = pod["containers"]
+        assert assert_cli_accepts(container["args"]).command == command
+        assert pod["terminationGracePeriodSeconds"] > config.scheduler.stop_timeout
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        mounts = {mount["name"] for mount in container["volumeMounts"]}
+        assert {"config", "tmp"} <= mounts
+    worker_volumes = deployments["newsarchive-worker"]["spec"]["template"]["spec"]["volumes"]
+    assert {"name": "archive", "persistentVolumeClaim": {"claimName": "newsarchive-archive"}} in worker_volumes
 
 
 def test_kubernetes_cronjob() -> None:
@@ -171,6 +208,7 @@ def test_dockerfile() -> None:
     assert_cli_accepts(json.loads(cmd.removeprefix("CMD ")))
     assert "STOPSIGNAL SIGTERM" in final_stage
     assert "COPY deploy/docker.toml /etc/newsarchive/newsarchive.toml" in final_stage
+    assert "COPY deploy/queue.toml /etc/newsarchive/queue.toml" in final_stage
 
 
 def test_example_configs_load() -> None:

@@ -79,6 +79,8 @@ def decode_page(body: bytes, headers: Mapping[str, str] | None = None) -> Decode
 
 
 def _decode(content_type: str | None, body: bytes, declared: str | None) -> tuple[str, str]:
+    """Encoding and text: the bytes' own evidence first, then a declaration that decodes them, then detection (a
+    declaration that does not decode is a lie, and reading by it would turn every foreign byte into U+FFFD)."""
     override = _valid_utf8(body) or _contradicted_charset(content_type, body)
     if override is not None:
         return override, body.decode(override, errors="replace")

@@ -19,6 +19,18 @@ class _ContextFilter(logging.Filter):
         return True
 
 
+_OWN_LOGGERS = frozenset({"crawler", "scheduler", "__main__", "root", "scrapy", "twisted", "py.warnings"})
+"""Top-level logger names whose INFO lines are ours to show: the project's, and Scrapy's (a crawl's own narration)."""
+
+
+class _QuietLibraries(logging.Filter):
+    """Drops third-party libraries' records below WARNING (newspaper's "Using requests library…" on every run,
+    trafilatura, htmldate, urllib3, charset_normalizer): chatter about their internals, not about our work."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or record.name.split(".", 1)[0] in _OWN_LOGGERS
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
@@ -45,12 +57,17 @@ class TextFormatter(logging.Formatter):
 
 
 def setup_logging(level: str = "INFO", fmt: str | None = None) -> None:
-    """Install the single stderr handler; ``fmt`` is ``text``, ``json`` or None (TTY decides)."""
+    """Install the single stderr handler; ``fmt`` is ``text``, ``json`` or None (TTY decides).
+
+    Below DEBUG, other libraries speak only from WARNING up; at DEBUG everything shows, for a look inside them.
+    """
     if fmt is None:
         fmt = "text" if sys.stderr.isatty() else "json"
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     handler.addFilter(_ContextFilter())
+    if logging.getLevelName(level.upper()) != logging.DEBUG:
+        handler.addFilter(_QuietLibraries())
     # On the handler too: Scrapy gives its own loggers level DEBUG, which the root logger's level does not filter.
     handler.setLevel(level.upper())
     root = logging.getLogger()

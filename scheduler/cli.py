@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="newsarchive", description="Scheduled news crawling into WARC files and PostgreSQL article records."
     )
     parser.add_argument("--config", help="config file (default ./newsarchive.toml, env NEWSARCHIVE_CONFIG)")
-    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument("--log-level", default="INFO", type=str.upper, choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     parser.add_argument(
         "--log-format",
         choices=["text", "json"],

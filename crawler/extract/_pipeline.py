@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from crawler.extract._decode import decode_html
+from crawler.extract._decode import decode_page
 from crawler.extract._document import clean_text, parse_html
 from crawler.extract._language import detect_language
 from crawler.extract._verdict import check_article
@@ -15,7 +15,8 @@ from crawler.extract.metadata import extract_metadata
 
 def run_extraction(body: bytes, url: str, headers: Mapping[str, str] | None, *, mode: str, extractor: str) -> Article:
     """One page through every step; :class:`NotAnArticle` from whichever step decides so."""
-    html = clean_text(decode_html(body, headers))
+    decoded = decode_page(body, headers)
+    html = clean_text(decoded.text)
     root = parse_html(html)
     meta = extract_metadata(root, url)
     headings = [" ".join(h.text_content().split()) for h in root.xpath("//h1")[:2]]
@@ -36,4 +37,5 @@ def run_extraction(body: bytes, url: str, headers: Mapping[str, str] | None, *, 
         body=text,
         image_url=meta.image_url,
         extractor=extractor,
+        charset_fallback=decoded.encoding if decoded.fallback else None,
     )

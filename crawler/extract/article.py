@@ -29,6 +29,9 @@ class Article:
     image_url: str | None = None
     extractor: str = field(default="", compare=False)
     """Name/version/mode of the extraction that produced this record (e.g. ``default/1``)."""
+    charset_fallback: str | None = field(default=None, compare=False)
+    """The encoding the page was read with when its declared charset was contradicted by its bytes (e.g. ``cp1252``
+    for a page labelled UTF-8), else ``None``: how often sites lie about it is worth a counter, not a column."""
 
     @property
     def date_precision(self) -> str | None:
@@ -49,6 +52,7 @@ class Article:
         """The contract's JSON shape (``newsarchive extract``): ISO times with the page's offset."""
         record = asdict(self)
         record.pop("extractor")
+        record.pop("charset_fallback")
         record["authors"] = list(self.authors)
         record["tags"] = list(self.tags)
         record["published_at"] = format_page_time(self.published_at)

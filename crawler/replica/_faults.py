@@ -6,6 +6,9 @@
 - ``/faults/truncated-chunked/``: chunked body that stops before the terminating chunk.
 - ``/faults/reset/``: closes the connection without any response.
 - ``/faults/wrong-charset/``: the newest article (UTF-8, Dari text) labelled ``charset=ISO-8859-1`` in the header.
+- ``/faults/wrong-charset-utf8/``: the opposite lie, the commoner one: an English article in windows-1252 bytes
+  (typographic quotes, an apostrophe, accents) labelled UTF-8 in the header and in ``<meta charset>``.
+  ``/faults/wrong-charset-utf8-feed/`` lists it (and nothing else).
 - ``/faults/redirect-loop/`` ↔ ``/faults/redirect-loop/b/``: 302s forever.
 - ``/faults/redirect-chain/N/``: N 301 hops, then the newest article.
 - ``/faults/huge/?mb=N``: an N MB (default 50) chunked HTML page.
@@ -60,6 +63,8 @@ def resolve(router: ReplicaRouter, path: str, query: dict[str, str]) -> Resource
         return Fault("reset", _reset)
     if path == "/faults/wrong-charset/":
         return Resource(200, _newest_page(router), "text/html; charset=ISO-8859-1", compressible=False)
+    if path == "/faults/wrong-charset-utf8/":
+        return Resource(200, _windows_1252_page(base), HTML, compressible=False)
     if path == "/faults/redirect-loop/":
         return redirect(f"{base}/faults/redirect-loop/b/", 302)
     if path == "/faults/redirect-loop/b/":
@@ -132,7 +137,33 @@ def _hostile(router: ReplicaRouter, path: str, query: dict[str, str]) -> Resourc
         return Resource(200, _heavy_page(int(query.get("paragraphs", "20000"))), HTML)
     if path == "/faults/heavy-feed/":
         return Resource(200, _feed(base, "Heavy", [base + "/faults/heavy/"]).encode(), RSS)
+    if path == "/faults/wrong-charset-utf8-feed/":
+        return Resource(200, _feed(base, "Charset", [base + "/faults/wrong-charset-utf8/"]).encode(), RSS)
     return None
+
+
+WINDOWS_1252_TITLE = "\u201cCaf\u00e9 society\u201d isn\u2019t over, say the owners"
+WINDOWS_1252_PARAGRAPHS = (
+    "The caf\u00e9 on the corner reopened on Monday after two years of works, and the queue reached the bakery.",
+    "\u201cWe never thought we\u2019d see it again,\u201d said a neighbour who has ordered"
+    " the same cr\u00e8me br\u00fbl\u00e9e there since 1987.",
+    "The owners\u2019 r\u00e9sum\u00e9 of the works is short: new floors, old chairs, and the na\u00efve mural kept.",
+    "Prices went up by a euro \u2014 \u201cthe price of butter,\u201d the chef explained \u2014 and nobody complained.",
+)
+"""What ``/faults/wrong-charset-utf8/`` says; every character here exists in windows-1252."""
+
+
+def _windows_1252_page(base: str) -> bytes:
+    """An article whose bytes are windows-1252 while its header and ``<meta>`` say UTF-8 (a re-saved template)."""
+    title = escape(WINDOWS_1252_TITLE)
+    paragraphs = "".join(f"<p>{escape(text)}</p>" for text in WINDOWS_1252_PARAGRAPHS)
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{title}</title><link rel='canonical' href='{base}/faults/wrong-charset-utf8/'>"
+        "<meta property='og:type' content='article'>"
+        "<meta property='article:published_time' content='2024-01-01T08:00:00+00:00'>"
+        f"</head><body><article><h1>{title}</h1>{paragraphs}</article></body></html>"
+    ).encode("cp1252")
 
 
 @functools.cache

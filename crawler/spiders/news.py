@@ -211,6 +211,11 @@ class NewsSpider(scrapy.Spider):
     def _article_items(self, response: Response, article: Article | None) -> list[ArticleItem]:
         if article is None:
             return []
+        if article.charset_fallback:
+            self._inc("newsarchive/extract/charset_fallback")
+            logger.info(
+                "%s: declared charset contradicted by the bytes, read as %s", response.url, article.charset_fallback
+            )
         item = ArticleItem(
             article=article,
             source=self.source.name,

@@ -10,6 +10,7 @@ import pytest
 
 from crawler.errors import NotAnArticle
 from crawler.extract import Article, extract_article
+from crawler.extract._decode import decode_html, decode_page
 from tests.crawler.extract.pages import PARAGRAPHS, article_body, jsonld, khaama_page, page
 
 URL = "https://example.com/story/"
@@ -109,3 +110,50 @@ def test_missing_charset_is_guessed(encoding):
 def test_unknown_mode_is_a_programming_error():
     with pytest.raises(ValueError, match="mode"):
         extract_article(khaama_page().encode(), URL, mode="slow")
+
+
+SMART = "\u201cCafé\u201d isn\u2019t closed, said the owner \u2014 the résumé was ready."  # quotes as typeset
+UTF8_HEADER = {"Content-Type": "text/html; charset=UTF-8"}
+
+
+def test_windows_1252_bytes_labelled_utf8_decode_as_windows_1252():
+    """Header and ``<meta>`` both claim UTF-8; the bytes are windows-1252 (what browsers fall back to)."""
+    html = page(f"<title>{SMART}</title>", article_body([*PARAGRAPHS, SMART]))
+    decoded = decode_page(html.encode("cp1252"), UTF8_HEADER)
+    assert "\ufffd" not in decoded.text
+    assert f"<title>{SMART}</title>" in decoded.text
+    assert (decoded.encoding, decoded.fallback) == ("cp1252", True)
+    assert decode_html(html.encode("cp1252"), UTF8_HEADER) == decoded.text
+
+
+def test_windows_1252_labelled_utf8_gives_a_clean_article_and_says_so():
+    html = page(f"<title>{SMART}</title>", f"<h1>{SMART}</h1>" + article_body([*PARAGRAPHS, SMART]))
+    article = extract_article(html.encode("cp1252"), URL, UTF8_HEADER)
+    assert article.title == SMART
+    assert SMART in article.body and "\ufffd" not in article.body
+    assert article.charset_fallback == "cp1252"
+    assert extract_article(html.encode("utf-8"), URL, UTF8_HEADER).charset_fallback is None
+
+
+def test_a_windows_1252_snippet_in_a_utf8_page_keeps_the_utf8_text():
+    """A legacy fragment pasted into a UTF-8 page: the UTF-8 stays UTF-8, only the invalid bytes are windows-1252."""
+    body = page("<title>Café</title>", article_body(PARAGRAPHS)).encode() + f"<p>{SMART}</p>".encode("cp1252")
+    decoded = decode_page(body, UTF8_HEADER)
+    assert "<title>Café</title>" in decoded.text and SMART in decoded.text
+    assert decoded.fallback and "\ufffd" not in decoded.text
+
+
+@pytest.mark.parametrize(
+    ("encoding", "text"),
+    [("cp1251", "Привет, это страница на русском языке"), ("cp1253", "Καλημέρα, αυτή είναι μια σελίδα")],
+)
+def test_a_non_latin_legacy_page_labelled_utf8_is_detected(encoding, text):
+    """Windows-1252 would read these as Latin mojibake; charset-normalizer recognises the script."""
+    html = page(f"<title>{text}</title>", article_body([text * 5]))
+    decoded = decode_page(html.encode(encoding), UTF8_HEADER)
+    assert (decoded.encoding, decoded.fallback) == (encoding, True)
+    assert text in decoded.text
+
+
+def test_a_page_read_as_declared_is_no_fallback():
+    assert decode_page(page("", CAFE).encode(), UTF8_HEADER) == (page("", CAFE), "utf-8", False)

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from crawler.replica import ReplicaPublisher, ReplicaSite
+from crawler.replica._faults import WINDOWS_1252_PARAGRAPHS
 from tests.crawler.replica.http import fetch
 
 
@@ -69,6 +70,17 @@ def test_wrong_charset_header(publisher: ReplicaPublisher, replica_site: Replica
     reply = fetch(publisher.base_url, "/faults/wrong-charset/")
     assert reply.header("Content-Type") == "text/html; charset=ISO-8859-1"
     assert replica_site.articles[0].paragraphs[-1].encode("utf-8") in reply.body
+
+
+def test_wrong_charset_utf8_serves_windows_1252_labelled_utf8(publisher: ReplicaPublisher) -> None:
+    reply = fetch(publisher.base_url, "/faults/wrong-charset-utf8/")
+    assert reply.header("Content-Type") == "text/html; charset=UTF-8"
+    assert b"<meta charset='utf-8'>" in reply.body
+    assert WINDOWS_1252_PARAGRAPHS[1].encode("cp1252") in reply.body
+    with pytest.raises(UnicodeDecodeError):
+        reply.body.decode("utf-8")
+    feed = fetch(publisher.base_url, "/faults/wrong-charset-utf8-feed/").body
+    assert f"{publisher.base_url}/faults/wrong-charset-utf8/".encode() in feed
 
 
 def test_redirect_loop_and_chain(publisher: ReplicaPublisher, replica_site: ReplicaSite) -> None:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from tests.crawler.extract.pages import KHAAMA_TITLE, KHAAMA_URL, PARAGRAPHS, khaama_page, page
 
+CHECKOUT = Path(__file__).resolve().parents[3]
+"""The checkout under test."""
 KEYS = {
     "file",
     "url",
@@ -27,12 +29,14 @@ KEYS = {
 }
 
 
-def newsarchive(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def newsarchive(cwd: Path, *args: str, options: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
     # No database and no configuration file: the command must need neither.
     env = {k: v for k, v in os.environ.items() if k not in ("NEWSARCHIVE_DATABASE_URL", "DATABASE_URL")}
     env["NEWSARCHIVE_CONFIG"] = str(cwd / "no-such-config.toml")
+    # Run from another directory, ``-m scheduler`` would import whatever checkout the virtualenv installed.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(CHECKOUT), env.get("PYTHONPATH")]))
     return subprocess.run(
-        [sys.executable, "-m", "scheduler", "--log-format", "json", "extract", *args],
+        [sys.executable, "-m", "scheduler", "--log-format", "json", *options, "extract", *args],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -105,3 +109,18 @@ def test_wrong_invocation_exits_2(tmp_path):
     assert newsarchive(tmp_path).returncode == 2
     assert newsarchive(tmp_path, "--manifest", "nope.jsonl").returncode == 2
     assert newsarchive(tmp_path, "--mode", "slow", "x.html").returncode == 2
+
+
+NEWSPAPER_CHATTER = "Using requests library"
+
+
+def test_third_party_info_lines_are_silent_unless_debugging(tmp_path):
+    """newspaper4k announces its HTTP library at INFO on every run: noise in a command whose output is data."""
+    (tmp_path / "khaama.html").write_text(khaama_page(), encoding="utf-8")
+    quiet = newsarchive(tmp_path, "--url", KHAAMA_URL, "khaama.html")
+    assert quiet.returncode == 0, quiet.stderr
+    assert NEWSPAPER_CHATTER not in quiet.stdout + quiet.stderr
+    assert [line["title"] for line in lines(quiet)] == [KHAAMA_TITLE]
+    debugging = newsarchive(tmp_path, "--url", KHAAMA_URL, "khaama.html", options=("--log-level", "debug"))
+    assert debugging.returncode == 0, debugging.stderr
+    assert NEWSPAPER_CHATTER in debugging.stderr  # still there for a look inside the libraries

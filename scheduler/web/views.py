@@ -74,12 +74,13 @@ def diff(request: Request, ctx: Context) -> dict[str, Any]:
     """Word-level changes of each field between two versions (default: the previous and the current one)."""
     query = request.query_params
     url = params.text(query, "url", required=True)
+    asked_to = params.integer(query, "to", default=0, low=0) or None
+    asked_from = params.integer(query, "from", default=0, low=0) or None
     record = queries.article(ctx.db, url)
     if record is None:
         raise NotFound(f"no article with url {url}")
-    last = record["current_version"]
-    new = params.integer(query, "to", default=last, high=max(last, 1))
-    old = params.integer(query, "from", default=max(new - 1, 1), high=max(last, 1))
+    new = asked_to or record["current_version"]
+    old = asked_from or max(new - 1, 1)
     history = {v["version"]: v for v in queries.versions(ctx.db, record["id"], with_class=ctx.has("change_class"))}
     if old not in history or new not in history:
         raise NotFound(f"version {old if old not in history else new} of {url} is not stored")

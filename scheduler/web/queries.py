@@ -165,13 +165,17 @@ def captures(db: Database, url: str, *, limit: int = 200) -> list[dict[str, Any]
 
 
 def search(db: Database, filters: dict[str, Any], *, sort: str, number: int, size: int, lang: bool) -> Page:
-    """Ranked full-text matches on current versions, each with a highlighted snippet."""
+    """Ranked full-text matches on current versions, each with a highlighted snippet.
+
+    The match uses the indexed language-aware vector; the rank uses the stored 'simple' vector, which needs no
+    recomputation per matching row (the OR-ed query contains the unstemmed words too).
+    """
     vector = _vector(lang)
     order = "rank DESC, r.id DESC" if sort == "rank" else "coalesce(v.published_at, r.first_seen_at) DESC, r.id DESC"
     sql = f"""
         WITH q AS (SELECT {_query()} AS query)
         SELECT r.url, r.source, v.title, v.authors, v.published_at, v.section, r.current_version AS versions,
-               ts_rank({vector}, q.query) AS rank,
+               ts_rank(v.search, q.query) AS rank,
                ts_headline({_config(lang)}, left(coalesce(v.body, ''), 20000), q.query, %(headline)s) AS snippet
         FROM q, article_records r
         JOIN article_versions v ON v.article_id = r.id AND v.version = r.current_version

@@ -235,3 +235,29 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def test_the_app_cannot_write(archive: Archive) -> None:
+    import psycopg
+
+    from scheduler.web.queries import Database
+
+    db = Database(archive.url)
+    db.open()
+    try:
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            db.fetch("DELETE FROM article_records RETURNING id")
+    finally:
+        db.close()
+    assert query(archive.url, "SELECT count(*) FROM article_records")[0][0] > 0
+
+
+def test_listen_is_loopback_by_default() -> None:
+    from scheduler.cli import build_parser
+    from scheduler.commands.web import parse_listen
+
+    args = build_parser().parse_args(["web"])
+    assert parse_listen(args.listen) == ("127.0.0.1", 8080)
+    assert parse_listen("[::1]:9000") == ("::1", 9000)
+    with pytest.raises(ValueError):
+        parse_listen("localhost")

@@ -29,6 +29,7 @@ COMMANDS = [
     "export_wacz",
     "serve",
     "archive",
+    "web",
 ]
 """Subcommand modules under ``scheduler.commands``; each has ``register(subparsers)``."""
 

@@ -1,0 +1,116 @@
+"""``newsarchive web``: the reading room — browse, search and diff the archive, the archived page one click away.
+
+The app is read only and binds to loopback unless ``--listen`` says otherwise. ``/archive/`` is pywb, run here on a
+private loopback port and proxied (or an existing ``newsarchive serve`` given by ``--archive-url``), so one port
+serves both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import logging
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from scheduler import exitcodes
+from scheduler.context import load_app_config
+
+log = logging.getLogger(__name__)
+
+INSTALL_HINT = 'the reading room needs its extra: `pip install "newsarchive[web]"`'
+DEFAULT_LISTEN = "127.0.0.1:8080"
+REFRESH_INTERVAL = 30.0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "web",
+        help="the reading room: browse, search and diff archived articles",
+        description="A read-only web app over the archive: sources, articles, versions and their diffs, full-text "
+        "search, changes (also as Atom) and runs; every page also as JSON under /api/. /archive/ serves the "
+        "archived pages with pywb.",
+    )
+    parser.add_argument(
+        "--listen", default=DEFAULT_LISTEN, metavar="HOST:PORT", help=f"address (default {DEFAULT_LISTEN})"
+    )
+    parser.add_argument(
+        "--archive-url", help="a running `newsarchive serve` to proxy /archive/ to (default: start pywb)"
+    )
+    parser.add_argument("--no-archive", action="store_true", help="do not serve /archive/ at all")
+    parser.add_argument("--page-size", type=int, default=25, help="rows per page of every list (default 25)")
+    parser.set_defaults(func=run)
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    """``HOST:PORT`` (``[v6]:PORT`` for IPv6) as a pair; ValueError when malformed."""
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"--listen must be HOST:PORT, not {value!r}")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def run(args: argparse.Namespace) -> int:
+    if importlib.util.find_spec("starlette") is None or importlib.util.find_spec("uvicorn") is None:
+        print(f"newsarchive web: {INSTALL_HINT}", file=sys.stderr)
+        return exitcodes.UNAVAILABLE
+    import uvicorn
+
+    from crawler.storage.database import database_url
+    from crawler.storage.migrate import migrate
+    from scheduler.web import create_app
+
+    try:
+        host, port = parse_listen(args.listen)
+    except ValueError as error:
+        print(f"newsarchive web: {error}", file=sys.stderr)
+        return exitcodes.USAGE
+    config = load_app_config(args)
+    url = database_url(config)
+    migrate(url)  # the search index (0004) must exist; the app itself only ever reads
+    archive_url, pywb = args.archive_url, None
+    if archive_url is None and not args.no_archive:
+        archive_url, pywb = _start_archive(config.archive.dir.resolve(), (config.data_dir / "pywb").resolve())
+    app = create_app(url, archive_url=archive_url, page_size=args.page_size)
+    shown = f"[{host}]" if ":" in host else host
+    print(f"Reading room at http://{shown}:{port}/", flush=True)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    finally:
+        if pywb is not None:
+            pywb.terminate()
+            pywb.wait(10)
+    return exitcodes.OK
+
+
+def _start_archive(archive: Path, work_dir: Path) -> tuple[str | None, subprocess.Popen | None]:
+    """pywb over ``archive`` on a free loopback port, its indexes refreshed in the background; (URL, process)."""
+    if importlib.util.find_spec("pywb") is None or not archive.is_dir():
+        log.warning("no /archive/: pywb is not installed or %s does not exist", archive)
+        return None, None
+    from crawler.replay.browse import prepare, sync_indexes
+    from scheduler.commands.serve import _start_pywb
+
+    prepare(archive, work_dir)
+    port = _free_port()
+    process = _start_pywb("127.0.0.1", port, work_dir)
+
+    def refresh() -> None:
+        while process.poll() is None:
+            threading.Event().wait(REFRESH_INTERVAL)
+            try:
+                sync_indexes(archive, work_dir)
+            except OSError as error:
+                log.warning("could not refresh the archive's indexes: %s", error)
+
+    threading.Thread(target=refresh, name="pywb-refresh", daemon=True).start()
+    return f"http://127.0.0.1:{port}", process
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -1,0 +1,275 @@
+"""Every SQL statement of the reading room, in one place so the indexes it needs (0004_search.sql) are easy to check.
+
+Each function takes a connection from ``Database`` (read-only sessions) and returns plain dicts; pagination is by
+``limit``/``offset`` with one extra row fetched to tell whether a next page exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+SEARCH_CONFIGS = ("simple", "english", "french", "german", "spanish", "italian", "portuguese", "russian", "dutch")
+"""Configs the query is parsed in: one tsquery per config, OR-ed, matches a vector stemmed in any of them."""
+MARK_START, MARK_STOP = "\u27e6", "\u27e7"
+"""Snippet highlight markers (not HTML: the snippet is escaped first, then the markers become ``<mark>``)."""
+FACET_LIMIT = 20
+HEADLINE_OPTIONS = f"StartSel={MARK_START}, StopSel={MARK_STOP}, MaxWords=35, MinWords=15, MaxFragments=2"
+
+
+@dataclass(frozen=True)
+class Page:
+    """A slice of a list: its rows and whether more follow."""
+
+    rows: list[dict[str, Any]]
+    number: int
+    size: int
+    has_next: bool
+
+
+class Database:
+    """A small pool whose sessions are read only: the reading room can never write to the archive."""
+
+    def __init__(self, url: str, *, max_size: int = 4) -> None:
+        self.pool = ConnectionPool(
+            url,
+            min_size=0,
+            max_size=max_size,
+            kwargs={"options": "-c default_transaction_read_only=on -c statement_timeout=10000"},
+            configure=_read_only,
+            open=False,
+        )
+
+    def open(self) -> None:
+        self.pool.open()
+
+    def close(self) -> None:
+        self.pool.close()
+
+    def fetch(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Rows of one statement, run in its own read-only transaction."""
+        with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cursor:
+            return cursor.execute(sql, params or {}).fetchall()
+
+    def page(self, sql: str, params: dict[str, Any], number: int, size: int) -> Page:
+        """One page of ``sql`` (which must end with ``LIMIT %(limit)s OFFSET %(offset)s``)."""
+        rows = self.fetch(sql, {**params, "limit": size + 1, "offset": (number - 1) * size})
+        return Page(rows[:size], number, size, len(rows) > size)
+
+
+def _read_only(conn: psycopg.Connection) -> None:
+    conn.read_only = True
+    conn.autocommit = False
+
+
+def has_column(db: Database, table: str, column: str) -> bool:
+    """Whether a migration added ``column``: the pages work on databases at any schema version."""
+    rows = db.fetch(
+        "SELECT 1 FROM information_schema.columns WHERE table_name = %(table)s AND column_name = %(column)s",
+        {"table": table, "column": column},
+    )
+    return bool(rows)
+
+
+def has_search_index(db: Database) -> bool:
+    """Whether 0004_search.sql is applied (else search falls back to the stored 'simple' vector)."""
+    rows = db.fetch("SELECT to_regproc('newsarchive_search_vector') IS NOT NULL AS present")
+    return bool(rows[0]["present"])
+
+
+def sources(db: Database) -> list[dict[str, Any]]:
+    """Every source seen in config, runs or articles, with its latest run and today's article count."""
+    return db.fetch(
+        """
+        WITH names AS (
+            SELECT name FROM sources UNION SELECT DISTINCT source FROM crawl_runs
+            UNION SELECT DISTINCT source FROM article_records
+        ), last AS (
+            SELECT DISTINCT ON (source) source, status, started_at, finished_at, error,
+                   coalesce((stats ->> 'newsarchive/articles/new')::bigint, 0) AS new_articles
+            FROM crawl_runs ORDER BY source, started_at DESC, id DESC
+        )
+        SELECT n.name, l.status, l.started_at, l.finished_at, l.error, l.new_articles,
+               (SELECT count(*) FROM article_records r WHERE r.source = n.name) AS articles,
+               (SELECT count(*) FROM article_records r
+                WHERE r.source = n.name AND r.first_seen_at >= date_trunc('day', now())) AS articles_today,
+               (SELECT max(started_at) FROM crawl_runs c
+                WHERE c.source = n.name AND c.status IN ('finished', 'degraded')) AS last_success
+        FROM names n LEFT JOIN last l ON l.source = n.name
+        ORDER BY n.name
+        """
+    )
+
+
+_ARTICLE_LIST = """
+    SELECT r.url, r.source, v.title, v.authors, v.published_at, v.section, r.first_seen_at, r.last_seen_at,
+           r.current_version AS versions
+    FROM article_records r
+    JOIN article_versions v ON v.article_id = r.id AND v.version = r.current_version
+"""
+
+
+def articles(db: Database, *, source: str | None, number: int, size: int) -> Page:
+    """Current versions, newest publication first (first capture when the date is unknown)."""
+    sql = (
+        _ARTICLE_LIST
+        + """
+        WHERE (%(source)s::text IS NULL OR r.source = %(source)s)
+        ORDER BY coalesce(v.published_at, r.first_seen_at) DESC, r.id DESC
+        LIMIT %(limit)s OFFSET %(offset)s
+        """
+    )
+    return db.page(sql, {"source": source}, number, size)
+
+
+def article(db: Database, url: str) -> dict[str, Any] | None:
+    """One article's record, or None."""
+    rows = db.fetch(
+        "SELECT id, url, source, first_seen_at, last_seen_at, current_version FROM article_records WHERE url = %(url)s",
+        {"url": url},
+    )
+    return rows[0] if rows else None
+
+
+def versions(db: Database, article_id: int, *, with_class: bool) -> list[dict[str, Any]]:
+    """Every version, oldest first, with its capture's time and URL (the WARC record) when known."""
+    change = "v.change_class" if with_class else "NULL::text"
+    return db.fetch(
+        f"""
+        SELECT v.version, v.title, v.authors, v.published_at, v.modified_at, v.section, v.tags, v.language,
+               v.summary, v.body, v.image_url, v.seen_at, v.fetched_url, {change} AS change_class,
+               coalesce(c.captured_at, v.seen_at) AS captured_at, coalesce(c.url, v.fetched_url) AS capture_url
+        FROM article_versions v
+        LEFT JOIN captures c ON c.record_id = v.warc_record_id
+        WHERE v.article_id = %(id)s
+        ORDER BY v.version
+        """,
+        {"id": article_id},
+    )
+
+
+def captures(db: Database, url: str, *, limit: int = 200) -> list[dict[str, Any]]:
+    """Every response capture of the article's URL (re-fetches that found no change included), oldest first."""
+    return db.fetch(
+        """
+        SELECT captured_at, url, status FROM captures
+        WHERE url = %(url)s AND record_type IN ('response', 'revisit')
+        ORDER BY captured_at LIMIT %(limit)s
+        """,
+        {"url": url, "limit": limit},
+    )
+
+
+def search(db: Database, filters: dict[str, Any], *, sort: str, number: int, size: int, lang: bool) -> Page:
+    """Ranked full-text matches on current versions, each with a highlighted snippet.
+
+    The match uses the indexed language-aware vector; the rank uses the stored 'simple' vector, which needs no
+    recomputation per matching row (the OR-ed query contains the unstemmed words too).
+    """
+    vector = _vector(lang)
+    order = "rank DESC, r.id DESC" if sort == "rank" else "coalesce(v.published_at, r.first_seen_at) DESC, r.id DESC"
+    sql = f"""
+        WITH q AS (SELECT {_query()} AS query)
+        SELECT r.url, r.source, v.title, v.authors, v.published_at, v.section, r.current_version AS versions,
+               ts_rank(v.search, q.query) AS rank,
+               ts_headline({_config(lang)}, left(coalesce(v.body, ''), 20000), q.query, %(headline)s) AS snippet
+        FROM q, article_records r
+        JOIN article_versions v ON v.article_id = r.id AND v.version = r.current_version
+        WHERE {vector} @@ q.query AND {_FILTERS}
+        ORDER BY {order}
+        LIMIT %(limit)s OFFSET %(offset)s
+    """
+    return db.page(sql, {**filters, "headline": HEADLINE_OPTIONS}, number, size)
+
+
+def facets(db: Database, filters: dict[str, Any], *, lang: bool) -> dict[str, list[dict[str, Any]]]:
+    """Match counts by source and by section, for narrowing a search: one scan, two grouping sets."""
+    rows = db.fetch(
+        f"""
+        WITH q AS (SELECT {_query()} AS query)
+        SELECT CASE WHEN grouping(r.source) = 0 THEN 'source' ELSE 'section' END AS facet,
+               coalesce(r.source, v.section) AS value, count(*) AS count
+        FROM q, article_records r
+        JOIN article_versions v ON v.article_id = r.id AND v.version = r.current_version
+        WHERE {_vector(lang)} @@ q.query AND {_FILTERS}
+        GROUP BY GROUPING SETS ((r.source), (v.section))
+        ORDER BY 3 DESC, 2
+        """,
+        filters,
+    )
+    found: dict[str, list[dict[str, Any]]] = {"source": [], "section": []}
+    for row in rows:
+        if len(found[row["facet"]]) < FACET_LIMIT:
+            found[row["facet"]].append({"value": row["value"], "count": row["count"]})
+    return found
+
+
+_FILTERS = """
+    (%(source)s::text IS NULL OR r.source = %(source)s)
+    AND (%(section)s::text IS NULL OR v.section = %(section)s)
+    AND (%(since)s::timestamptz IS NULL OR v.published_at >= %(since)s)
+    AND (%(until)s::timestamptz IS NULL OR v.published_at < %(until)s)
+    AND (%(author)s::text IS NULL OR EXISTS (
+        SELECT 1 FROM unnest(v.authors) a WHERE a ILIKE '%%' || %(author)s || '%%'))
+"""
+
+
+def _query() -> str:
+    return " || ".join(f"websearch_to_tsquery('{config}', %(q)s)" for config in SEARCH_CONFIGS)
+
+
+def _vector(lang: bool) -> str:
+    return "newsarchive_search_vector(v.title, v.summary, v.body, v.language)" if lang else "v.search"
+
+
+def _config(lang: bool) -> str:
+    return "newsarchive_ts_config(v.language)" if lang else "'simple'::regconfig"
+
+
+def changes(db: Database, *, substantive_only: bool, with_class: bool, number: int, size: int) -> Page:
+    """Versions after the first, newest capture first: what changed after publication."""
+    only = "AND v.change_class IS DISTINCT FROM 'trivial'" if substantive_only and with_class else ""
+    change = "v.change_class" if with_class else "NULL::text"
+    sql = f"""
+        SELECT r.url, r.source, v.version, v.title, v.seen_at AS changed_at, {change} AS change_class,
+               r.current_version AS versions
+        FROM article_versions v
+        JOIN article_records r ON r.id = v.article_id
+        WHERE v.version > 1 {only}
+        ORDER BY v.seen_at DESC, v.id DESC
+        LIMIT %(limit)s OFFSET %(offset)s
+    """
+    return db.page(sql, {}, number, size)
+
+
+def runs(db: Database, *, source: str | None, number: int, size: int, with_worker: bool) -> Page:
+    """Crawl runs, newest first, with what they fetched and found."""
+    worker = "worker, scheduled_for" if with_worker else "NULL::text AS worker, NULL::timestamptz AS scheduled_for"
+    sql = f"""
+        SELECT id, source, trigger, host, pid, {worker}, started_at, finished_at, status, finish_reason, error,
+               extract(epoch FROM finished_at - started_at) AS duration,
+               coalesce((stats ->> 'downloader/response_count')::bigint, 0) AS pages,
+               coalesce((stats ->> 'newsarchive/articles/new')::bigint, 0) AS new_articles
+        FROM crawl_runs
+        WHERE (%(source)s::text IS NULL OR source = %(source)s)
+        ORDER BY started_at DESC, id DESC
+        LIMIT %(limit)s OFFSET %(offset)s
+    """
+    return db.page(sql, {"source": source}, number, size)
+
+
+def recent(db: Database, *, size: int = 10) -> list[dict[str, Any]]:
+    """The latest captured articles, for the front page."""
+    return db.fetch(_ARTICLE_LIST + " ORDER BY r.first_seen_at DESC, r.id DESC LIMIT %(limit)s", {"limit": size})
+
+
+def as_of(value: datetime | None) -> str:
+    """A capture time as pywb's 14-digit timestamp (UTC)."""
+    if value is None:
+        return ""
+    return value.astimezone(UTC).strftime("%Y%m%d%H%M%S")

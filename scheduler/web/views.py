@@ -1,0 +1,157 @@
+"""The pages: each view turns query parameters into the data one template (and the matching JSON) shows.
+
+A view returns a plain dict; ``app.py`` renders it as HTML at ``/name`` and as JSON at ``/api/name``, so both
+always agree and take the same parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+
+from scheduler.web import diffs, params, queries
+from scheduler.web.queries import Database
+
+
+class NotFound(Exception):
+    """The asked-for article or version is not in the archive."""
+
+
+@dataclass
+class Context:
+    """What every view needs: the database and what its schema offers."""
+
+    db: Database
+    page_size: int = 25
+    _columns: dict[str, bool] | None = None
+
+    def has(self, feature: str) -> bool:
+        """Schema features by migration (looked up once): change classes, run workers, the search index."""
+        if self._columns is None:
+            self._columns = {
+                "change_class": queries.has_column(self.db, "article_versions", "change_class"),
+                "worker": queries.has_column(self.db, "crawl_runs", "worker"),
+                "search_lang": queries.has_search_index(self.db),
+            }
+        return self._columns[feature]
+
+
+def home(request: Request, ctx: Context) -> dict[str, Any]:
+    """Sources with their latest run, and the latest articles."""
+    params.zone(request.query_params)
+    return {"sources": queries.sources(ctx.db), "recent": queries.recent(ctx.db)}
+
+
+def articles(request: Request, ctx: Context) -> dict[str, Any]:
+    """Current versions, newest first, optionally of one source."""
+    query = request.query_params
+    source = params.text(query, "source")
+    number = params.integer(query, "page", default=1)
+    params.zone(query)
+    page = queries.articles(ctx.db, source=source, number=number, size=ctx.page_size)
+    return {"source": source, "page": page}
+
+
+def article(request: Request, ctx: Context) -> dict[str, Any]:
+    """The current version, and every version with a link to its archived capture."""
+    query = request.query_params
+    url = params.text(query, "url", required=True)
+    params.zone(query)
+    record = queries.article(ctx.db, url)
+    if record is None:
+        raise NotFound(f"no article with url {url}")
+    history = queries.versions(ctx.db, record["id"], with_class=ctx.has("change_class"))
+    for version in history:
+        version["archive_path"] = archive_path(version["captured_at"], version["capture_url"])
+    current = next((v for v in history if v["version"] == record["current_version"]), history[-1])
+    record.pop("id")
+    return {"article": record, "current": current, "versions": history}
+
+
+def diff(request: Request, ctx: Context) -> dict[str, Any]:
+    """Word-level changes of each field between two versions (default: the previous and the current one)."""
+    query = request.query_params
+    url = params.text(query, "url", required=True)
+    asked_to = params.integer(query, "to", default=0, low=0) or None
+    asked_from = params.integer(query, "from", default=0, low=0) or None
+    record = queries.article(ctx.db, url)
+    if record is None:
+        raise NotFound(f"no article with url {url}")
+    new = asked_to or record["current_version"]
+    old = asked_from or max(new - 1, 1)
+    history = {v["version"]: v for v in queries.versions(ctx.db, record["id"], with_class=ctx.has("change_class"))}
+    if old not in history or new not in history:
+        raise NotFound(f"version {old if old not in history else new} of {url} is not stored")
+    record.pop("id")
+    fields = diffs.compare(history[old], history[new])
+    return {
+        "article": record,
+        "from_version": old,
+        "to_version": new,
+        "versions": sorted(history),
+        "fields": fields,
+    }
+
+
+def search(request: Request, ctx: Context) -> dict[str, Any]:
+    """Full-text search on current versions, ranked or by date, with facets."""
+    query = request.query_params
+    q = params.text(query, "q")
+    sort = params.choice(query, "sort", ("rank", "date"))
+    number = params.integer(query, "page", default=1)
+    filters = {
+        "q": q,
+        "source": params.text(query, "source"),
+        "section": params.text(query, "section"),
+        "author": params.text(query, "author"),
+        "since": params.day(query, "since"),
+        "until": params.day(query, "until"),
+    }
+    params.zone(query)
+    if q is None:
+        return {"filters": filters, "sort": sort, "page": None, "facets": {}}
+    lang = ctx.has("search_lang")
+    page = queries.search(ctx.db, filters, sort=sort, number=number, size=ctx.page_size, lang=lang)
+    return {"filters": filters, "sort": sort, "page": page, "facets": queries.facets(ctx.db, filters, lang=lang)}
+
+
+def changes(request: Request, ctx: Context) -> dict[str, Any]:
+    """Articles edited after their first capture, newest change first (substantive edits unless ``all=1``)."""
+    query = request.query_params
+    show_all = params.flag(query, "all")
+    number = params.integer(query, "page", default=1)
+    params.zone(query)
+    with_class = ctx.has("change_class")
+    page = queries.changes(
+        ctx.db, substantive_only=not show_all, with_class=with_class, number=number, size=ctx.page_size
+    )
+    return {"all": show_all, "classified": with_class, "page": page}
+
+
+def runs(request: Request, ctx: Context) -> dict[str, Any]:
+    """Crawl runs, newest first."""
+    query = request.query_params
+    source = params.text(query, "source")
+    number = params.integer(query, "page", default=1)
+    params.zone(query)
+    page = queries.runs(ctx.db, source=source, number=number, size=ctx.page_size, with_worker=ctx.has("worker"))
+    return {"source": source, "page": page}
+
+
+def archive_path(captured_at: Any, url: str) -> str:
+    """The pywb address of a capture: ``/archive/<14-digit UTC timestamp>/<url>``."""
+    return f"/archive/{queries.as_of(captured_at)}/{url}"
+
+
+PAGES = {
+    "": (home, "home.html"),
+    "articles": (articles, "articles.html"),
+    "article": (article, "article.html"),
+    "diff": (diff, "diff.html"),
+    "search": (search, "search.html"),
+    "changes": (changes, "changes.html"),
+    "runs": (runs, "runs.html"),
+}
+"""Path (without the leading slash) → view and template."""

@@ -1,6 +1,7 @@
 -- Search for the reading room (`newsarchive web`): a language-aware tsvector of each version, indexed, so search can
 -- stem English, French, ... where the extractor knew the language and fall back to 'simple' where it did not. The
 -- functions are IMMUTABLE so that an expression index can use them; the web queries call the same expression.
+-- Calls inside them are schema-qualified: PostgreSQL 17 builds indexes with search_path = pg_catalog, pg_temp.
 CREATE FUNCTION newsarchive_ts_config(language text) RETURNS regconfig
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE lower(left(coalesce(language, ''), 2))
@@ -20,9 +21,9 @@ $$;
 
 CREATE FUNCTION newsarchive_search_vector(title text, summary text, body text, language text) RETURNS tsvector
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT setweight(to_tsvector(newsarchive_ts_config(language), coalesce(title, '')), 'A')
-           || setweight(to_tsvector(newsarchive_ts_config(language), coalesce(summary, '')), 'B')
-           || to_tsvector(newsarchive_ts_config(language), left(coalesce(body, ''), 200000))
+    SELECT setweight(to_tsvector(public.newsarchive_ts_config(language), coalesce(title, '')), 'A')
+           || setweight(to_tsvector(public.newsarchive_ts_config(language), coalesce(summary, '')), 'B')
+           || to_tsvector(public.newsarchive_ts_config(language), left(coalesce(body, ''), 200000))
 $$;
 
 CREATE INDEX article_versions_search_lang ON article_versions

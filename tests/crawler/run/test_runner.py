@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from crawler.config import parse_config
 from crawler.run.outcome import judge
 from crawler.run.runner import CrawlRunner
 from crawler.run.spec import RunSpec
+from tests.scheduler.daemon_process import process_gone
 
 
 def spec_for(tmp_path: Path, base_url: str, *start_paths: str) -> RunSpec:
@@ -31,14 +31,6 @@ def spec_for(tmp_path: Path, base_url: str, *start_paths: str) -> RunSpec:
     )
     source = config.source("replica")
     return RunSpec.for_source(config, source, run_id=None, database_url="", log_format="json", log_level="WARNING")
-
-
-def process_gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z")
 
 
 @pytest.mark.parametrize("forked", [False, True], ids=["process", "forked"])

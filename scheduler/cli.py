@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from crawler import __version__
 from crawler.errors import ConfigError, DatabaseUnavailable
 from crawler.logs import setup_logging
+from crawler.warc.objectstore import StoreUnavailable
 from scheduler import exitcodes
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exitcodes.CONFIG
     except DatabaseUnavailable as error:
         print(f"newsarchive: database unavailable: {error}", file=sys.stderr)
+        return exitcodes.UNAVAILABLE
+    except StoreUnavailable as error:
+        print(f"newsarchive: {error}", file=sys.stderr)
         return exitcodes.UNAVAILABLE
     except KeyboardInterrupt:
         return 130

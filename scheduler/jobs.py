@@ -7,7 +7,7 @@ import logging
 import os
 import socket
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +15,7 @@ from crawler.config import Config, SourceConfig
 from crawler.errors import DatabaseUnavailable
 from crawler.run.outcome import Outcome, judge
 from crawler.run.runner import CrawlResult, CrawlRunner
+from crawler.run.shipping import add_to_stats, ship_archive
 from crawler.run.spec import RunSpec
 from crawler.storage.database import connect, database_url
 from crawler.storage.migrate import migrate_connection
@@ -144,6 +145,8 @@ def _run_locked(
     runner = CrawlRunner(spec, deadline=deadline, grace=config.scheduler.stop_timeout * 0.8, forked=tags.forked)
     runner.start()
     result = runner.wait(stop=stop, tick=_lock_watch(lock, source.name))
+    # Shipped under the source's lock: the next run of this source finds the spool as this one left it.
+    result = replace(result, stats=add_to_stats(result.stats, ship_archive(config.archive, url)))
     outcome = judge(result.stats, cancelled=result.cancelled, returncode=result.returncode)
     _record_outcome(url, run_id, outcome, result)
     _log_outcome(source.name, run_id, outcome, result)

@@ -2,5 +2,6 @@
 
 pytest_plugins = [
     "tests.plugins.database",
+    "tests.plugins.objectstore",
     "tests.plugins.publisher",
 ]

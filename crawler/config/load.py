@@ -25,6 +25,7 @@ from crawler.config.schema import (
 )
 from crawler.config.units import parse_duration, parse_size
 from crawler.errors import ConfigError
+from crawler.warc.objectstore import STORE_SCHEME, parse_store_uri
 
 DEFAULT_CONFIG_PATH = Path("newsarchive.toml")
 SOURCE_NAME = re.compile(r"^[a-z0-9_-]+$")
@@ -94,6 +95,9 @@ def parse_config(raw: dict[str, Any], validate_schedule: ScheduleValidator | Non
     data_dir = Path(_coerce(storage.get("data_dir", "./data"), "str", "storage.data_dir")).resolve()
     archive = _section(ArchiveConfig, _table(raw, "archive"), "archive", {"dir": ""})
     archive_dir = archive.pop("dir") or data_dir / "archive"
+    if str(archive_dir).startswith(STORE_SCHEME):
+        archive["store"] = _store_uri(str(archive_dir))
+        archive_dir = data_dir / "spool"
     if archive.get("prefix") and not SOURCE_NAME.match(archive["prefix"]):
         raise ConfigError("archive.prefix: lowercase letters, digits, '_' or '-' only (it starts WARC file names)")
     config = Config(
@@ -164,6 +168,14 @@ def _table(raw: dict[str, Any], name: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ConfigError(f"{name}: expected a table ([{name}])")
     return value
+
+
+def _store_uri(uri: str) -> str:
+    """``s3://bucket[/prefix]`` checked here, so a typo is a config error and not a failed upload hours later."""
+    try:
+        return str(parse_store_uri(uri))
+    except ValueError as error:
+        raise ConfigError(f"archive.dir: {error}") from error
 
 
 def _section(cls: type, table: dict[str, Any], prefix: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:

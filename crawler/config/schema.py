@@ -20,6 +20,13 @@ class DatabaseConfig:
 @dataclass(frozen=True)
 class ArchiveConfig:
     dir: Path = Path("data/archive")
+    """Where crawls write WARCs: the archive itself, or with ``store`` set, the local spool uploads drain."""
+    store: str = ""
+    """``s3://bucket/prefix`` when ``[archive] dir`` names an object store; empty for a local archive."""
+    endpoint_url: str = ""
+    """The S3 endpoint (a SeaweedFS, MinIO or Ceph URL); empty: ``AWS_ENDPOINT_URL`` or AWS itself."""
+    region: str = ""
+    """The S3 region; empty: ``AWS_REGION`` / ``AWS_DEFAULT_REGION``."""
     max_file_size: int = 10**9
     prefix: str = ""
     """WARC file name prefix; empty: the source's name, so a source's files sort together."""

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+STAT_PENDING_FILES = "newsarchive/store/pending_files"
+STAT_STORE_ERROR = "newsarchive/store/error"
+"""Written after the crawl when the archive is in an object store (:mod:`crawler.run.shipping`)."""
+
 FETCH_ERROR_TOLERANCE = 0.10
 """Share of failed requests above which a completed crawl is ``degraded``."""
 
@@ -60,6 +64,9 @@ def _degradations(stats: dict[str, Any]) -> list[str]:
     errors = fetch_errors(stats)
     if errors / requests > FETCH_ERROR_TOLERANCE:
         problems.append(f"{errors} of {requests} requests failed")
+    waiting = stats.get(STAT_PENDING_FILES, 0)
+    if waiting and stats.get(STAT_STORE_ERROR):
+        problems.append(f"{waiting} WARC files wait in the spool ({stats[STAT_STORE_ERROR]})")
     spider_errors = sum(v for k, v in stats.items() if k.startswith("spider_exceptions/"))
     if spider_errors:
         problems.append(f"{spider_errors} spider exceptions")

@@ -89,6 +89,11 @@ class CaptureStore:
                 [filename, str(path), size, records, run_id],
             )
 
+    def file_stored(self, filename: str, uri: str) -> None:
+        """A spooled WARC is now in the object store: its row points readers at the object."""
+        with self.conn.transaction():
+            self.conn.execute("UPDATE warc_files SET path = %s WHERE filename = %s", [uri, filename])
+
     def revisit_target(self, payload_digest: str) -> RevisitTarget | None:
         """The earliest 2xx response with a non-empty body and this payload digest, if any."""
         row = self.conn.execute(

@@ -1,4 +1,5 @@
-"""``newsarchive archive recover|index [DIR]``: close WARC files a crash left open; (re)build CDXJ indexes."""
+"""``newsarchive archive recover|index|upload``: close WARC files a crash left open; (re)build CDXJ indexes;
+send the spool of an object-store archive."""
 
 from __future__ import annotations
 
@@ -26,6 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     index.add_argument("dir", nargs="?", type=Path, help="archive directory (default: [archive] dir)")
     index.add_argument("--rebuild", action="store_true", help="rewrite indexes that already exist")
     index.set_defaults(func=run_index)
+    upload = actions.add_parser(
+        "upload", help="send the WARCs waiting in the spool to the object store ([archive] dir = s3://...)"
+    )
+    upload.set_defaults(func=run_upload)
     parser.set_defaults(func=run_usage, archive_parser=parser)
 
 
@@ -65,6 +70,31 @@ def run_index(args: argparse.Namespace) -> int:
     for path in written:
         print(path)
     print(f"{len(written)} index(es) written")
+    return exitcodes.OK
+
+
+def run_upload(args: argparse.Namespace) -> int:
+    """Exit 0 once the spool is empty (or held by a running crawl), 69 while the store is away or refuses us."""
+    from crawler.run.shipping import object_store, ship_archive
+    from crawler.storage.database import database_url
+
+    config = load_app_config(args)
+    store = object_store(config.archive)
+    if store is None:
+        print("newsarchive archive upload: [archive] dir is a local directory; nothing to upload", file=sys.stderr)
+        return exitcodes.USAGE
+    store.check()  # an empty spool must still say when the store is away or refuses the credentials
+    report = ship_archive(config.archive, database_url(config))
+    for uri in report.uploaded:
+        print(uri)
+    rate = report.uploaded_bytes / 1e6 / max(report.seconds, 1e-6)
+    print(
+        f"{len(report.uploaded)} file(s) uploaded, {report.uploaded_bytes} bytes ({rate:.1f} MB/s); "
+        f"{report.pending_files} waiting ({report.pending_bytes} bytes)"
+    )
+    if report.pending_files and report.error:
+        print(f"newsarchive: {report.error}", file=sys.stderr)
+        return exitcodes.UNAVAILABLE
     return exitcodes.OK
 
 

@@ -7,6 +7,7 @@ import logging
 import sys
 
 from crawler.config import Config, SourceConfig
+from crawler.run.shipping import check_store
 from scheduler import exitcodes
 from scheduler.context import load_app_config
 from scheduler.jobs import run_source
@@ -56,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
         return exitcodes.USAGE
     if args.enqueue:
         return enqueue(config, sources, args.trigger)
+    check_store(config.archive)
     stop = stop_on_signals()
     codes = []
     # Several runs share one pre-imported fork server (start-up paid once); a lone run is cheaper as a plain child.

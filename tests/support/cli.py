@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,19 +47,41 @@ def write_config(tmp_path: Path, database_url: str, sources_toml: str, extra: st
     return config
 
 
+def cli_command(config: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "scheduler", "--config", str(config), "--log-format", "json", *args]
+
+
+def cli_env() -> dict[str, str]:
+    """This process's environment without the database overrides (the test's config file decides)."""
+    env = dict(os.environ)
+    env.pop("NEWSARCHIVE_DATABASE_URL", None)
+    env.pop("DATABASE_URL", None)
+    return env
+
+
 def run_cli(config: Path, *args: str, timeout: float = 180, **kwargs: Any) -> subprocess.CompletedProcess[str]:
     """``newsarchive --config CONFIG ARGS...``; its output captured as text."""
-    env = {**os.environ, "NEWSARCHIVE_DATABASE_URL": "", "DATABASE_URL": ""}
-    env.pop("NEWSARCHIVE_DATABASE_URL")
-    env.pop("DATABASE_URL")
     return subprocess.run(
-        [sys.executable, "-m", "scheduler", "--config", str(config), "--log-format", "json", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-        **kwargs,
+        cli_command(config, *args), capture_output=True, text=True, timeout=timeout, env=cli_env(), **kwargs
     )
+
+
+def start_cli(config: Path, *args: str) -> subprocess.Popen[str]:
+    """``newsarchive --config CONFIG ARGS...`` started in the background, stdout and stderr piped as text."""
+    return subprocess.Popen(
+        cli_command(config, *args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env()
+    )
+
+
+def wait_for(condition: Callable[[], Any], *, what: str, timeout: float = 60.0) -> Any:
+    """Poll ``condition`` until it returns something truthy; fail naming ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
 def query(database_url: str, sql: str, *params: Any) -> list[tuple[Any, ...]]:

@@ -1,0 +1,122 @@
+"""The archive in S3 (a real SeaweedFS server): crawl into it, read it back, survive its outage, refuse bad keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.crawler.warc._tools import assert_valid_warc
+from tests.plugins.objectstore import SECRET_KEY, S3Server, use_store
+from tests.scheduler.commands._archive import source_toml
+from tests.support.cli import query, run_cli, start_cli, wait_for, write_config
+
+
+def s3_config(tmp_path: Path, database_url: str, publisher, archive_uri: str, extra: str = "") -> Path:
+    return write_config(
+        tmp_path, database_url, source_toml(publisher.base_url), f'[archive]\ndir = "{archive_uri}"\n{extra}'
+    )
+
+
+def spool(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "spool"
+
+
+def stored_keys(server: S3Server, archive_uri: str) -> list[str]:
+    bucket, _, prefix = archive_uri.removeprefix("s3://").partition("/")
+    listing = server.client().list_objects_v2(Bucket=bucket, Prefix=prefix + "/")
+    return sorted(item["Key"] for item in listing.get("Contents", []))
+
+
+def download(server: S3Server, archive_uri: str, key: str, target: Path) -> Path:
+    bucket = archive_uri.removeprefix("s3://").partition("/")[0]
+    server.client().download_file(bucket, key, str(target))
+    return target
+
+
+def spooled(tmp_path: Path) -> list[Path]:
+    return sorted(path for path in spool(tmp_path).rglob("*") if path.is_file())
+
+
+def test_a_crawl_lands_in_the_bucket_valid_indexed_and_the_spool_empties(
+    tmp_path: Path, database_url: str, publisher, s3_server: S3Server, s3_archive: str
+) -> None:
+    config = s3_config(tmp_path, database_url, publisher, s3_archive)
+    result = run_cli(config, "crawl", "replica")
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    keys = stored_keys(s3_server, s3_archive)
+    warcs = [key for key in keys if key.endswith(".warc.gz")]
+    indexes = [key for key in keys if key.endswith(".cdxj")]
+    assert warcs and len(indexes) == len(warcs), result.stderr[-3000:]
+    assert {key.rsplit("/", 1)[1] for key in indexes} == {key.rsplit("/", 1)[1] + ".cdxj" for key in warcs}
+    prefix = s3_archive.removeprefix("s3://").partition("/")[2]
+    assert all(key.startswith(f"{prefix}/indexes/") for key in indexes)
+    for key in warcs:
+        assert_valid_warc(download(s3_server, s3_archive, key, tmp_path / key.rsplit("/", 1)[1]))
+    assert spooled(tmp_path) == []
+
+    rows = query(database_url, "SELECT filename, path FROM warc_files ORDER BY filename")
+    bucket = s3_archive.removeprefix("s3://").partition("/")[0]
+    assert sorted(path for _, path in rows) == sorted(f"s3://{bucket}/{key}" for key in warcs)
+    (status,) = query(database_url, "SELECT status FROM crawl_runs WHERE trigger = 'manual'")
+    assert status == ("finished",)
+    assert SECRET_KEY not in result.stderr + result.stdout
+
+
+def test_the_store_down_during_a_crawl_degrades_the_run_and_archive_upload_sends_the_spool_later(
+    tmp_path: Path, database_url: str, publisher, own_s3_server: S3Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive_uri = use_store(monkeypatch, own_s3_server)
+    config = write_config(
+        tmp_path,
+        database_url,
+        source_toml(publisher.base_url).replace('download_delay = "0s"', 'download_delay = "0.3s"'),
+        f'[archive]\ndir = "{archive_uri}"\n',
+    )
+    crawl = start_cli(config, "crawl", "replica")
+    running = "SELECT 1 FROM crawl_runs WHERE status = 'running'"
+    wait_for(lambda: crawl.poll() is not None or query(database_url, running), what="a running run")
+    assert crawl.poll() is None, crawl.communicate()[1][-3000:]
+    own_s3_server.stop()  # mid-run: the crawl goes on into the spool
+    _, stderr = crawl.communicate(timeout=180)
+    assert crawl.returncode == 0, stderr[-3000:]
+    ((status, error),) = query(database_url, "SELECT status, error FROM crawl_runs WHERE trigger = 'manual'")
+    assert status == "degraded" and "wait in the spool" in error
+    waiting = [path for path in spooled(tmp_path) if path.name.endswith(".warc.gz")]
+    assert waiting, "the WARCs stay in the spool"
+    articles_before = query(database_url, "SELECT count(*) FROM articles")[0][0]
+    assert articles_before > 0
+
+    refused = run_cli(config, "archive", "upload")
+    assert refused.returncode == 69, refused.stderr
+    assert archive_uri in refused.stderr
+
+    own_s3_server.start()
+    uploaded = run_cli(config, "archive", "upload")
+    assert uploaded.returncode == 0, uploaded.stderr[-3000:]
+    assert spooled(tmp_path) == []
+    keys = stored_keys(own_s3_server, archive_uri)
+    assert {key.rsplit("/", 1)[1] for key in keys if key.endswith(".warc.gz")} == {path.name for path in waiting}
+    for key in keys:
+        if key.endswith(".warc.gz"):
+            assert_valid_warc(download(own_s3_server, archive_uri, key, tmp_path / key.rsplit("/", 1)[1]))
+    paths = [path for (path,) in query(database_url, "SELECT path FROM warc_files")]
+    assert paths and all(path.startswith("s3://") for path in paths)
+
+
+def test_wrong_credentials_are_one_clear_line_exit_69_and_no_secret(
+    tmp_path: Path, database_url: str, publisher, s3_archive: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wrong_secret = "wr0ng-s3cret-value-77"
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", wrong_secret)
+    config = s3_config(tmp_path, database_url, publisher, s3_archive)
+    for command in (["crawl", "replica"], ["archive", "upload"]):
+        result = run_cli(config, *command)
+        assert result.returncode == 69, (command, result.stderr[-2000:])
+        assert "Traceback" not in result.stderr
+        errors = [line for line in result.stderr.splitlines() if s3_archive in line]
+        assert len(errors) == 1, result.stderr
+        assert wrong_secret not in result.stderr + result.stdout
+        assert SECRET_KEY not in result.stderr + result.stdout
+    assert query(database_url, "SELECT count(*) FROM crawl_runs")[0][0] == 0

@@ -5,6 +5,9 @@ index line's ``filename`` through ``archive_paths``. Our indexes sit in ``indexe
 cover (``crawler.warc.cdxj``), possibly in several subfolders, so the working folder holds links to all of them
 (plus indexes made here for WARC files that have none) and a sorted ``filename<TAB>path`` file for pywb's
 path-index resolver. Nothing in the archive is written.
+
+An archive in object storage: the indexes are fetched into the working folder and the path index names each WARC
+by its ``s3://`` URI, which pywb reads with ranged GETs through boto3. Files still in the spool are served locally.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from pathlib import Path
 
 from cdxj_indexer.main import write_cdx_index
 
-from crawler.warc.cdxj import index_path
+from crawler.warc.cdxj import INDEX_DIR, index_path
+from crawler.warc.objectstore import ObjectStore, StoredObject
 
 log = logging.getLogger(__name__)
 
@@ -32,25 +36,29 @@ class Collection:
     warc_files: int
 
 
-def prepare(archive_dir: Path, work_dir: Path) -> Collection:
+def prepare(archive_dir: Path, work_dir: Path, store: ObjectStore | None = None) -> Collection:
     """Write pywb's ``config.yaml`` into ``work_dir`` and bring its index links up to date with the archive."""
     work_dir.mkdir(parents=True, exist_ok=True)
-    count = sync_indexes(archive_dir, work_dir)
+    count = sync_indexes(archive_dir, work_dir, store)
     config_file = work_dir / "config.yaml"
     config_file.write_text(_config(work_dir), encoding="utf-8")
     return Collection(work_dir, config_file, count)
 
 
-def sync_indexes(archive_dir: Path, work_dir: Path) -> int:
+def sync_indexes(archive_dir: Path, work_dir: Path, store: ObjectStore | None = None) -> int:
     """Link (or make) one CDXJ index per closed WARC file, and rewrite the path index; the number of files."""
     links = work_dir / "indexes"
     made = work_dir / "made-indexes"
     links.mkdir(exist_ok=True)
     made.mkdir(exist_ok=True)
-    warcs = _warc_files(archive_dir)
+    warcs: dict[str, Path | str] = dict(_warc_files(archive_dir))
     wanted: dict[str, Path] = {}
     for name, warc in warcs.items():
-        wanted[name + ".cdxj"] = _index_for(warc, made)
+        wanted[name + ".cdxj"] = _index_for(Path(warc), made)
+    if store is not None:
+        for name, (uri, index) in _stored_files(store, work_dir / "store-indexes").items():
+            if name not in warcs:  # a spool copy not yet removed holds the same bytes
+                warcs[name], wanted[name + ".cdxj"] = uri, index
     for entry in links.iterdir():
         if entry.name not in wanted or os.readlink(entry) != str(wanted[entry.name]):
             entry.unlink()
@@ -89,7 +97,33 @@ def _index_for(warc: Path, made: Path) -> Path:
     return target.resolve()
 
 
-def _write_path_index(path: Path, warcs: dict[str, Path]) -> None:
+def _stored_files(store: ObjectStore, cache: Path) -> dict[str, tuple[str, Path]]:
+    """WARC objects by name with their index fetched into ``cache`` (again only when its size changed)."""
+    cache.mkdir(exist_ok=True)
+    objects = store.list()
+    index_prefix = store.location.key(INDEX_DIR) + "/"
+    indexes = {item.key.removeprefix(index_prefix): item for item in objects if item.key.startswith(index_prefix)}
+    found: dict[str, tuple[str, Path]] = {}
+    for item in objects:
+        name = item.key.rsplit("/", 1)[-1]
+        if item.key.startswith(index_prefix) or not name.endswith(_WARC_SUFFIXES):
+            continue
+        index = indexes.get(name + ".cdxj")
+        if index is None:
+            log.warning("%s has no CDXJ index in the store (`newsarchive archive upload` sends one); not served", name)
+            continue
+        found[name] = (f"s3://{store.location.bucket}/{item.key}", _fetched_index(store, index, cache))
+    return found
+
+
+def _fetched_index(store: ObjectStore, index: StoredObject, cache: Path) -> Path:
+    target = cache / index.key.rsplit("/", 1)[-1]
+    if not target.is_file() or target.stat().st_size != index.size:
+        store.download(index.key, target)
+    return target.resolve()
+
+
+def _write_path_index(path: Path, warcs: dict[str, Path | str]) -> None:
     # pywb binary-searches this file: sorted by the byte order of the names.
     lines = sorted(f"{name}\t{target}\n".encode() for name, target in warcs.items())
     partial = path.with_name(path.name + ".tmp")

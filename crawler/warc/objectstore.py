@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -143,14 +142,16 @@ class ObjectStore:
             return False
         return head.get("Metadata", {}).get("sha256") == _file_digests(path, PART_SIZE)[0]
 
-    def list(self, under: str = "") -> list[StoredObject]:
-        """Every object whose key starts with the archive prefix (and ``under``), in key order."""
-        prefix = self.location.key(under) if under else (self.location.prefix + "/" if self.location.prefix else "")
+    def list(self) -> list[StoredObject]:
+        """Every object under the prefix, in key order; a prefix that names one object lists that object."""
+        prefix = self.location.prefix
         paginator = self.client.get_paginator("list_objects_v2")
-        objects: list[StoredObject] = []
         pages = paginator.paginate(Bucket=self.location.bucket, Prefix=prefix)
+        objects: list[StoredObject] = []
         for page in self._call("ListObjectsV2", lambda: list(pages)):
-            objects.extend(StoredObject(item["Key"], item["Size"]) for item in page.get("Contents", []))
+            for item in page.get("Contents", []):
+                if not prefix or item["Key"] == prefix or item["Key"].startswith(prefix + "/"):
+                    objects.append(StoredObject(item["Key"], item["Size"]))
         return objects
 
     def download(self, key: str, target: Path) -> Path:
@@ -193,10 +194,6 @@ class ObjectStore:
         return StoreUnavailable(
             f"object store {self.location} at {endpoint}: {why} ({operation}: {code})", refused=refused
         )
-
-
-def iter_keys(objects: list[StoredObject], suffix: str) -> Iterator[StoredObject]:
-    return (item for item in objects if item.key.endswith(suffix))
 
 
 def _make_client(settings: StoreSettings) -> Any:

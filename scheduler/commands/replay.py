@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,15 +14,18 @@ from typing import TYPE_CHECKING
 
 import psycopg
 
+from crawler.errors import ConfigError
 from crawler.storage.database import connect, database_url
 from crawler.storage.migrate import migrate_connection
 from crawler.storage.runs import RunAlreadyRunning
+from crawler.warc.objectstore import is_store_uri
 from scheduler import exitcodes
 from scheduler.context import load_app_config
 from scheduler.signals import stop_on_signals
 
 if TYPE_CHECKING:
-    from crawler.replay import ReplayResult
+    from crawler.config import Config
+    from crawler.replay import FoundFiles, ReplayResult
     from crawler.replay.replayer import ProgressCallback
 
 log = logging.getLogger(__name__)
@@ -34,7 +39,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "the live crawl did, and index every record in the captures table. Files finished by an earlier replay "
         "into the same database are skipped.",
     )
-    parser.add_argument("paths", nargs="+", metavar="PATH", type=Path, help="a .warc.gz file or a folder")
+    parser.add_argument(
+        "paths", nargs="+", metavar="PATH", help="a .warc.gz file, a folder, or s3://bucket/prefix (or one object)"
+    )
     parser.add_argument("--mode", choices=["default", "fast"], default="default", help="extraction mode")
     parser.add_argument("--processes", type=int, default=2, help="extraction processes (default 2; 1: in-process)")
     parser.add_argument(
@@ -46,10 +53,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: every other command starts without the replay machinery (WARC reading, Scrapy).
-    from crawler.replay import ReplayOptions, find_warc_files, replay_files
+    from crawler.replay import find_warc_files
 
     config = load_app_config(args)
-    found = find_warc_files(args.paths)
+    with _fetched_from_stores(config, args.paths) as paths:
+        return _replay(args, config, find_warc_files(paths))
+
+
+def _replay(args: argparse.Namespace, config: Config, found: FoundFiles) -> int:
+    from crawler.replay import ReplayOptions, replay_files
+
     for path in found.missing:
         print(f"newsarchive replay: no such file or folder: {path}", file=sys.stderr)
     for path in found.open_files:
@@ -63,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         resume=args.resume,
         batch_size=max(1, args.batch_size),
         sources=config.sources,
-        search_dirs=[config.archive.dir],
+        search_dirs=[config.archive.dir, *{path.parent for path in found.files}],
     )
     stop = stop_on_signals()
     with connect(database_url(config), autocommit=True) as conn:
@@ -100,6 +113,33 @@ def _summary(result: ReplayResult) -> None:
         f"{stats.articles_new} new, {stats.articles_updated} updated, {stats.articles_unchanged} unchanged, "
         f"{stats.not_article} not articles, {stats.revisits} revisits ({stats.revisits_unresolved} unresolved)"
     )
+
+
+@contextmanager
+def _fetched_from_stores(config: Config, given: list[str]) -> Iterator[list[Path]]:
+    """The paths to replay: local ones as given, each ``s3://`` one fetched into a cache deleted afterwards."""
+    uris = [item for item in given if is_store_uri(item)]
+    if not uris:
+        yield [Path(item) for item in given]
+        return
+    from crawler.replay.fromstore import fetch_warcs
+    from crawler.warc.objectstore import ObjectStore, StoreSettings, parse_store_uri
+
+    settings = StoreSettings(config.archive.endpoint_url, config.archive.region)
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="replay-cache-", dir=config.data_dir) as cache:
+        paths = [Path(item) for item in given if not is_store_uri(item)]
+        for number, uri in enumerate(uris):
+            started = time.monotonic()
+            try:
+                location = parse_store_uri(uri)
+            except ValueError as error:
+                raise ConfigError(str(error)) from None
+            fetched = fetch_warcs(ObjectStore(location, settings), Path(cache) / str(number))
+            seconds = time.monotonic() - started
+            log.info("%s: %d WARC file(s), %d bytes fetched in %.1fs", uri, len(fetched.files), fetched.bytes, seconds)
+            paths.append(Path(cache) / str(number))
+        yield paths
 
 
 @contextmanager

@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import logging
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from crawler.errors import ArchiveError
 from crawler.process import die_with_parent
+from crawler.run.shipping import object_store
 from scheduler import exitcodes
 from scheduler.context import load_app_config
 from scheduler.signals import stop_on_signals
@@ -53,15 +56,19 @@ def run(args: argparse.Namespace) -> int:
 
     config = load_app_config(args)
     archive = (args.archive or config.archive.dir).resolve()
+    store = None if args.archive else object_store(config.archive)
+    if store is not None:
+        store.check()  # refused or away: one line and exit 69 (cli.main), before pywb starts
+        archive.mkdir(parents=True, exist_ok=True)  # the spool: files not yet uploaded are served from it
     if not archive.is_dir():
         print(f"newsarchive serve: no archive folder at {archive}", file=sys.stderr)
         return exitcodes.FAILED
     work_dir = (args.work_dir or config.data_dir / "pywb").resolve()
-    collection = prepare(archive, work_dir)
+    collection = prepare(archive, work_dir, store)
     stop = stop_on_signals()
-    process = _start_pywb(args.host, args.port, work_dir)
+    process = _start_pywb(args.host, args.port, work_dir, store.settings.client_env() if store else {})
     print(
-        f"Serving {collection.warc_files} WARC file(s) from {archive} at "
+        f"Serving {collection.warc_files} WARC file(s) from {store.location if store else archive} at "
         f"http://{_url_host(args.host)}:{args.port}/{COLLECTION}/<timestamp>/<url>",
         flush=True,
     )
@@ -70,18 +77,19 @@ def run(args: argparse.Namespace) -> int:
         if time.monotonic() >= next_refresh:
             next_refresh = time.monotonic() + args.refresh
             try:
-                sync_indexes(archive, work_dir)
-            except OSError as error:  # a file vanishing mid-scan: try again next time
+                sync_indexes(archive, work_dir, store)
+            except (OSError, ArchiveError) as error:  # a file vanishing mid-scan: try again next time
                 log.warning("could not refresh the archive's indexes: %s", error)
     return _stop(process)
 
 
-def _start_pywb(host: str, port: int, work_dir: Path) -> subprocess.Popen:
+def _start_pywb(host: str, port: int, work_dir: Path, store_env: dict[str, str] | None = None) -> subprocess.Popen:
     # A subprocess rather than pywb in this process: pywb monkey-patches the whole interpreter for gevent on import.
     command = [sys.executable, "-m", "pywb.apps.cli", "--bind", host, "--port", str(port), "--directory", str(work_dir)]
     return subprocess.Popen(
         command,
         cwd=work_dir,
+        env={**os.environ, **(store_env or {})},  # pywb reads s3:// WARCs with boto3, which reads AWS_* from here
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,  # pywb prints a line per index look-up on stdout; its log goes to stderr
         preexec_fn=die_with_parent(),  # the child never outlives us

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.crawler.warc._tools import assert_valid_warc
 from tests.plugins.objectstore import SECRET_KEY, S3Server, use_store
-from tests.scheduler.commands._archive import source_toml
+from tests.scheduler.commands._archive import crawl_three_times, empty_database, rebuilt_config, source_toml
+from tests.scheduler.commands.test_serve import fetch, serving, ts14
 from tests.support.cli import query, run_cli, start_cli, wait_for, write_config
 
 
@@ -120,3 +122,49 @@ def test_wrong_credentials_are_one_clear_line_exit_69_and_no_secret(
         assert wrong_secret not in result.stderr + result.stdout
         assert SECRET_KEY not in result.stderr + result.stdout
     assert query(database_url, "SELECT count(*) FROM crawl_runs")[0][0] == 0
+
+
+@pytest.fixture
+def empty_database_url(admin_database_url: str) -> Iterator[str]:
+    yield from empty_database(admin_database_url)
+
+
+def test_replay_from_the_bucket_into_an_empty_database_equals_the_live_one(
+    tmp_path: Path, database_url: str, empty_database_url: str, publisher, s3_archive: str
+) -> None:
+    config = s3_config(tmp_path, database_url, publisher, s3_archive)
+    crawl_three_times(config, publisher)
+    assert spooled(tmp_path) == []
+    live = query(database_url, "SELECT * FROM articles ORDER BY url")
+    assert max(row[-1] for row in live) == 2, "the corrected article should have a second version"
+
+    rebuilt = rebuilt_config(tmp_path, empty_database_url, publisher.base_url)
+    result = run_cli(rebuilt, "replay", s3_archive)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "revisits (0 unresolved)" in result.stdout
+    assert query(empty_database_url, "SELECT * FROM articles ORDER BY url") == live
+    columns = "filename, record_offset, record_length, record_id, record_type, url, captured_at, payload_digest"
+    captures = f"SELECT {columns} FROM captures ORDER BY record_id"
+    assert query(empty_database_url, captures) == query(database_url, captures)
+    assert not list((tmp_path / "rebuilt" / "data").glob("replay-cache-*")), "the fetched copies are removed"
+
+
+def test_serve_replays_every_article_capture_from_the_bucket_byte_identical(
+    tmp_path: Path, database_url: str, publisher, s3_archive: str
+) -> None:
+    config = s3_config(tmp_path, database_url, publisher, s3_archive)
+    for _ in range(2):
+        result = run_cli(config, "crawl", "replica")
+        assert result.returncode == 0, result.stderr[-3000:]
+    assert spooled(tmp_path) == [], "everything is in the bucket: pywb can only have read it from there"
+    captures = query(
+        database_url,
+        "SELECT url, captured_at, record_type FROM captures WHERE page_kind = 'article' AND status = 200"
+        " AND record_type IN ('response', 'revisit') ORDER BY captured_at",
+    )
+    assert {record_type for _, _, record_type in captures} == {"response", "revisit"}
+    for base in serving(config):
+        for url, captured_at, record_type in captures:
+            status, _, body = fetch(f"{base}/archive/{ts14(captured_at)}id_/{url}")
+            assert status == 200, f"{record_type} {url}"
+            assert body == fetch(url)[2], f"{record_type} {url}"

@@ -14,6 +14,7 @@ from crawler.config import Config, SourceConfig
 from crawler.run.outcome import fetch_errors
 from crawler.storage.database import connect, database_url
 from crawler.storage.runs import count_new_articles, last_runs
+from crawler.warc.spool import spooled_files
 from scheduler.context import load_app_config
 from scheduler.triggers import next_fire_time
 
@@ -70,7 +71,21 @@ def _one(
         "articles_total": total,
         "last_new_article_at": _iso(last_new_at),
         "silent": _silent(source, last_new_at or first_run_at, now),
+        "spool": _spool(config, source),
     }
+
+
+def _spool(config: Config, source: SourceConfig) -> dict[str, int] | None:
+    """With an object-store archive, this source's closed WARCs still waiting in the spool (None: local archive).
+
+    Files are the source's when named with its WARC prefix (``[archive] prefix`` shared by all sources, else its
+    name), as the writer names them.
+    """
+    if not config.archive.store:
+        return None
+    prefix = (config.archive.prefix or source.name) + "-"
+    waiting = [path for path in spooled_files(config.archive.dir) if path.name.startswith(prefix)]
+    return {"files": len(waiting), "bytes": sum(path.stat().st_size for path in waiting)}
 
 
 def _last_run(conn: psycopg.Connection, run: dict[str, Any] | None, now: datetime) -> dict[str, Any] | None:
@@ -156,6 +171,9 @@ def _notes(report: list[dict[str, Any]]) -> list[str]:
         run = entry["last_run"]
         if run and run["error"] and run["status"] != "finished":
             notes.append(f"{entry['name']}: last run {run['status']}: {run['error']}")
+        if entry["spool"] and entry["spool"]["files"]:
+            spool = entry["spool"]
+            notes.append(f"{entry['name']}: {spool['files']} WARC file(s), {spool['bytes']} bytes, wait in the spool")
         if entry["silent"]:
             since = f"since {_short(entry['last_new_article_at'])} UTC" if entry["last_new_article_at"] else "yet"
             notes.append(f"warning: {entry['name']} has produced no new article {since} (silent)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -87,8 +88,8 @@ def test_the_store_down_during_a_crawl_degrades_the_run_and_archive_upload_sends
     assert status == "degraded" and "wait in the spool" in error
     waiting = [path for path in spooled(tmp_path) if path.name.endswith(".warc.gz")]
     assert waiting, "the WARCs stay in the spool"
-    articles_before = query(database_url, "SELECT count(*) FROM articles")[0][0]
-    assert articles_before > 0
+    assert query(database_url, "SELECT count(*) FROM articles")[0][0] > 0
+    assert spool_status(config) == {"files": len(waiting), "bytes": sum(path.stat().st_size for path in waiting)}
 
     refused = run_cli(config, "archive", "upload")
     assert refused.returncode == 69, refused.stderr
@@ -105,6 +106,14 @@ def test_the_store_down_during_a_crawl_degrades_the_run_and_archive_upload_sends
             assert_valid_warc(download(own_s3_server, archive_uri, key, tmp_path / key.rsplit("/", 1)[1]))
     paths = [path for (path,) in query(database_url, "SELECT path FROM warc_files")]
     assert paths and all(path.startswith("s3://") for path in paths)
+    assert spool_status(config) == {"files": 0, "bytes": 0}
+
+
+def spool_status(config: Path) -> dict[str, int]:
+    result = run_cli(config, "status", "--json")
+    assert result.returncode == 0, result.stderr
+    (source,) = [entry for entry in json.loads(result.stdout) if entry["name"] == "replica"]
+    return source["spool"]
 
 
 def test_wrong_credentials_are_one_clear_line_exit_69_and_no_secret(

@@ -6,6 +6,7 @@ import json
 import logging
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import psycopg
 
 from crawler.errors import ArchiveError
+from crawler.warc.objectstore import is_store_uri
 from crawler.warc.records import warc_date
 
 log = logging.getLogger(__name__)
@@ -60,17 +62,24 @@ class Package:
     pages: int
 
 
-def select_files(conn: psycopg.Connection, selection: Selection, search_dirs: list[Path]) -> list[Path]:
+Fetch = Callable[[str], Path]
+"""Downloads a WARC object by its ``s3://`` URI and returns the local copy."""
+
+
+def select_files(
+    conn: psycopg.Connection, selection: Selection, search_dirs: list[Path], fetch: Fetch | None = None
+) -> list[Path]:
     """WARC files holding captures of the selection, plus those holding the originals their revisits point at.
 
-    Whole files: a file may also hold records just outside the range (a crawl run's files are not split).
+    Whole files: a file may also hold records just outside the range (a crawl run's files are not split). Files
+    recorded as objects (``s3://``) are fetched with ``fetch`` when no local copy is found.
     """
     names = [row[0] for row in conn.execute(_FILES, selection.params())]
     if names:
         names += [row[0] for row in conn.execute(_ORIGINAL_FILES, [names]) if row[0] not in names]
     paths = []
     for name in sorted(set(names)):
-        path = _find(conn, name, search_dirs)
+        path = _find(conn, name, search_dirs, fetch)
         if path is None:
             where = ", ".join(map(str, search_dirs))
             raise ArchiveError(f"WARC file {name} is indexed but not found (looked in {where})")
@@ -106,9 +115,10 @@ def create(files: list[Path], pages_file: Path, output: Path, *, title: str | No
             log.warning("wacz: %s", line)
 
 
-def _find(conn: psycopg.Connection, name: str, search_dirs: list[Path]) -> Path | None:
+def _find(conn: psycopg.Connection, name: str, search_dirs: list[Path], fetch: Fetch | None) -> Path | None:
     row = conn.execute("SELECT path FROM warc_files WHERE filename = %s", [name]).fetchone()
-    candidates = [Path(row[0])] if row else []
+    stored = row[0] if row and is_store_uri(row[0]) else None
+    candidates = [Path(row[0])] if row and not stored else []
     candidates += [directory / name for directory in search_dirs]
     for candidate in candidates:
         if candidate.is_file():
@@ -116,4 +126,4 @@ def _find(conn: psycopg.Connection, name: str, search_dirs: list[Path]) -> Path 
     for directory in search_dirs:
         for candidate in directory.rglob(name):
             return candidate
-    return None
+    return fetch(stored) if stored and fetch else None

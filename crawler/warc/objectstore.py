@@ -196,6 +196,18 @@ class ObjectStore:
         )
 
 
+def fetch_object(uri: str, target: Path, settings: StoreSettings | None = None) -> Path:
+    """Download the object ``s3://bucket/key`` into ``target``."""
+    location = parse_store_uri(uri)
+    return ObjectStore(StoreLocation(location.bucket), settings).download(location.prefix, target)
+
+
+def put_object(path: Path, uri: str, settings: StoreSettings | None = None) -> str:
+    """Upload ``path`` as the object ``s3://bucket/key``, verified as :meth:`ObjectStore.upload_verified` does."""
+    location = parse_store_uri(uri)
+    return ObjectStore(StoreLocation(location.bucket), settings).upload_verified(path, location.prefix)
+
+
 def _make_client(settings: StoreSettings) -> Any:
     try:
         import boto3

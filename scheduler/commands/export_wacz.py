@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from crawler.errors import ArchiveError
 from crawler.storage.database import connect, database_url
+from crawler.warc.objectstore import StoreSettings, fetch_object, is_store_uri, put_object
 from scheduler import exitcodes
 from scheduler.context import load_app_config
 
@@ -32,7 +33,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--source", help="only this source's captures")
     parser.add_argument("--since", type=_instant, help="captures at or after this ISO 8601 time (UTC if no zone)")
     parser.add_argument("--until", type=_instant, help="captures before this ISO 8601 time")
-    parser.add_argument("--output", type=Path, help="the .wacz file (default: newsarchive-<source|all>-<now>.wacz)")
+    parser.add_argument(
+        "--output",
+        help="the .wacz file, or an s3://bucket/key.wacz object (default: newsarchive-<source|all>-<now>.wacz)",
+    )
     parser.add_argument("--title", help="the package's title")
     parser.set_defaults(func=run)
 
@@ -42,13 +46,21 @@ def run(args: argparse.Namespace) -> int:
 
     config = load_app_config(args)
     selection = Selection(args.source, args.since, args.until)
-    output = args.output or Path(f"newsarchive-{args.source or 'all'}-{datetime.now(UTC):%Y%m%d%H%M%S}.wacz")
-    if output.suffix != ".wacz":
+    target = args.output or f"newsarchive-{args.source or 'all'}-{datetime.now(UTC):%Y%m%d%H%M%S}.wacz"
+    if not target.endswith(".wacz"):
         print("newsarchive export-wacz: --output must end in .wacz", file=sys.stderr)
         return exitcodes.USAGE
+    settings = StoreSettings(config.archive.endpoint_url, config.archive.region)
     with connect(database_url(config)) as conn, tempfile.TemporaryDirectory(prefix="newsarchive-wacz-") as work:
+        output = Path(work) / Path(target).name if is_store_uri(target) else Path(target)
+        fetched = Path(work) / "warcs"
+        fetched.mkdir()
+
+        def fetch(uri: str) -> Path:
+            return fetch_object(uri, fetched / uri.rsplit("/", 1)[-1], settings)
+
         try:
-            files = select_files(conn, selection, [config.archive.dir])
+            files = select_files(conn, selection, [config.archive.dir], fetch)
         except ArchiveError as error:
             print(f"newsarchive export-wacz: {error}", file=sys.stderr)
             return exitcodes.FAILED
@@ -59,10 +71,12 @@ def run(args: argparse.Namespace) -> int:
         pages = write_pages(conn, selection, files, pages_file)
         try:
             create(files, pages_file, output, title=args.title or _title(selection))
+            if is_store_uri(target):
+                put_object(output, target, settings)
         except ArchiveError as error:
             print(f"newsarchive export-wacz: {error}", file=sys.stderr)
             return exitcodes.FAILED
-    print(f"wrote {output}: {len(files)} WARC file(s), {pages} article page(s)")
+    print(f"wrote {target}: {len(files)} WARC file(s), {pages} article page(s)")
     return exitcodes.OK
 
 

@@ -11,6 +11,7 @@ import pytest
 from tests.crawler.warc._tools import assert_valid_warc
 from tests.plugins.objectstore import SECRET_KEY, S3Server, use_store
 from tests.scheduler.commands._archive import crawl_three_times, empty_database, rebuilt_config, source_toml
+from tests.scheduler.commands.test_export_wacz import archives, pages, validate
 from tests.scheduler.commands.test_serve import fetch, serving, ts14
 from tests.support.cli import query, run_cli, start_cli, wait_for, write_config
 
@@ -177,3 +178,27 @@ def test_serve_replays_every_article_capture_from_the_bucket_byte_identical(
             status, _, body = fetch(f"{base}/archive/{ts14(captured_at)}id_/{url}")
             assert status == 200, f"{record_type} {url}"
             assert body == fetch(url)[2], f"{record_type} {url}"
+
+
+def test_export_wacz_reads_the_bucket_and_writes_its_package_into_it(
+    tmp_path: Path, database_url: str, publisher, s3_server: S3Server, s3_archive: str
+) -> None:
+    config = s3_config(tmp_path, database_url, publisher, s3_archive)
+    for _ in range(2):
+        assert run_cli(config, "crawl", "replica").returncode == 0
+    assert spooled(tmp_path) == []
+    package_uri = s3_archive.rsplit("/", 1)[0] + "/exports/replica.wacz"
+    result = run_cli(config, "export-wacz", "--source", "replica", "--output", package_uri)
+    assert result.returncode == 0, result.stderr[-3000:]
+    package = download(s3_server, package_uri, package_uri.split("/", 3)[3], tmp_path / "replica.wacz")
+    validate(package)
+    names = {key.rsplit("/", 1)[1] for key in stored_keys(s3_server, s3_archive) if key.endswith(".warc.gz")}
+    assert set(archives(package)) == names
+    assert (
+        len(pages(package))
+        == query(
+            database_url,
+            "SELECT count(*) FROM captures WHERE page_kind = 'article'"
+            " AND status = 200 AND record_type IN ('response', 'revisit')",
+        )[0][0]
+    )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -202,3 +205,53 @@ def test_export_wacz_reads_the_bucket_and_writes_its_package_into_it(
             " AND status = 200 AND record_type IN ('response', 'revisit')",
         )[0][0]
     )
+
+
+def write_big_warc(path: Path, megabytes: int) -> None:
+    """A valid WARC of incompressible resource records, large enough for several multipart parts."""
+    from warcio.warcwriter import WARCWriter
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        writer = WARCWriter(handle, gzip=True)
+        for number in range(megabytes):
+            payload = os.urandom(1024 * 1024)
+            record = writer.create_warc_record(
+                f"http://127.0.0.1/blob/{number}", "resource", payload=io.BytesIO(payload),
+                warc_content_type="application/octet-stream",
+            )  # fmt: skip
+            writer.write_record(record)
+
+
+def test_a_killed_upload_leaves_no_object_and_the_spool_file_which_the_next_upload_sends(
+    tmp_path: Path, database_url: str, publisher, s3_server: S3Server, s3_archive: str
+) -> None:
+    config = s3_config(tmp_path, database_url, publisher, s3_archive)
+    big = spool(tmp_path) / "replica-20260101000000000-00000-host.warc.gz"
+    write_big_warc(big, 80)
+    digest = hashlib.sha256(big.read_bytes()).hexdigest()
+    bucket, _, prefix = s3_archive.removeprefix("s3://").partition("/")
+    key = f"{prefix}/{big.name}"
+    client = s3_server.client()
+
+    upload = start_cli(config, "archive", "upload")
+    wait_for(
+        lambda: (
+            upload.poll() is not None
+            or any(item["Key"] == key for item in client.list_multipart_uploads(Bucket=bucket).get("Uploads", []))
+        ),
+        what="the multipart upload to begin",
+    )
+    assert upload.poll() is None, "the upload ended before it could be killed"
+    upload.kill()
+    upload.wait(timeout=30)
+
+    with pytest.raises(client.exceptions.ClientError):
+        client.head_object(Bucket=bucket, Key=key)  # never completed: no object that looks complete
+    assert hashlib.sha256(big.read_bytes()).hexdigest() == digest, "the spool file is untouched"
+
+    again = run_cli(config, "archive", "upload")
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert not big.exists()
+    sent = download(s3_server, s3_archive, key, tmp_path / "back.warc.gz")
+    assert hashlib.sha256(sent.read_bytes()).hexdigest() == digest

@@ -49,7 +49,7 @@ def archive_for(pages: int) -> Path:
     return folder
 
 
-def run_replay(archive: Path, processes: int, mode: str) -> tuple[float, dict]:
+def run_replay(archive: Path | str, processes: int, mode: str) -> tuple[float, dict]:
     """``newsarchive replay`` into a fresh empty database: wall seconds and the replay's stats."""
     from bench.harness import bench_database
     from crawler.storage.database import connect

@@ -91,9 +91,12 @@ class StoredObject:
 class ObjectStore:
     """One bucket and prefix, reached with a boto3 client made on first use (boto3 is the ``s3`` extra)."""
 
-    def __init__(self, location: StoreLocation, settings: StoreSettings | None = None) -> None:
+    def __init__(
+        self, location: StoreLocation, settings: StoreSettings | None = None, *, part_size: int = PART_SIZE
+    ) -> None:
         self.location = location
         self.settings = settings or StoreSettings()
+        self.part_size = part_size
         self._client: Any = None
 
     @property
@@ -116,9 +119,10 @@ class ObjectStore:
         """
         from boto3.s3.transfer import TransferConfig
 
-        sha256, expected_etag = _file_digests(path, PART_SIZE)
+        sha256, expected_etag = _file_digests(path, self.part_size)
         key = self.location.key(relative)
-        config = TransferConfig(multipart_threshold=PART_SIZE, multipart_chunksize=PART_SIZE, use_threads=True)
+        size = self.part_size
+        config = TransferConfig(multipart_threshold=size, multipart_chunksize=size, use_threads=True)
         extra = {"Metadata": {"sha256": sha256}, "ContentType": _content_type(path.name)}
         self._call("PutObject", self.client.upload_file, str(path), self.location.bucket, key, extra, None, config)
         head = self._call("HeadObject", self.client.head_object, Bucket=self.location.bucket, Key=key)
@@ -140,7 +144,7 @@ class ObjectStore:
             return False
         if head.get("ContentLength") != path.stat().st_size:
             return False
-        return head.get("Metadata", {}).get("sha256") == _file_digests(path, PART_SIZE)[0]
+        return head.get("Metadata", {}).get("sha256") == _file_digests(path, self.part_size)[0]
 
     def list(self) -> list[StoredObject]:
         """Every object under the prefix, in key order; a prefix that names one object lists that object."""

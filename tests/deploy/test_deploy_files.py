@@ -119,7 +119,7 @@ def test_crontab_lines_are_valid_schedules_and_commands() -> None:
 def test_compose_file() -> None:
     compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
     services = compose["services"]
-    assert set(services) == {"postgres", "migrate", "daemon", "worker"}
+    assert set(services) == {"postgres", "s3", "bucket", "migrate", "daemon", "worker"}
     assert "pg_isready" in " ".join(services["postgres"]["healthcheck"]["test"])
     assert services["migrate"]["command"] == ["db", "migrate"]
     assert_cli_accepts(services["migrate"]["command"])
@@ -128,6 +128,7 @@ def test_compose_file() -> None:
     assert daemon["depends_on"] == {
         "postgres": {"condition": "service_healthy"},
         "migrate": {"condition": "service_completed_successfully"},
+        "bucket": {"condition": "service_completed_successfully"},
     }
     assert daemon["stop_signal"] == "SIGTERM"
     image_config = load_config(str(DEPLOY / "docker.toml"), validate_schedule, environ={})
@@ -140,10 +141,40 @@ def test_compose_file() -> None:
     assert assert_cli_accepts(worker["command"]).command == "worker"
     assert "container_name" not in worker and "ports" not in worker  # so `--scale worker=N` can start N of them
     assert worker["depends_on"] == daemon["depends_on"]
-    queue_config = load_config(str(DEPLOY / "queue.toml"), validate_schedule, environ={})
+    queue_config = load_config(str(DEPLOY / "queue-s3.toml"), validate_schedule, environ={})
     assert queue_config.scheduler.mode == "queue"
-    assert "/etc/newsarchive/queue.toml" in daemon["command"] and "/etc/newsarchive/queue.toml" in worker["command"]
+    assert (
+        "/etc/newsarchive/queue-s3.toml" in daemon["command"] and "/etc/newsarchive/queue-s3.toml" in worker["command"]
+    )
     assert seconds(worker["stop_grace_period"]) > queue_config.scheduler.stop_timeout
+
+
+def compose_defaults(text: str) -> str:
+    """Compose's interpolation with nothing set: each ``${NAME:-default}`` becomes its default."""
+    return re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", text)
+
+
+def test_compose_keeps_the_archive_in_its_s3_service() -> None:
+    """Workers spool and upload to the SeaweedFS service, whose one identity holds the keys the workers send."""
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    assert "-s3" in services["s3"]["command"] and "8333" in " ".join(services["s3"]["command"])
+    assert "s3.bucket.create -name newsarchive" in " ".join(services["bucket"]["entrypoint"])
+    config = load_config(str(DEPLOY / "queue-s3.toml"), validate_schedule, environ={})
+    assert config.archive.store == "s3://newsarchive/archive"
+    assert config.archive.dir == Path("/var/lib/newsarchive/spool")
+    identities = json.loads(compose_defaults(compose["configs"]["s3-identities"]["content"]))
+    [credentials] = identities["identities"][0]["credentials"]
+    for name in ("daemon", "worker"):
+        env = {key: compose_defaults(value) for key, value in services[name]["environment"].items()}
+        assert env["AWS_ENDPOINT_URL"] == "http://s3:8333"
+        assert (env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]) == (
+            credentials["accessKey"],
+            credentials["secretKey"],
+        )
+    dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    assert "COPY deploy/queue-s3.toml /etc/newsarchive/queue-s3.toml" in dockerfile
+    assert "pip install '.[s3]'" in dockerfile
 
 
 def test_kubernetes_queue_deployments() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import json
@@ -60,7 +61,9 @@ def test_a_crawl_lands_in_the_bucket_valid_indexed_and_the_spool_empties(
     prefix = s3_archive.removeprefix("s3://").partition("/")[2]
     assert all(key.startswith(f"{prefix}/indexes/") for key in indexes)
     for key in warcs:
-        assert_valid_warc(download(s3_server, s3_archive, key, tmp_path / key.rsplit("/", 1)[1]))
+        warc = download(s3_server, s3_archive, key, tmp_path / key.rsplit("/", 1)[1])
+        assert_valid_warc(warc)
+        assert SECRET_KEY.encode() not in gzip.decompress(warc.read_bytes()), "no credential in any record"
     assert spooled(tmp_path) == []
 
     rows = query(database_url, "SELECT filename, path FROM warc_files ORDER BY filename")

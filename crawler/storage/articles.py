@@ -11,6 +11,7 @@ import psycopg
 
 from crawler.extract.article import PageTime
 from crawler.items import ArticleItem
+from crawler.storage.changes import VersionText, classify
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +33,13 @@ _LOAD_VERSIONS = (
 _INSERT_VERSION = (
     "INSERT INTO article_versions (article_id, version, warc_record_id, fetched_url, extractor, content_hash,"
     " title, authors, published_at, date_precision, modified_at, modified_precision, section, tags, language,"
-    " summary, body, image_url, seen_at)"
-    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    " summary, body, image_url, seen_at, change_class, change_rule)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+_LOAD_TEXTS = (
+    "SELECT v.article_id, v.version, v.title, v.authors, v.published_at, v.date_precision, v.body"
+    " FROM article_versions v JOIN unnest(%s::bigint[], %s::int[]) AS t(article_id, version)"
+    " ON v.article_id = t.article_id AND v.version = t.version"
 )
 _UPDATE_RECORDS = (
     "UPDATE article_records r SET first_seen_at = t.first_seen, last_seen_at = t.last_seen,"
@@ -79,6 +85,17 @@ class _Version:
     content_hash: str
     seen_at: datetime
     warc_record_id: str | None
+    text: VersionText | None = None
+    """Its fields when it was made in this batch (else loaded when a later version needs them)."""
+
+
+@dataclass
+class _NewVersion:
+    row: tuple
+    article_id: int
+    text: VersionText
+    previous: _Version | None
+    """The version in effect when this one was seen: what it is compared with (None: the first version)."""
 
 
 @dataclass
@@ -125,7 +142,7 @@ class ArticleStore:
             records = _lock_records(cursor, urls)
             counts, new_versions = _decide(ordered, records)
             if new_versions:
-                cursor.executemany(_INSERT_VERSION, new_versions)
+                cursor.executemany(_INSERT_VERSION, _classified(cursor, new_versions))
             _update_records(cursor, records.values())
         return counts
 
@@ -159,9 +176,9 @@ def _lock_records(cursor: psycopg.Cursor, urls: list[str]) -> dict[str, _Record]
     return records
 
 
-def _decide(items: Sequence[ArticleItem], records: dict[str, _Record]) -> tuple[StoreCounts, list[tuple]]:
+def _decide(items: Sequence[ArticleItem], records: dict[str, _Record]) -> tuple[StoreCounts, list[_NewVersion]]:
     counts = StoreCounts()
-    new_versions: list[tuple] = []
+    new_versions: list[_NewVersion] = []
     for item in items:
         record = records[item.article.url]
         seen_at = _utc(item.seen_at)
@@ -172,14 +189,50 @@ def _decide(items: Sequence[ArticleItem], records: dict[str, _Record]) -> tuple[
             counts.unchanged += 1
             continue
         number = 1 + max((v.version for v in record.versions), default=0)
-        version = _Version(number, content_hash, seen_at, item.warc_record_id)
+        previous = _version_at(record.versions, seen_at) if record.versions else None
+        version = _Version(number, content_hash, seen_at, item.warc_record_id, _text_of(item))
         if version.version == 1:
             counts.new += 1
         else:
             counts.updated += 1
         record.versions.append(version)
-        new_versions.append(_version_row(record.id, version.version, item, content_hash))
+        row = _version_row(record.id, version.version, item, content_hash)
+        new_versions.append(_NewVersion(row, record.id, version.text, previous))
     return counts, new_versions
+
+
+def _classified(cursor: psycopg.Cursor, new_versions: list[_NewVersion]) -> list[list]:
+    """The rows with their change class and rule: each compared with the version in effect before it."""
+    missing = [(n.article_id, n.previous.version) for n in new_versions if n.previous and n.previous.text is None]
+    loaded: dict[tuple[int, int], VersionText] = {}
+    if missing:
+        ids, numbers = zip(*missing, strict=True)
+        for article_id, number, title, authors, published, precision, body in cursor.execute(
+            _LOAD_TEXTS, [list(ids), list(numbers)]
+        ):
+            loaded[(article_id, number)] = VersionText(
+                title, tuple(authors), _published_text(published, precision), body
+            )
+    rows = []
+    for new in new_versions:
+        change = None
+        if new.previous is not None:
+            before = new.previous.text or loaded.get((new.article_id, new.previous.version))
+            change = classify(before, new.text) if before is not None else None
+        rows.append([*new.row, change.kind if change else None, change.rule if change else None])
+    return rows
+
+
+def _text_of(item: ArticleItem) -> VersionText:
+    article = item.article
+    return VersionText(
+        article.title, tuple(article.authors), _published_text(*_page_time(article.published_at)), article.body
+    )
+
+
+def _published_text(value: datetime | None, precision: str | None) -> str | None:
+    """The stored published time as comparable text (UTC instant and its precision)."""
+    return None if value is None else f"{_utc(value).isoformat()}/{precision}"
 
 
 def _already_stored(record: _Record, item: ArticleItem, content_hash: str, seen_at: datetime) -> bool:

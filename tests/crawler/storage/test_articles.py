@@ -271,3 +271,35 @@ def test_concurrent_writers_agree(database_url, db_conn):
     assert len(rows) == 300
     assert {(body, first, last) for body, _version, first, last in rows} == {("new", T0, later)}
     assert version_count(db_conn) == 600
+
+
+def change_classes(conn) -> list[tuple]:
+    return conn.execute("SELECT version, change_class, change_rule FROM article_versions ORDER BY version").fetchall()
+
+
+def test_each_new_version_is_classed_against_the_one_before_it(db_conn):
+    store = ArticleStore(db_conn)
+    text = "The road opens in May.\nOfficials expect 4,000 vehicles a day."
+    store.store_many([item(text, seen_at=T0)])
+    store.store_many([item(text.replace("4,000", "40,000"), seen_at=T0 + timedelta(hours=1))])
+    # Two more in one batch: the second is compared with the first of the batch, not with the database's.
+    store.store_many(
+        [
+            item(text.replace("4,000", "40,000") + "\nUpdated 10:42", seen_at=T0 + timedelta(hours=2)),
+            item(text.replace("4,000", "40,000").replace("May", "June"), seen_at=T0 + timedelta(hours=3)),
+        ]
+    )
+    assert change_classes(db_conn) == [
+        (1, None, None),
+        (2, "substantive", "body"),
+        (3, "trivial", "stamp"),
+        (4, "substantive", "body"),
+    ]
+
+
+def test_a_version_stored_out_of_order_is_classed_against_the_version_then_in_effect(db_conn):
+    store = ArticleStore(db_conn)
+    store.store_many([item("It\u2019s open.", seen_at=T0)])
+    store.store_many([item("It is closed.", seen_at=T0 + timedelta(hours=2))])
+    store.store_many([item("It's open.", seen_at=T0 + timedelta(hours=1))])  # an older WARC replayed later
+    assert change_classes(db_conn) == [(1, None, None), (2, "substantive", "body"), (3, "trivial", "typography")]

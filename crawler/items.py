@@ -18,3 +18,16 @@ class ArticleItem:
     """The response record the article was extracted from (None when WARC recording is off)."""
     seen_at: datetime
     """The response's WARC-Date (aware, UTC): seen-times come from captures, never ``now()``."""
+    etag: str | None = None
+    last_modified: str | None = None
+    """The response's validators, kept so that a re-check can ask "changed since?" (a 304 costs no body)."""
+
+
+@dataclass
+class NotModifiedItem:
+    """A re-check the publisher answered 304 Not Modified: the article was seen unchanged at ``seen_at``."""
+
+    url: str
+    """The stored article URL the re-check asked for."""
+    source: str
+    seen_at: datetime

@@ -148,6 +148,8 @@ def _parse_source(
         for url in values[list_key] if list_key != "allowed_domains" else ():
             if not re.match(r"^https?://[^/\s]+", url):
                 raise ConfigError(f"{key}.{list_key}: not an http(s) URL: {url!r}")
+    if "recheck" in values:
+        values["recheck"] = _recheck(values["recheck"], f"{key}.recheck")
     source = SourceConfig(**values)
     if not (source.start_urls or source.feeds or source.sitemaps):
         raise ConfigError(f"{key}: a source needs at least one of start_urls, feeds, sitemaps")
@@ -168,6 +170,14 @@ def _table(raw: dict[str, Any], name: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ConfigError(f"{name}: expected a table ([{name}])")
     return value
+
+
+def _recheck(values: tuple[str, ...], key: str) -> tuple[float, ...]:
+    """``["15m", "1h", ...]`` → seconds, each later than the one before (``[]``: re-checks off)."""
+    steps = tuple(parse_duration(value, key) for value in values)
+    if any(step <= 0 for step in steps) or list(steps) != sorted(set(steps)):
+        raise ConfigError(f'{key}: expected increasing durations after the first sighting, e.g. ["15m", "1h"]')
+    return steps
 
 
 def _store_uri(uri: str) -> str:

@@ -77,6 +77,10 @@ class MetricsConfig:
     listen: str = "127.0.0.1:9410"
 
 
+DEFAULT_RECHECK = (15 * 60.0, 3600.0, 3 * 3600.0, 12 * 3600.0, 3 * 86400.0, 30 * 86400.0)
+"""15 min, 1 h, 3 h, 12 h, 3 d, 30 d: most corrections come in the first hours, a few days or weeks later."""
+
+
 @dataclass(frozen=True)
 class SourceConfig:
     """One publisher: where to discover its articles, how politely, and when."""
@@ -101,6 +105,9 @@ class SourceConfig:
     """Articles first seen less than this long ago are refetched each run to catch corrections."""
     max_articles: int = 0
     """Stop a run after this many article pages (0: no limit); a back-fill guard."""
+    recheck: tuple[float, ...] = DEFAULT_RECHECK
+    """Seconds after an article's first sighting (or its last real edit) at which it is fetched again, whether or
+    not a listing still names it; empty: never re-checked."""
     download_delay: float | None = None
     max_page_size: int | None = None
     deadline: float | None = None
@@ -113,6 +120,8 @@ class SourceConfig:
         values = dict(data)
         for key in ("start_urls", "feeds", "sitemaps", "allowed_domains"):
             values[key] = tuple(values.get(key, ()))
+        if "recheck" in values:
+            values["recheck"] = tuple(values["recheck"])
         return cls(**values)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -12,7 +13,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
-from crawler.items import ArticleItem
+from crawler.items import ArticleItem, NotModifiedItem
 from crawler.storage.articles import ArticleStore, StoreCounts
 from crawler.storage.writer import BatchWriter
 
@@ -38,7 +39,10 @@ class ArticleStorePipeline:
         self.interval = settings.getfloat("NEWSARCHIVE_STORE_INTERVAL", 2.0)
         self.close_timeout = settings.getfloat("NEWSARCHIVE_STORE_CLOSE_TIMEOUT", 60.0)
         self.retry_after = settings.getfloat("NEWSARCHIVE_STORE_RETRY_AFTER", 30.0)
-        self.writer: BatchWriter[ArticleItem, StoreCounts] | None = None
+        source = settings.get("NEWSARCHIVE_SOURCE")
+        steps = settings.getlist("NEWSARCHIVE_RECHECK", [])
+        self.recheck = {source: tuple(float(step) for step in steps)} if source else {}
+        self.writer: BatchWriter[StoredItem, StoreCounts] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArticleStorePipeline:
@@ -50,7 +54,7 @@ class ArticleStorePipeline:
     def open_spider(self) -> None:
         self.writer = BatchWriter(
             self.url,
-            _store,
+            functools.partial(_store, recheck=self.recheck),
             on_done=self._stored,
             on_failed=self._unstored,
             batch_size=self.batch_size,
@@ -60,7 +64,7 @@ class ArticleStorePipeline:
         )
 
     def process_item(self, item: Any) -> Any:
-        if isinstance(item, ArticleItem) and self.writer is not None:
+        if isinstance(item, ArticleItem | NotModifiedItem) and self.writer is not None:
             self.writer.put(item)
         return item
 
@@ -80,10 +84,19 @@ class ArticleStorePipeline:
             if value := getattr(counts, key):
                 self.stats.inc_value(f"newsarchive/articles/{key}", value)
 
-    def _unstored(self, batch: Sequence[ArticleItem], error: Exception) -> None:
-        self.stats.inc_value("newsarchive/articles/unstored", len(batch))
-        log.debug("%d articles not stored: %s", len(batch), error)
+    def _unstored(self, batch: Sequence[StoredItem], error: Exception) -> None:
+        articles = sum(isinstance(item, ArticleItem) for item in batch)
+        if articles:
+            self.stats.inc_value("newsarchive/articles/unstored", articles)
+        log.debug("%d items not stored: %s", len(batch), error)
 
 
-def _store(conn: psycopg.Connection, batch: Sequence[ArticleItem]) -> StoreCounts:
-    return ArticleStore(conn).store_many(batch)
+StoredItem = ArticleItem | NotModifiedItem
+
+
+def _store(conn: psycopg.Connection, batch: Sequence[StoredItem], recheck: dict[str, tuple[float, ...]]) -> StoreCounts:
+    """Articles, then 304 re-checks (a lost 304 only costs one more re-check: its capture is in the WARC)."""
+    store = ArticleStore(conn, recheck=recheck)
+    counts = store.store_many([item for item in batch if isinstance(item, ArticleItem)])
+    store.store_not_modified([item for item in batch if isinstance(item, NotModifiedItem)])
+    return counts

@@ -101,7 +101,7 @@ class Replayer:
         self.on_progress = on_progress or (lambda records, nbytes: None)
         self.stop = stop or threading.Event()
         self.stats = ReplayStats()
-        self.articles = ArticleStore(conn)
+        self.articles = ArticleStore(conn, recheck={source.name: source.recheck for source in options.sources})
         self.captures = CaptureStore(conn)
         self.run_id: int | None = None
         self._rows: list[CaptureRow] = []

@@ -6,8 +6,8 @@ import json
 import logging
 import os
 import sys
-from dataclasses import replace
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from crawler.run.frontier import fresh_frontier, frontier_settings
 from crawler.run.spec import RunSpec
 from crawler.settings import crawl_settings
 from crawler.spiders import spider_class
+from crawler.storage.recheck import Recheck
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ def scrapy_settings(spec: RunSpec) -> dict[str, Any]:
         "AUTOTHROTTLE_ENABLED": spec.autothrottle,
         "CONCURRENT_REQUESTS_PER_DOMAIN": spec.concurrent_requests_per_domain,
         "NEWSARCHIVE_SOURCE": source.name,
+        "NEWSARCHIVE_RECHECK": list(source.recheck),
         "NEWSARCHIVE_RUN_ID": spec.run_id,
         "NEWSARCHIVE_DATABASE_URL": spec.database_url,
         "NEWSARCHIVE_WARC_DIR": spec.archive_dir,
@@ -90,23 +92,36 @@ def _named_hosts(spec: RunSpec) -> set[str]:
     return {host for host in hosts if host}
 
 
-def crawl_memory(spec: RunSpec) -> tuple[dict[str, datetime], datetime | None]:
-    """URLs already archived for this source (not refetched) and when its last successful run started.
+@dataclass(frozen=True)
+class CrawlMemory:
+    known: dict[str, datetime] = field(default_factory=dict)
+    """URLs already archived for this source (not refetched unless due) → last seen."""
+    since: datetime | None = None
+    """When the source's last successful run started."""
+    rechecks: list[Recheck] = field(default_factory=list)
+    """Articles whose re-check is due, with their validators."""
 
-    Without a database both are empty: the crawl then fetches everything it discovers, and the WARCs keep it all.
+
+def crawl_memory(spec: RunSpec) -> CrawlMemory:
+    """What the database knows of this source before the run.
+
+    Without a database it is empty: the crawl then fetches everything it discovers, and the WARCs keep it all.
     """
     if not spec.database_url:
-        return {}, None
+        return CrawlMemory()
     from crawler.storage.articles import ArticleStore
     from crawler.storage.database import connect
+    from crawler.storage.recheck import due_rechecks
     from crawler.storage.runs import last_success_at
 
+    name = spec.source.name
     try:
         with connect(spec.database_url) as conn:
-            return ArticleStore(conn).known_articles(spec.source.name), last_success_at(conn, spec.source.name)
+            due = due_rechecks(conn, name, datetime.now(UTC)) if spec.source.recheck else []
+            return CrawlMemory(ArticleStore(conn).known_articles(name), last_success_at(conn, name), due)
     except DatabaseUnavailable as error:
         log.warning("database unreachable, crawling without the list of known articles: %s", error)
-        return {}, None
+        return CrawlMemory()
 
 
 def recover_archive(spec: RunSpec) -> None:
@@ -139,8 +154,15 @@ def run(spec: RunSpec) -> dict[str, Any]:
         spec = replace(spec, frontier_dir=frontier)
         process = CrawlerProcess(scrapy_settings(spec))
         crawler = process.create_crawler(spider_class(spec.source.spider))
-        known, since = crawl_memory(spec)
-        process.crawl(crawler, source=spec.source, known=known, since=since, extract_mode=spec.extract_mode)
+        memory = crawl_memory(spec)
+        process.crawl(
+            crawler,
+            source=spec.source,
+            known=memory.known,
+            since=memory.since,
+            rechecks=memory.rechecks,
+            extract_mode=spec.extract_mode,
+        )
         process.start()
     close_abandoned_warc(crawler, spec)
     return crawler.stats.get_stats()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from email.utils import formatdate, parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
@@ -24,7 +24,8 @@ from crawler.discovery import feeds, links, sitemaps, wpapi
 from crawler.discovery.entries import Discovered, as_utc, parse_datetime
 from crawler.errors import NotAnArticle
 from crawler.extract.article import Article
-from crawler.items import ArticleItem
+from crawler.items import ArticleItem, NotModifiedItem
+from crawler.storage.recheck import Recheck
 from crawler.workers import ExtractionPool, WorkerFailed
 
 if TYPE_CHECKING:
@@ -58,15 +59,18 @@ class NewsSpider(scrapy.Spider):
         known: Mapping[str, datetime] | None = None,
         extract_mode: str = "default",
         since: datetime | None = None,
+        rechecks: Sequence[Recheck] = (),
         **kwargs: Any,
     ) -> None:
-        """``since``: when the last successful run started; by default the newest capture among ``known``."""
+        """``since``: when the last successful run started; by default the newest capture among ``known``.
+        ``rechecks``: stored articles due to be fetched again (whether or not a listing names them)."""
         super().__init__(**kwargs)
         if isinstance(source, str):  # `scrapy crawl news -a source=NAME`: the source from newsarchive.toml
             source = load_config().source(source)
         self.source = source
         self.known = {_key(url): as_utc(captured) for url, captured in (known or {}).items()}
         self.since = as_utc(since) if since else max(self.known.values(), default=None)
+        self.rechecks = list(rechecks)
         self.extract_mode = extract_mode
         self.wp_api = source.wp_api or self.force_wp_api
         self.article_pattern = links.compile_pattern(source.article_url_pattern)
@@ -110,6 +114,9 @@ class NewsSpider(scrapy.Spider):
                 yield request
         for url in self.source.start_urls:
             yield self._request(url, "listing", self.parse_listing, listing_depth=0)
+        for due in self.rechecks:
+            if request := self._recheck_request(due):
+                yield request
 
     def sites(self) -> list[str]:
         """``scheme://host/`` of the start pages (else of feeds and sitemaps on the source's own domains)."""
@@ -192,8 +199,11 @@ class NewsSpider(scrapy.Spider):
 
     # --- articles ------------------------------------------------------------------------------------------------
 
-    def parse_article(self, response: Response) -> list[ArticleItem] | Coroutine[Any, Any, list[ArticleItem]]:
+    def parse_article(self, response: Response) -> list[Any] | Coroutine[Any, Any, list[ArticleItem]]:
         """The page's article as an item: extracted here, or in a worker process (a coroutine Scrapy awaits)."""
+        if self._not_modified(response):
+            # A re-check answered "unchanged": archived as the 304 it is, nothing to extract.
+            return [NotModifiedItem(response.meta["recheck_url"], self.source.name, _seen_at(response))]
         if _truncated(response):
             # Half a page would be stored as a new (wrong) version; the WARC keeps it marked WARC-Truncated, and
             # the article, still unknown, is fetched again by the next run.
@@ -222,6 +232,8 @@ class NewsSpider(scrapy.Spider):
             fetched_url=response.url,
             warc_record_id=response.meta.get("warc_record_id"),
             seen_at=_seen_at(response),
+            etag=_header(response, b"ETag"),
+            last_modified=_header(response, b"Last-Modified"),
         )
         return [item]
 
@@ -309,6 +321,21 @@ class NewsSpider(scrapy.Spider):
         self._articles_requested += 1
         self._inc("newsarchive/spider/articles_requested")
         return self._request(entry.url, "article", self.parse_article, priority=0)
+
+    def _recheck_request(self, due: Recheck) -> Request | None:
+        """A stored article fetched again on its schedule, asking "changed since?" with its validators."""
+        key = _key(due.url)
+        if key in self._requested or not links.host_allowed(due.url, self._domains()):
+            return None
+        self._requested.add(key)
+        self._inc("newsarchive/spider/rechecks_requested")
+        request = self._request(due.url, "article", self.parse_article, priority=0, recheck_url=due.url)
+        request.meta["handle_httpstatus_list"] = [304]
+        if due.etag:
+            request.headers["If-None-Match"] = due.etag
+        if due.last_modified:
+            request.headers["If-Modified-Since"] = due.last_modified
+        return request
 
     def _due(self, key: str, entry: Discovered) -> bool:
         """Unknown, changed since its last capture, or young enough to be rechecked for corrections."""
@@ -429,6 +456,11 @@ class NewsSpider(scrapy.Spider):
 def _key(url: str) -> str:
     """The form URLs are compared in (known articles, this run's requests, sitemaps already fetched)."""
     return canonicalize_url(url.strip(), keep_fragments=False)
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
 
 
 def _truncated(response: Response) -> bool:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import psycopg
 
 from crawler.extract.article import PageTime
-from crawler.items import ArticleItem
-from crawler.storage.changes import VersionText, classify
+from crawler.items import ArticleItem, NotModifiedItem
+from crawler.storage.changes import SUBSTANTIVE, Change, VersionText, classify
+from crawler.storage.recheck import Schedule
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +25,8 @@ _INSERT_RECORDS = (
     " ON CONFLICT (url) DO NOTHING"
 )
 _LOCK_RECORDS = (
-    "SELECT id, url, first_seen_at, last_seen_at, current_version FROM article_records"
-    " WHERE url = ANY(%s) ORDER BY url FOR UPDATE"
+    "SELECT id, url, source, first_seen_at, last_seen_at, recheck_base, recheck_step, next_check_at, etag,"
+    " last_modified FROM article_records WHERE url = ANY(%s) ORDER BY url FOR UPDATE"
 )
 _LOAD_VERSIONS = (
     "SELECT article_id, version, content_hash, seen_at, warc_record_id FROM article_versions WHERE article_id = ANY(%s)"
@@ -43,8 +44,11 @@ _LOAD_TEXTS = (
 )
 _UPDATE_RECORDS = (
     "UPDATE article_records r SET first_seen_at = t.first_seen, last_seen_at = t.last_seen,"
-    " current_version = t.current FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[], %s::int[])"
-    " AS t(id, first_seen, last_seen, current) WHERE r.id = t.id"
+    " current_version = coalesce(t.current, r.current_version), etag = t.etag, last_modified = t.last_modified,"
+    " recheck_base = t.base, recheck_step = t.step, next_check_at = t.next_check"
+    " FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[], %s::int[], %s::text[], %s::text[],"
+    " %s::timestamptz[], %s::smallint[], %s::timestamptz[])"
+    " AS t(id, first_seen, last_seen, current, etag, last_modified, base, step, next_check) WHERE r.id = t.id"
 )
 _KNOWN = """
 SELECT url, max(seen) FROM (
@@ -96,14 +100,22 @@ class _NewVersion:
     text: VersionText
     previous: _Version | None
     """The version in effect when this one was seen: what it is compared with (None: the first version)."""
+    change: Change | None = None
 
 
 @dataclass
 class _Record:
     id: int
+    source: str
     first_seen_at: datetime
     last_seen_at: datetime
     versions: list[_Version]
+    schedule: Schedule
+    next_check_at: datetime | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    validators_seen_at: datetime | None = None
+    """When the validators in hand were sent: a later 200's replace them, an older capture's do not."""
 
 
 class ArticleStore:
@@ -114,8 +126,10 @@ class ArticleStore:
     version. The current version is the one seen last. Storing the same capture (WARC record id) twice is a no-op.
     """
 
-    def __init__(self, conn: psycopg.Connection) -> None:
+    def __init__(self, conn: psycopg.Connection, recheck: Mapping[str, Sequence[float]] | None = None) -> None:
+        """``recheck``: each source's re-check steps (seconds); a source not in it keeps its schedule untouched."""
         self.conn = conn
+        self.recheck = dict(recheck or {})
 
     def store_many(self, items: Sequence[ArticleItem]) -> StoreCounts:
         """Upsert ``items`` in one transaction and say what each did.
@@ -140,11 +154,39 @@ class ArticleStore:
         with self.conn.transaction(), self.conn.cursor() as cursor:
             _insert_records(cursor, ordered)
             records = _lock_records(cursor, urls)
-            counts, new_versions = _decide(ordered, records)
+            counts, new_versions, sightings = _decide(ordered, records)
             if new_versions:
                 cursor.executemany(_INSERT_VERSION, _classified(cursor, new_versions))
+            for record, seen_at, new in sightings:
+                self._reschedule(record, seen_at, new)
             _update_records(cursor, records.values())
         return counts
+
+    def store_not_modified(self, items: Sequence[NotModifiedItem]) -> int:
+        """Re-checks answered 304: each article was seen unchanged then; how many were known."""
+        if not items:
+            return 0
+        ordered = sorted(items, key=lambda item: (item.url, _utc(item.seen_at)))
+        with self.conn.transaction(), self.conn.cursor() as cursor:
+            records = _lock_records(cursor, sorted({item.url for item in ordered}))
+            for item in ordered:
+                if record := records.get(item.url):
+                    record.last_seen_at = max(record.last_seen_at, _utc(item.seen_at))
+                    self._reschedule(record, _utc(item.seen_at), None)
+            _update_records(cursor, records.values())
+        return len(records)
+
+    def _reschedule(self, record: _Record, seen_at: datetime, new: _NewVersion | None) -> None:
+        """A sighting moves the record's re-check schedule: restarted by a first or substantive version."""
+        steps = self.recheck.get(record.source)
+        if steps is None:
+            return
+        change = new.change if new else None
+        if new is not None and (new.previous is None or (change is not None and change.kind == SUBSTANTIVE)):
+            record.schedule.restart(seen_at)
+        else:
+            record.schedule.checked(seen_at, steps, record.first_seen_at)
+        record.next_check_at = record.schedule.next_check_at(steps)
 
     def known_articles(self, source: str) -> dict[str, datetime]:
         """Every URL (canonical or fetched) of ``source``'s stored articles and captured article pages → last seen."""
@@ -168,25 +210,35 @@ def _insert_records(cursor: psycopg.Cursor, items: Sequence[ArticleItem]) -> Non
 
 
 def _lock_records(cursor: psycopg.Cursor, urls: list[str]) -> dict[str, _Record]:
-    rows = cursor.execute(_LOCK_RECORDS, [urls]).fetchall()
-    records = {url: _Record(id_, first, last, []) for id_, url, first, last, _current in rows}
+    records = {}
+    for id_, url, source, first, last, base, step, next_check, etag, modified in cursor.execute(_LOCK_RECORDS, [urls]):
+        records[url] = _Record(id_, source, first, last, [], Schedule(base, step), next_check, etag, modified)
     by_id = {record.id: record for record in records.values()}
     for article_id, version, content_hash, seen_at, record_id in cursor.execute(_LOAD_VERSIONS, [list(by_id)]):
         by_id[article_id].versions.append(_Version(version, content_hash, seen_at, record_id))
     return records
 
 
-def _decide(items: Sequence[ArticleItem], records: dict[str, _Record]) -> tuple[StoreCounts, list[_NewVersion]]:
+Sighting = tuple[_Record, datetime, "_NewVersion | None"]
+"""An item seen: its record, when, and the version it made (None: nothing new)."""
+
+
+def _decide(
+    items: Sequence[ArticleItem], records: dict[str, _Record]
+) -> tuple[StoreCounts, list[_NewVersion], list[Sighting]]:
     counts = StoreCounts()
     new_versions: list[_NewVersion] = []
+    sightings: list[Sighting] = []
     for item in items:
         record = records[item.article.url]
         seen_at = _utc(item.seen_at)
         record.first_seen_at = min(record.first_seen_at, seen_at)
         record.last_seen_at = max(record.last_seen_at, seen_at)
+        _keep_validators(record, item, seen_at)
         content_hash = item.article.content_hash()
         if _already_stored(record, item, content_hash, seen_at):
             counts.unchanged += 1
+            sightings.append((record, seen_at, None))
             continue
         number = 1 + max((v.version for v in record.versions), default=0)
         previous = _version_at(record.versions, seen_at) if record.versions else None
@@ -197,8 +249,17 @@ def _decide(items: Sequence[ArticleItem], records: dict[str, _Record]) -> tuple[
             counts.updated += 1
         record.versions.append(version)
         row = _version_row(record.id, version.version, item, content_hash)
-        new_versions.append(_NewVersion(row, record.id, version.text, previous))
-    return counts, new_versions
+        new = _NewVersion(row, record.id, version.text, previous)
+        new_versions.append(new)
+        sightings.append((record, seen_at, new))
+    return counts, new_versions, sightings
+
+
+def _keep_validators(record: _Record, item: ArticleItem, seen_at: datetime) -> None:
+    if not (item.etag or item.last_modified):
+        return
+    if record.validators_seen_at is None or seen_at >= record.validators_seen_at:
+        record.etag, record.last_modified, record.validators_seen_at = item.etag, item.last_modified, seen_at
 
 
 def _classified(cursor: psycopg.Cursor, new_versions: list[_NewVersion]) -> list[list]:
@@ -215,11 +276,10 @@ def _classified(cursor: psycopg.Cursor, new_versions: list[_NewVersion]) -> list
             )
     rows = []
     for new in new_versions:
-        change = None
         if new.previous is not None:
             before = new.previous.text or loaded.get((new.article_id, new.previous.version))
-            change = classify(before, new.text) if before is not None else None
-        rows.append([*new.row, change.kind if change else None, change.rule if change else None])
+            new.change = classify(before, new.text) if before is not None else None
+        rows.append([*new.row, new.change.kind if new.change else None, new.change.rule if new.change else None])
     return rows
 
 
@@ -253,10 +313,20 @@ def _version_at(versions: list[_Version], seen_at: datetime) -> _Version:
 
 def _update_records(cursor: psycopg.Cursor, records: Iterable[_Record]) -> None:
     records = list(records)
-    currents = [max(r.versions, key=lambda v: (v.seen_at, v.version)).version for r in records]
+    currents = [max(r.versions, key=lambda v: (v.seen_at, v.version)).version if r.versions else None for r in records]
     cursor.execute(
         _UPDATE_RECORDS,
-        [[r.id for r in records], [r.first_seen_at for r in records], [r.last_seen_at for r in records], currents],
+        [
+            [r.id for r in records],
+            [r.first_seen_at for r in records],
+            [r.last_seen_at for r in records],
+            currents,
+            [r.etag for r in records],
+            [r.last_modified for r in records],
+            [r.schedule.base for r in records],
+            [r.schedule.step for r in records],
+            [r.next_check_at for r in records],
+        ],
     )
 
 

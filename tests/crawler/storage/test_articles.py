@@ -9,10 +9,11 @@ import psycopg
 import pytest
 
 from crawler.extract.article import Article
-from crawler.items import ArticleItem
+from crawler.items import ArticleItem, NotModifiedItem
 from crawler.storage.articles import ArticleStore, StoreCounts
 from crawler.storage.captures import CaptureStore
 from crawler.storage.database import connect
+from crawler.storage.recheck import Recheck, due_rechecks
 from crawler.warc.capture import CaptureRow
 
 T0 = datetime(2024, 7, 13, 8, 0, tzinfo=UTC)
@@ -26,6 +27,8 @@ def item(
     seen_at: datetime = T0,
     record_id: str | None = None,
     fetched_url: str | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
     **fields,
 ) -> ArticleItem:
     fields.setdefault("title", "NATO, US to decide troops pullout as an alliance")
@@ -36,6 +39,8 @@ def item(
         fetched_url=fetched_url or url,
         warc_record_id=record_id,
         seen_at=seen_at,
+        etag=etag,
+        last_modified=last_modified,
     )
 
 
@@ -303,3 +308,52 @@ def test_a_version_stored_out_of_order_is_classed_against_the_version_then_in_ef
     store.store_many([item("It is closed.", seen_at=T0 + timedelta(hours=2))])
     store.store_many([item("It's open.", seen_at=T0 + timedelta(hours=1))])  # an older WARC replayed later
     assert change_classes(db_conn) == [(1, None, None), (2, "substantive", "body"), (3, "trivial", "typography")]
+
+
+STEPS = {"khaama": (900.0, 3600.0, 3 * 3600.0)}
+
+
+def schedule(conn) -> tuple:
+    return conn.execute(
+        "SELECT recheck_base, recheck_step, next_check_at, etag, last_modified FROM article_records"
+    ).fetchone()
+
+
+def test_the_recheck_schedule_decays_and_restarts_after_a_substantive_edit(db_conn):
+    store = ArticleStore(db_conn, recheck=STEPS)
+    text = "The road opens in May.\nOfficials expect 4,000 vehicles a day."
+    minutes = lambda n: T0 + timedelta(minutes=n)  # noqa: E731
+    store.store_many([item(text, seen_at=T0, etag='"v1"', last_modified="Sat, 13 Jul 2024 08:00:00 GMT")])
+    assert schedule(db_conn) == (T0, 0, minutes(15), '"v1"', "Sat, 13 Jul 2024 08:00:00 GMT")
+    store.store_many([item(text, seen_at=minutes(20))])  # unchanged, no validators sent: the old ones stay
+    assert schedule(db_conn)[1:4] == (1, minutes(60), '"v1"')
+    store.store_not_modified([NotModifiedItem(URL, "khaama", minutes(70))])
+    assert schedule(db_conn)[1:3] == (2, minutes(180))
+    assert db_conn.execute("SELECT last_seen_at FROM article_records").fetchone()[0] == minutes(70)
+    store.store_many([item(text + "\nUpdated 11:10", seen_at=minutes(190))])  # trivial: no restart
+    assert schedule(db_conn)[1:3] == (3, None), "past the last step: no more re-checks"
+    store.store_many([item(text.replace("May", "June"), seen_at=minutes(300), etag='"v2"')])  # substantive
+    assert schedule(db_conn)[:4] == (minutes(300), 0, minutes(315), '"v2"')
+
+
+def test_due_rechecks_come_from_the_index_soonest_first_with_their_validators(db_conn):
+    store = ArticleStore(db_conn, recheck=STEPS)
+    early, late = URL + "a/", URL + "b/"
+    store.store_many([item(url=late, seen_at=T0 + timedelta(minutes=5), etag='"b"')])
+    store.store_many([item(url=early, seen_at=T0, last_modified="Sat, 13 Jul 2024 08:00:00 GMT")])
+    assert due_rechecks(db_conn, "khaama", T0 + timedelta(minutes=10)) == []
+    due = due_rechecks(db_conn, "khaama", T0 + timedelta(minutes=30))
+    assert due == [Recheck(early, None, "Sat, 13 Jul 2024 08:00:00 GMT"), Recheck(late, '"b"', None)]
+    assert due_rechecks(db_conn, "other", T0 + timedelta(days=1)) == []
+    db_conn.execute("SET enable_seqscan = off")  # two rows: the planner would rightly scan; is the index usable?
+    plan = db_conn.execute(
+        "EXPLAIN SELECT url FROM article_records WHERE source = 'khaama' AND next_check_at IS NOT NULL"
+        " AND next_check_at <= now() ORDER BY next_check_at LIMIT 10"
+    ).fetchall()
+    assert "article_records_next_check" in " ".join(row[0] for row in plan)
+
+
+def test_without_a_schedule_for_its_source_an_article_keeps_the_one_it_has(db_conn):
+    ArticleStore(db_conn, recheck=STEPS).store_many([item(seen_at=T0)])
+    ArticleStore(db_conn).store_many([item("Body two.", seen_at=T0 + timedelta(minutes=20))])
+    assert schedule(db_conn)[:3] == (T0, 0, T0 + timedelta(minutes=15))

@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 COMMANDS = [
     "crawl",
+    "backfill",
     "daemon",
     "worker",
     "status",

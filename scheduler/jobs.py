@@ -7,6 +7,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -21,13 +22,16 @@ from crawler.storage.database import connect, database_url
 from crawler.storage.migrate import migrate_connection
 from crawler.storage.runs import default_worker_name, finish_run, record_skipped, start_run
 from scheduler import exitcodes
-from scheduler.locks import LockState, SourceLock
+from scheduler.locks import BackfillLock, LockState, SourceLock
 
 log = logging.getLogger(__name__)
 
 DATABASE_ATTEMPTS = 5
 DATABASE_RETRY_WAIT = 2.0
 """A database that is down at start is retried for about ten seconds before the run gives up (exit 69)."""
+YIELD_WAIT = 1800.0
+"""How long a run waits for its source's lock while a back-fill holds it between batches (it yields after each)."""
+LOCK_POLL = 0.2
 
 EXIT_CODES = {
     "finished": exitcodes.OK,
@@ -79,11 +83,16 @@ def run_source(
     forked: bool = False,
     worker: str | None = None,
     scheduled_for: datetime | None = None,
+    backfill: dict[str, Any] | None = None,
+    lock_wait: float = 0.0,
 ) -> RunResult:
     """Run one crawl of ``source`` now, unless another run holds its lock (then ``skipped``).
 
     ``forked``: start the crawl from the pre-imported fork server (callers that run many crawls; see
-    :mod:`crawler.run.forkserver`). ``worker`` and ``scheduled_for`` are recorded on the run row.
+    :mod:`crawler.run.forkserver`). ``worker`` and ``scheduled_for`` are recorded on the run row. ``backfill``:
+    the run is a back-fill batch over that window. ``lock_wait``: seconds to wait for the lock before skipping;
+    while a back-fill of the source is in progress every run waits (up to ``YIELD_WAIT``), since it yields the
+    lock between its batches.
     """
     tags = RunTags(trigger, worker or default_worker_name(), scheduled_for, forked)
     url = database_url(config)
@@ -91,7 +100,7 @@ def run_source(
         migrate_connection(conn)
         register_source(conn, source)
     lock = SourceLock(url, source.name)
-    if not lock.acquire():
+    if not _acquire(lock, url, lock_wait, stop):
         with connect(url, autocommit=True) as conn:
             run_id = record_skipped(
                 conn,
@@ -104,9 +113,24 @@ def run_source(
         log.warning("source %s is being crawled by another run; skipped", source.name)
         return RunResult(source.name, "skipped", run_id, error="locked by another run")
     try:
-        return _run_locked(config, source, tags, url, lock, stop, log_level, log_format, extra_settings or {})
+        return _run_locked(config, source, tags, url, lock, stop, log_level, log_format, extra_settings or {}, backfill)
     finally:
         lock.release()
+
+
+def _acquire(lock: SourceLock, url: str, wait: float, stop: threading.Event | None) -> bool:
+    """Take the source's lock, waiting up to ``wait`` seconds (longer while a back-fill holds it between batches)."""
+    if lock.acquire():
+        return True
+    if BackfillLock(url, lock.source).held_elsewhere():
+        log.info("a back-fill of %s holds its lock; waiting for its next pause", lock.source)
+        wait = max(wait, YIELD_WAIT)
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline and not (stop and stop.is_set()):
+        time.sleep(LOCK_POLL)
+        if lock.acquire():
+            return True
+    return False
 
 
 def _run_locked(
@@ -119,6 +143,7 @@ def _run_locked(
     log_level: str,
     log_format: str,
     extra_settings: dict[str, Any],
+    backfill: dict[str, Any] | None,
 ) -> RunResult:
     with connect(url, autocommit=True) as conn:
         close_orphaned_runs(conn, source.name)
@@ -140,6 +165,7 @@ def _run_locked(
         log_level=log_level,
         log_format=log_format,
         settings=extra_settings,
+        backfill=backfill,
     )
     deadline = source.deadline or config.crawl.deadline
     runner = CrawlRunner(spec, deadline=deadline, grace=config.scheduler.stop_timeout * 0.8, forked=tags.forked)

@@ -150,3 +150,27 @@ class SourceLock(AdvisoryLock):
 
     def __enter__(self) -> SourceLock:
         return self
+
+
+class BackfillLock(AdvisoryLock):
+    """Held by a back-fill for its whole walk: one back-fill per source, and a sign to its scheduled runs.
+
+    Between batches the back-fill gives the source's lock up for a moment; a scheduled run that finds the source
+    locked and this lock held waits for that moment instead of skipping (see ``scheduler.jobs``).
+    """
+
+    def __init__(self, database_url: str, source: str) -> None:
+        super().__init__(database_url, lock_key("backfill", source), f"backfill:{source}")
+        self.source = source
+
+    def held_elsewhere(self) -> bool:
+        """Whether another session holds it (a back-fill of the source is in progress); False if unreachable."""
+        try:
+            with connect(self.database_url, autocommit=True) as conn:
+                row = conn.execute("SELECT pg_try_advisory_lock(%s)", [self.key]).fetchone()
+                if row and row[0]:
+                    conn.execute("SELECT pg_advisory_unlock(%s)", [self.key])
+                    return False
+                return True
+        except (DatabaseUnavailable, psycopg.Error):
+            return False

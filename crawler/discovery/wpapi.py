@@ -24,11 +24,16 @@ class NotAPostListing(ValueError):
     """The response is not a JSON list of posts (the API is off and a theme page answered)."""
 
 
-def posts_url(site_url: str, page: int = 1, after: datetime | None = None) -> str:
-    """The listing of posts published after ``after`` (all when ``None``), newest first."""
+def posts_url(site_url: str, page: int = 1, after: datetime | None = None, before: datetime | None = None) -> str:
+    """The listing of posts published after ``after`` and before ``before`` (unbounded when ``None``), newest first.
+
+    Dates are sent in UTC with a ``Z``: WordPress reads a date without an offset as the site's local time.
+    """
     params: dict[str, str] = {"per_page": str(PER_PAGE)}
     if after is not None:
-        params["after"] = after.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        params["after"] = _wp_date(after)
+    if before is not None:
+        params["before"] = _wp_date(before)
     params["_fields"] = FIELDS
     if page > 1:
         params["page"] = str(page)
@@ -65,6 +70,10 @@ def total_pages(headers: Mapping[str, str]) -> int:
         return max(1, int(value)) if value else 1
     except ValueError:
         return 1
+
+
+def _wp_date(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _text(value: object) -> str | None:

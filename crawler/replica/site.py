@@ -63,7 +63,8 @@ class ReplicaArticle:
 class ReplicaSite:
     """A Khaama-like WordPress site's posts, newest first; thread-safe edits bump ``generation``."""
 
-    def __init__(self, n_articles: int = 12, seed: int = 1, *, today: date | None = None) -> None:
+    def __init__(self, n_articles: int = 12, seed: int = 1, *, today: date | None = None, spacing: float = 1.0) -> None:
+        """``spacing`` multiplies the hours between posts (5: 3,000 posts reach back about ten years)."""
         if n_articles < 0:
             raise ValueError("n_articles must be >= 0")
         self.seed = seed
@@ -72,7 +73,7 @@ class ReplicaSite:
         self.lock = threading.RLock()
         self.generation = 0
         """Incremented on every edit, so servers know their rendered pages are stale."""
-        self.articles: list[ReplicaArticle] = _generate(n_articles, seed)
+        self.articles: list[ReplicaArticle] = _generate(n_articles, seed, spacing)
         self._index()
 
     # -- lookups ---------------------------------------------------------------------------------------------------
@@ -257,7 +258,7 @@ def _make_article(
     )
 
 
-def _generate(n_articles: int, seed: int) -> list[ReplicaArticle]:
+def _generate(n_articles: int, seed: int, spacing: float = 1.0) -> list[ReplicaArticle]:
     """Articles newest first: generated ones going back from REFERENCE_TIME, the 2021 seed article oldest.
 
     Fixed traits so tests can rely on them whatever the seed: [0] has two authors and Dari text, [1] has no
@@ -268,7 +269,7 @@ def _generate(n_articles: int, seed: int) -> list[ReplicaArticle]:
     n_generated = max(0, n_articles - 1 - (1 if n_articles >= 2 else 0))
     slugs = list(_corpus.SECTIONS)
     drafts = special + [_corpus.draft(rng, slugs[(i + 1) % len(slugs)]) for i in range(n_generated)]
-    times = _publish_times(rng, len(drafts))
+    times = _publish_times(rng, len(drafts), spacing)
     ids = _post_ids(rng, len(drafts))
     articles, seen = [], set()
     for i, (draft, published, post_id) in enumerate(zip(drafts, times, ids, strict=True)):
@@ -291,6 +292,8 @@ def _generate(n_articles: int, seed: int) -> list[ReplicaArticle]:
         articles.append(article)
     if n_articles >= 2:
         articles.append(_seed_article())
+    if spacing != 1.0:  # the 2021 seed article is no longer the oldest
+        articles.sort(key=lambda article: article.published, reverse=True)
     return articles
 
 
@@ -314,11 +317,12 @@ def _seed_article() -> ReplicaArticle:
     return article
 
 
-def _publish_times(rng: random.Random, count: int) -> list[datetime]:
+def _publish_times(rng: random.Random, count: int, spacing: float = 1.0) -> list[datetime]:
     times, current = [], REFERENCE_TIME - timedelta(minutes=47, seconds=12)
     for _ in range(count):
         times.append(current)
-        current -= timedelta(hours=rng.randint(2, 9), minutes=rng.randint(0, 59), seconds=rng.randint(0, 59))
+        gap = timedelta(hours=rng.randint(2, 9), minutes=rng.randint(0, 59), seconds=rng.randint(0, 59))
+        current -= gap * spacing
     return times
 
 

@@ -117,7 +117,8 @@ def crawl_memory(spec: RunSpec) -> CrawlMemory:
     name = spec.source.name
     try:
         with connect(spec.database_url) as conn:
-            due = due_rechecks(conn, name, datetime.now(UTC)) if spec.source.recheck else []
+            rechecking = spec.source.recheck and not spec.backfill
+            due = due_rechecks(conn, name, datetime.now(UTC)) if rechecking else []
             return CrawlMemory(ArticleStore(conn).known_articles(name), last_success_at(conn, name), due)
     except DatabaseUnavailable as error:
         log.warning("database unreachable, crawling without the list of known articles: %s", error)
@@ -153,8 +154,9 @@ def run(spec: RunSpec) -> dict[str, Any]:
     with fresh_frontier(spec.frontier_dir) as frontier:
         spec = replace(spec, frontier_dir=frontier)
         process = CrawlerProcess(scrapy_settings(spec))
-        crawler = process.create_crawler(spider_class(spec.source.spider))
+        crawler = process.create_crawler(run_spider_class(spec))
         memory = crawl_memory(spec)
+        batch = {"backfill": spec.backfill} if spec.backfill else {}
         process.crawl(
             crawler,
             source=spec.source,
@@ -162,10 +164,21 @@ def run(spec: RunSpec) -> dict[str, Any]:
             since=memory.since,
             rechecks=memory.rechecks,
             extract_mode=spec.extract_mode,
+            **batch,
         )
         process.start()
     close_abandoned_warc(crawler, spec)
     return crawler.stats.get_stats()
+
+
+def run_spider_class(spec: RunSpec) -> type:
+    """The source's spider, walking a window of its history when the run is a back-fill batch."""
+    spider = spider_class(spec.source.spider)
+    if spec.backfill:
+        from crawler.spiders.backfill import backfill_spider
+
+        return backfill_spider(spider)
+    return spider
 
 
 def close_abandoned_warc(crawler: Crawler, spec: RunSpec) -> None:

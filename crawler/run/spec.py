@@ -33,6 +33,8 @@ class RunSpec:
     log_format: str = "json"
     settings: dict[str, Any] = field(default_factory=dict)
     """Extra Scrapy settings (tests and benchmarks)."""
+    backfill: dict[str, Any] | None = None
+    """A back-fill batch's window (``crawler.spiders.backfill.BatchWindow.to_dict``); None: a normal run."""
 
     @classmethod
     def for_source(cls, config: Config, source: SourceConfig, **values: Any) -> RunSpec:

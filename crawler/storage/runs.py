@@ -155,9 +155,13 @@ def last_runs(conn: psycopg.Connection) -> dict[str, dict[str, Any]]:
 
 
 def last_success_at(conn: psycopg.Connection, source: str) -> datetime | None:
-    """When the source's latest ``finished`` or ``degraded`` run started; None if it never succeeded."""
+    """When the source's latest ``finished`` or ``degraded`` run started; None if it never succeeded.
+
+    Back-fill batches do not count: they walk old date windows, so "changed since" a batch would skip what was
+    published between the last normal run and it.
+    """
     row = conn.execute(
-        "SELECT max(started_at) FROM crawl_runs WHERE source = %s AND status = ANY(%s)",
+        "SELECT max(started_at) FROM crawl_runs WHERE source = %s AND status = ANY(%s) AND trigger <> 'backfill'",
         [source, list(SUCCESS_STATUSES)],
     ).fetchone()
     return row[0]

@@ -25,7 +25,15 @@ def test_posts_url_later_page_after_since_in_utc():
     query = parse_qs(urlsplit(posts_url(SITE, page=3, after=since)).query)
 
     assert query["page"] == ["3"]
-    assert query["after"] == ["2024-07-13T10:00:00"]
+    assert query["after"] == ["2024-07-13T10:00:00Z"], "without an offset WordPress reads site time"
+
+
+def test_posts_url_date_window_for_a_backfill():
+    after, before = datetime(2019, 1, 1, tzinfo=UTC), datetime(2019, 4, 1, 4, 30, tzinfo=UTC)
+
+    query = parse_qs(urlsplit(posts_url(SITE, after=after, before=before)).query)
+
+    assert (query["after"], query["before"]) == (["2019-01-01T00:00:00Z"], ["2019-04-01T04:30:00Z"])
 
 
 def test_posts_link_and_gmt_dates():

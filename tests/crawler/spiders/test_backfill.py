@@ -1,0 +1,74 @@
+"""What a back-fill batch walks: which listed articles and which sub-sitemaps belong to its date window."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from crawler.discovery.entries import Discovered
+from crawler.spiders import KhaamaSpider, NewsSpider
+from crawler.spiders.backfill import BackfillMixin, BatchWindow, backfill_spider, month_in_url
+
+WINDOW = BatchWindow("lists", datetime(2019, 1, 1, tzinfo=UTC), datetime(2019, 7, 1, tzinfo=UTC), batch=100)
+URL = "https://news.example/a/"
+
+
+def at(year: int, month: int, day: int = 1) -> datetime:
+    return datetime(year, month, day, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("entry", "inside"),
+    [
+        (Discovered(URL, published=at(2019, 3, 5)), True),
+        (Discovered(URL, published=at(2019, 7, 1)), False),  # the end is exclusive
+        (Discovered(URL, published=at(2018, 12, 31)), False),
+        (Discovered(URL, published=at(2018, 12, 31), modified=at(2019, 3, 1)), False),  # published decides
+        (Discovered(URL, modified=at(2018, 12, 1)), False),  # changed last before the window: published before it
+        (Discovered(URL, modified=at(2024, 5, 1)), True),  # an old article edited lately may be from the window
+        (Discovered(URL), True),  # undated: fetched once, known afterwards
+    ],
+)
+def test_window_holds_an_article_by_publication_else_by_last_change(entry: Discovered, inside: bool) -> None:
+    assert WINDOW.holds(entry) is inside
+
+
+@pytest.mark.parametrize(
+    ("url", "month"),
+    [
+        ("https://news.example/sitemap-2019-03.xml", (2019, 3)),
+        ("https://news.example/sitemap/2019/03/", (2019, 3)),
+        ("https://news.example/sitemap-pt-post-2019-11.xml", (2019, 11)),
+        ("https://news.example/post-sitemap2.xml", None),
+        ("https://news.example/sitemap.xml?yyyy=2019&mm=13", None),
+        ("https://2019-03.example/sitemap.xml", None),  # a host is not a date
+    ],
+)
+def test_month_in_a_sitemap_url(url: str, month: tuple[int, int] | None) -> None:
+    assert month_in_url(url) == month
+
+
+def test_dated_sub_sitemaps_outside_the_window_are_not_fetched() -> None:
+    assert WINDOW.may_list(Discovered("https://news.example/sitemap-2019-06.xml"))
+    assert not WINDOW.may_list(Discovered("https://news.example/sitemap-2019-07.xml"))
+    assert not WINDOW.may_list(Discovered("https://news.example/sitemap-2018-12.xml", modified=at(2024, 1, 1)))
+    december = BatchWindow("lists", at(2019, 12, 15), at(2020, 1, 1), batch=1)
+    assert december.may_list(Discovered("https://news.example/sitemap-2019-12.xml"))
+
+
+def test_undated_sub_sitemaps_are_judged_by_their_lastmod() -> None:
+    assert not WINDOW.may_list(Discovered("https://news.example/post-sitemap3.xml", modified=at(2018, 6, 1)))
+    assert WINDOW.may_list(Discovered("https://news.example/post-sitemap2.xml", modified=at(2020, 6, 1)))
+    assert WINDOW.may_list(Discovered("https://news.example/post-sitemap.xml"))
+
+
+def test_backfill_spider_keeps_the_site_spider_rules() -> None:
+    spider = backfill_spider(KhaamaSpider)
+    assert issubclass(spider, BackfillMixin) and issubclass(spider, KhaamaSpider)
+    assert spider.name == "khaama" and spider.force_wp_api
+    assert backfill_spider(NewsSpider).name == "news"
+
+
+def test_window_round_trips_through_the_run_spec() -> None:
+    assert BatchWindow.from_dict(WINDOW.to_dict()) == WINDOW

@@ -167,7 +167,7 @@ def test_since_defaults_to_the_newest_capture():
     spider = build_spider(example_source(), KhaamaSpider, known={TALKS: newest - timedelta(days=9), FLOODS: newest})
 
     assert spider.since == newest
-    assert parse_qs(urlsplit(request_for(spider, "api").url).query)["after"] == ["2024-07-18T00:00:00"]
+    assert parse_qs(urlsplit(request_for(spider, "api").url).query)["after"] == ["2024-07-18T00:00:00Z"]
 
 
 def test_sitemaps_outside_the_web_are_never_requested():
@@ -289,7 +289,7 @@ def test_api_pages_from_total_pages_header_after_newest_capture():
 
     pages = [request for request in found if request.meta["page_kind"] == "api"]
     assert [parse_qs(urlsplit(request.url).query)["page"] for request in pages] == [["2"], ["3"]]
-    assert parse_qs(urlsplit(first.url).query)["after"] == ["2024-07-11T06:00:00"]
+    assert parse_qs(urlsplit(first.url).query)["after"] == ["2024-07-11T06:00:00Z"]
     assert respond(pages[0], WP_POSTS, headers={"X-WP-TotalPages": "3"}) == []
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import signal
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,6 +43,8 @@ class Outcome:
     item: ArticleItem | None = None
     not_article: str | None = None
     error: str | None = None
+    timed_out: bool = False
+    """The extraction went over its time limit and was given up (``error`` says so)."""
 
 
 _compression: HttpCompressionMiddleware | None = None
@@ -103,8 +104,7 @@ def _decompressor() -> HttpCompressionMiddleware:
 
 
 def warm_up() -> None:
-    """A worker process's start: Ctrl-C is the parent's to handle (it drains and stops), extractors imported."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """A worker process's start: the extractors imported and run once, Scrapy's decoder built."""
     from crawler.extract import extract_article
 
     with contextlib.suppress(NotAnArticle):

@@ -20,6 +20,7 @@ from crawler.replay.extraction import ExtractionTask, Outcome
 from crawler.replay.originals import OriginalFinder
 from crawler.replay.reading import BadRecord, WarcRecord, iter_file
 from crawler.replay.window import ExtractionWindow
+from crawler.settings import NEWSARCHIVE_EXTRACT_TIMEOUT
 from crawler.storage.articles import ArticleStore, StoreCounts
 from crawler.storage.captures import CaptureStore
 from crawler.warc import records
@@ -43,6 +44,8 @@ class ReplayOptions:
     """Configured sources: who a response without a metadata record belongs to (by ``allowed_domains``)."""
     search_dirs: Sequence[Path] = ()
     """Where else to look for a revisit's original (the configured archive)."""
+    extraction_timeout: float = NEWSARCHIVE_EXTRACT_TIMEOUT
+    """Seconds one article may take to extract before it is given up, as in a crawl (0: no limit)."""
 
 
 @dataclass
@@ -59,6 +62,7 @@ class ReplayStats:
     articles_unchanged: int = 0
     not_article: int = 0
     extraction_errors: int = 0
+    extraction_timeouts: int = 0
     no_metadata_skipped: int = 0
     revisits: int = 0
     revisits_unresolved: int = 0
@@ -116,7 +120,9 @@ class Replayer:
         self.run_id = run_id
         done = runstate.files_done(self.conn) if self.options.resume else set()
         self._originals = OriginalFinder(self.conn, files, self.options.search_dirs)
-        self._window = ExtractionWindow(self.options.processes, self._take, self._file_done)
+        self._window = ExtractionWindow(
+            self.options.processes, self._take, self._file_done, timeout=self.options.extraction_timeout
+        )
         try:
             for path in files:
                 if self.stop.is_set():
@@ -132,8 +138,10 @@ class Replayer:
                     self.report(path, 0, f"cannot read the file: {error}")
             self._window.drain()
             self._flush()
-        finally:
-            self._window.close()
+        except BaseException:
+            self._window.abort()
+            raise
+        self._window.close()
         return self.stats
 
     def _replay_file(self, path: Path, size: int) -> None:
@@ -257,6 +265,11 @@ class Replayer:
         elif outcome.not_article is not None:
             self.stats.not_article += 1
             log.debug("%s: not an article (%s)", outcome.where, outcome.not_article)
+        elif outcome.timed_out:
+            # The crawl's rule: a page over the limit stays in the WARCs only.
+            self.stats.extraction_timeouts += 1
+            path, _, offset = outcome.where.rpartition("@")
+            self.report(Path(path), int(offset), f"extraction given up: {outcome.error}")
         else:
             self.stats.extraction_errors += 1
             path, _, offset = outcome.where.rpartition("@")

@@ -14,6 +14,7 @@ from scrapy.responsetypes import responsetypes
 
 from crawler.errors import NotAnArticle
 from crawler.items import ArticleItem
+from crawler.warc.reader import RecordLocation
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +34,13 @@ class ExtractionTask:
     record_id: str | None
     seen_at: datetime
     mode: str
-    where: str
-    """``file@offset`` for reports."""
+    where: RecordLocation
+    """The response record's, for reports."""
 
 
 @dataclass(frozen=True)
 class Outcome:
-    where: str
+    where: RecordLocation
     item: ArticleItem | None = None
     not_article: str | None = None
     error: str | None = None

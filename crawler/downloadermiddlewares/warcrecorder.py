@@ -19,13 +19,14 @@ from twisted.internet.defer import Deferred, DeferredList
 from twisted.internet.threads import deferToThread
 
 from crawler import __version__
+from crawler import settings as defaults
 from crawler import signals as our_signals
 from crawler.downloadermiddlewares.maxsize import TRUNCATED_META
 from crawler.errors import ArchiveError
 from crawler.warc import records
 from crawler.warc.capture import PAGE_KINDS, CaptureRow
 from crawler.warc.cdxj import index_file
-from crawler.warc.writer import DEFAULT_GZIP_LEVEL, DEFAULT_MAX_FILE_SIZE, ClosedFile, WarcFileWriter
+from crawler.warc.writer import ClosedFile, WarcFileWriter
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -73,19 +74,19 @@ class WarcRecorderMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcRecorderMiddleware:
         settings = crawler.settings
-        if not settings.getbool("NEWSARCHIVE_WARC_ENABLED", True):
+        if not settings.getbool("NEWSARCHIVE_WARC_ENABLED", defaults.NEWSARCHIVE_WARC_ENABLED):
             raise NotConfigured("NEWSARCHIVE_WARC_ENABLED is off")
         source = settings.get("NEWSARCHIVE_SOURCE") or None
         writer = WarcFileWriter(
             Path(settings.get("NEWSARCHIVE_WARC_DIR") or "data/archive"),
             settings.get("NEWSARCHIVE_WARC_PREFIX") or source or "newsarchive",
             warcinfo=warcinfo_fields(settings),
-            max_file_size=settings.getint("NEWSARCHIVE_WARC_MAX_FILE_SIZE", DEFAULT_MAX_FILE_SIZE),
-            gzip_level=settings.getint("NEWSARCHIVE_WARC_GZIP_LEVEL", DEFAULT_GZIP_LEVEL),
+            max_file_size=settings.getint("NEWSARCHIVE_WARC_MAX_FILE_SIZE", defaults.NEWSARCHIVE_WARC_MAX_FILE_SIZE),
+            gzip_level=settings.getint("NEWSARCHIVE_WARC_GZIP_LEVEL", defaults.NEWSARCHIVE_WARC_GZIP_LEVEL),
             source=source,
             run_id=settings.getint("NEWSARCHIVE_RUN_ID", 0) or None,
         )
-        cdxj = settings.getbool("NEWSARCHIVE_WARC_CDXJ", True)
+        cdxj = settings.getbool("NEWSARCHIVE_WARC_CDXJ", defaults.NEWSARCHIVE_WARC_CDXJ)
         middleware = cls(crawler, writer, load_dedup_index(settings), source, cdxj)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware

@@ -12,6 +12,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
+from crawler import settings as defaults
 from crawler.items import ArticleItem
 from crawler.storage.articles import ArticleStore, StoreCounts
 from crawler.storage.writer import BatchWriter
@@ -34,10 +35,12 @@ class ArticleStorePipeline:
         self.url = url
         self.stats = crawler.stats
         settings = crawler.settings
-        self.batch_size = settings.getint("NEWSARCHIVE_STORE_BATCH_SIZE", 500)
-        self.interval = settings.getfloat("NEWSARCHIVE_STORE_INTERVAL", 2.0)
-        self.close_timeout = settings.getfloat("NEWSARCHIVE_STORE_CLOSE_TIMEOUT", 60.0)
-        self.retry_after = settings.getfloat("NEWSARCHIVE_STORE_RETRY_AFTER", 30.0)
+        self.batch_size = settings.getint("NEWSARCHIVE_STORE_BATCH_SIZE", defaults.NEWSARCHIVE_STORE_BATCH_SIZE)
+        self.interval = settings.getfloat("NEWSARCHIVE_STORE_INTERVAL", defaults.NEWSARCHIVE_STORE_INTERVAL)
+        self.close_timeout = settings.getfloat(
+            "NEWSARCHIVE_STORE_CLOSE_TIMEOUT", defaults.NEWSARCHIVE_STORE_CLOSE_TIMEOUT
+        )
+        self.retry_after = settings.getfloat("NEWSARCHIVE_STORE_RETRY_AFTER", defaults.NEWSARCHIVE_STORE_RETRY_AFTER)
         self.writer: BatchWriter[ArticleItem, StoreCounts] | None = None
 
     @classmethod

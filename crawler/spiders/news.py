@@ -18,6 +18,7 @@ from twisted.python.failure import Failure
 from w3lib.url import canonicalize_url
 
 from crawler import extract
+from crawler import settings as defaults
 from crawler.config import load_config
 from crawler.config.schema import SourceConfig
 from crawler.discovery import feeds, links, sitemaps, wpapi
@@ -87,7 +88,7 @@ class NewsSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         spider.extract_mode = settings.get("NEWSARCHIVE_EXTRACT_MODE") or spider.extract_mode
-        spider.extract_enabled = settings.getbool("NEWSARCHIVE_EXTRACT_ENABLED", True)
+        spider.extract_enabled = settings.getbool("NEWSARCHIVE_EXTRACT_ENABLED", defaults.NEWSARCHIVE_EXTRACT_ENABLED)
         if spider.extract_enabled:
             spider.extraction_pool = ExtractionPool.from_crawler(crawler, spider.extract_mode)
         return spider

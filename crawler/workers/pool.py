@@ -16,6 +16,7 @@ from twisted.internet import defer
 from twisted.internet.defer import Deferred, DeferredSemaphore
 from twisted.internet.threads import deferToThread
 
+from crawler import settings as defaults
 from crawler.errors import NewsarchiveError, NotAnArticle
 from crawler.extract.article import Article
 from crawler.workers import _worker
@@ -27,10 +28,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_WORKERS = 4
-DEFAULT_START_AFTER = 100
-DEFAULT_TIMEOUT = 60.0
-"""Seconds one page may take in a worker: news pages take milliseconds; a page that takes a minute has caught an
-extractor in a pathological case, and waiting longer would hold the worker (and, through back-pressure, the crawl)."""
 IN_FLIGHT_PER_WORKER = 2
 """Pages handed to each worker at once: one being extracted, one waiting in its pipe, so no worker idles between
 pages. Further pages wait in the spider (Scrapy's scraper slot then holds back new downloads: back-pressure)."""
@@ -64,7 +61,7 @@ class ExtractionPool:
         *,
         mode: str,
         start_after: int = 0,
-        timeout: float = DEFAULT_TIMEOUT,
+        timeout: float = defaults.NEWSARCHIVE_EXTRACT_TIMEOUT,
         log_level: str = "INFO",
         log_context: Mapping[str, str] | None = None,
     ) -> None:
@@ -92,8 +89,10 @@ class ExtractionPool:
         pool = cls(
             processes,
             mode=mode,
-            start_after=settings.getint("NEWSARCHIVE_EXTRACT_WORKERS_AFTER", DEFAULT_START_AFTER),
-            timeout=settings.getfloat("NEWSARCHIVE_EXTRACT_TIMEOUT", DEFAULT_TIMEOUT),
+            start_after=settings.getint(
+                "NEWSARCHIVE_EXTRACT_WORKERS_AFTER", defaults.NEWSARCHIVE_EXTRACT_WORKERS_AFTER
+            ),
+            timeout=settings.getfloat("NEWSARCHIVE_EXTRACT_TIMEOUT", defaults.NEWSARCHIVE_EXTRACT_TIMEOUT),
             log_level=settings.get("LOG_LEVEL") or "INFO",
             log_context=context,
         )

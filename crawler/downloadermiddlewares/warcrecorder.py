@@ -18,7 +18,7 @@ from scrapy.utils.misc import load_object
 from twisted.internet.defer import Deferred, DeferredList
 from twisted.internet.threads import deferToThread
 
-from crawler import __version__
+from crawler import __version__, statkeys
 from crawler import settings as defaults
 from crawler import signals as our_signals
 from crawler.downloadermiddlewares.maxsize import TRUNCATED_META
@@ -117,12 +117,12 @@ class WarcRecorderMiddleware:
 
     def _write_failed(self, error: ArchiveError) -> None:
         """Log the first failure once, with its cause, and keep it in the stats (the run row says why)."""
-        if not self.stats.get_value("newsarchive/warc/errors"):
+        if not self.stats.get_value(statkeys.WARC_ERRORS):
             log.error("WARC write failed; stopping the crawl (no capture, no item for this page): %s", error)
-            self.stats.set_value("newsarchive/warc/error", str(error))
+            self.stats.set_value(statkeys.WARC_ERROR, str(error))
         else:
             log.debug("WARC write failed again: %s", error)
-        self.stats.inc_value("newsarchive/warc/errors")
+        self.stats.inc_value(statkeys.WARC_ERRORS)
 
     async def spider_closed(self, spider: object = None, reason: str | None = None) -> None:
         """Close the current file; Scrapy waits for this coroutine (the CDXJ indexes still being written)."""
@@ -212,7 +212,7 @@ class WarcRecorderMiddleware:
 
     def _account(self, rows: list[CaptureRow], truncated: str | None) -> None:
         self.stats.inc_value("newsarchive/warc/records", len(rows))
-        self.stats.inc_value("newsarchive/warc/bytes", sum(row.length for row in rows))
+        self.stats.inc_value(statkeys.WARC_BYTES, sum(row.length for row in rows))
         if any(row.record_type == "revisit" for row in rows):
             self.stats.inc_value("newsarchive/warc/revisits")
         if truncated:

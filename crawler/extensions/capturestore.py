@@ -17,6 +17,7 @@ from twisted.internet.threads import deferToThread
 
 from crawler import settings as defaults
 from crawler import signals as newsarchive_signals
+from crawler import statkeys
 from crawler.storage.captures import CaptureStore
 from crawler.storage.writer import BatchWriter
 from crawler.warc.capture import CaptureRow
@@ -111,7 +112,7 @@ class CaptureStoreExtension:
 
     def _unstored(self, batch: Sequence[Entry], error: Exception) -> None:
         rows = sum(isinstance(entry, CaptureRow) for entry in batch)
-        self.stats.inc_value("newsarchive/captures/unstored", rows)
+        self.stats.inc_value(statkeys.CAPTURES_UNSTORED, rows)
         files = len(batch) - rows
         if files:
             self.stats.inc_value("newsarchive/captures/unstored_files", files)

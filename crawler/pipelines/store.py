@@ -13,6 +13,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
 from crawler import settings as defaults
+from crawler import statkeys
 from crawler.items import ArticleItem
 from crawler.storage.articles import ArticleStore, StoreCounts
 from crawler.storage.writer import BatchWriter
@@ -79,12 +80,17 @@ class ArticleStorePipeline:
             )
 
     def _stored(self, batch: Sequence[ArticleItem], counts: StoreCounts) -> None:
-        for key in ("new", "updated", "unchanged"):
-            if value := getattr(counts, key):
-                self.stats.inc_value(f"newsarchive/articles/{key}", value)
+        counted = {
+            statkeys.ARTICLES_NEW: counts.new,
+            statkeys.ARTICLES_UPDATED: counts.updated,
+            statkeys.ARTICLES_UNCHANGED: counts.unchanged,
+        }
+        for key, value in counted.items():
+            if value:
+                self.stats.inc_value(key, value)
 
     def _unstored(self, batch: Sequence[ArticleItem], error: Exception) -> None:
-        self.stats.inc_value("newsarchive/articles/unstored", len(batch))
+        self.stats.inc_value(statkeys.ARTICLES_UNSTORED, len(batch))
         log.debug("%d articles not stored: %s", len(batch), error)
 
 

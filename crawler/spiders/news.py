@@ -17,7 +17,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 from w3lib.url import canonicalize_url
 
-from crawler import extract
+from crawler import extract, statkeys
 from crawler import settings as defaults
 from crawler.config import load_config
 from crawler.config.schema import SourceConfig
@@ -279,7 +279,7 @@ class NewsSpider(scrapy.Spider):
         else:
             logger.warning("%s %s failed: %r", kind, request.url, failure.value)
             logger.debug("%s", failure.getTraceback())
-        self._inc(f"newsarchive/fetch_errors/{kind}")
+        self._inc(statkeys.FETCH_ERRORS + kind)
         # A site whose robots.txt fails may still have its sitemaps at the usual WordPress/Yoast places.
         return self._fallback_sitemaps(request.url) if kind == "robots" else []
 

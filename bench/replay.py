@@ -106,11 +106,13 @@ def _article_tasks(archive: Path, mode: str, counts: dict[str, int]):
 
     from crawler.replay.extraction import ExtractionTask
     from crawler.warc import records
+    from crawler.warc.reader import RecordLocation
 
     for path in sorted(archive.rglob("*.warc.gz")):
         responses: dict[str, ExtractionTask] = {}
         with path.open("rb") as stream:
-            for record in ArchiveIterator(stream):
+            iterator = ArchiveIterator(stream)
+            for record in iterator:
                 counts["records"] += 1
                 headers = record.rec_headers
                 if record.rec_type == "response":
@@ -125,7 +127,7 @@ def _article_tasks(archive: Path, mode: str, counts: dict[str, int]):
                             record_id=headers.get_header("WARC-Record-ID"),
                             seen_at=records.parse_warc_date(headers.get_header("WARC-Date")),
                             mode=mode,
-                            where=f"{path}#{counts['records']}",
+                            where=RecordLocation(path, iterator.get_record_offset()),  # after the payload
                         )
                 elif record.rec_type == "metadata":
                     task = responses.pop(headers.get_header("WARC-Concurrent-To") or "", None)

@@ -65,11 +65,37 @@ EXTENSIONS: dict[str, int] = {
     "crawler.extensions.capturestore.CaptureStoreExtension": 500,
 }
 
+# Our settings' defaults, each defined here only: components read them as ``settings.get…(NAME, defaults.NAME)``
+# so that a crawler built without this module (tests' get_crawler) behaves the same.
+
 # Extraction (crawler.workers): worker processes take it off the reactor thread once a run has many articles.
 NEWSARCHIVE_EXTRACT_ENABLED = True  # False: archive only, extract later with `newsarchive replay`
 NEWSARCHIVE_EXTRACT_WORKERS = None  # None: one per core (at most 4); 0: on the reactor thread
 NEWSARCHIVE_EXTRACT_WORKERS_AFTER = 100  # article pages before the pool starts (spawning costs seconds of CPU)
-NEWSARCHIVE_EXTRACT_TIMEOUT = 60.0  # seconds a page may take in a worker before it is given up (0: no limit)
+# Seconds a page may take in a worker before it is given up (0: no limit); replay's default too. News pages take
+# milliseconds: a page that takes a minute has caught an extractor in a pathological case, and waiting longer would
+# hold the worker (and, through back-pressure, the crawl).
+NEWSARCHIVE_EXTRACT_TIMEOUT = 60.0
+
+# Fetching (crawler.downloadermiddlewares).
+NEWSARCHIVE_SSRF_ENABLED = True  # refuse requests to private, loopback and link-local addresses
+NEWSARCHIVE_MAX_PAGE_SIZE = 0  # bytes a page body may have before it is cut (and marked truncated); 0: no limit
+NEWSARCHIVE_RETRY_AFTER_MAX = 60.0  # seconds of Retry-After honoured before a 429/503 is retried
+
+# Recording (crawler.downloadermiddlewares.warcrecorder, crawler.warc.writer).
+NEWSARCHIVE_WARC_ENABLED = True
+NEWSARCHIVE_WARC_MAX_FILE_SIZE = 1_000_000_000  # bytes before the next file is started
+# zlib level 6 costs about a third of level 9's CPU for files a few percent larger; the writer runs on the reactor.
+NEWSARCHIVE_WARC_GZIP_LEVEL = 6
+NEWSARCHIVE_WARC_CDXJ = True  # a CDXJ index beside every closed file
+
+# Storage (crawler.pipelines.store, crawler.extensions.capturestore): batched on writer threads.
+NEWSARCHIVE_STORE_BATCH_SIZE = 500  # articles per transaction
+NEWSARCHIVE_STORE_INTERVAL = 2.0  # seconds between batches
+NEWSARCHIVE_STORE_CLOSE_TIMEOUT = 60.0  # seconds the crawl's end waits for the last batches
+NEWSARCHIVE_STORE_RETRY_AFTER = 30.0  # seconds without connection attempts after a failed one
+NEWSARCHIVE_CAPTURES_BATCH_SIZE = 500  # capture rows per transaction
+NEWSARCHIVE_CAPTURES_INTERVAL = 2.0
 
 LOG_LEVEL = "INFO"
 STATS_DUMP = True

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from crawler import statkeys
 from crawler.config import Config, SourceConfig
 from crawler.spiders import spider_class
 from crawler.spiders.backfill import BatchWindow
@@ -134,7 +135,7 @@ def _walk(
                 raise BackfillFailed(f"{failures} batches in a row failed; last: {result.error}")
             continue
         failures = 0
-        walked = result.status != "cancelled" and not stats.get("newsarchive/spider/max_articles_reached")
+        walked = result.status != "cancelled" and not stats.get(statkeys.MAX_ARTICLES_REACHED)
         state = store.advance(state, window_done=walked, articles=result.new_articles)
         on_batch(BatchReport(state, result, window, time.monotonic() - started))
         if not state.done:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from crawler import statkeys
 from crawler.config import Config, SourceConfig
 from crawler.errors import DatabaseUnavailable
 from crawler.run.outcome import Outcome, judge
@@ -68,7 +69,7 @@ class RunResult:
 
     @property
     def new_articles(self) -> int:
-        return int((self.stats or {}).get("newsarchive/articles/new", 0))
+        return int((self.stats or {}).get(statkeys.ARTICLES_NEW, 0))
 
 
 def run_source(
@@ -223,9 +224,9 @@ def _log_outcome(source: str, run_id: int, outcome: Outcome, result: CrawlResult
         outcome.status,
         result.duration,
         stats.get("downloader/response_count", 0),
-        stats.get("newsarchive/articles/new", 0),
-        stats.get("newsarchive/articles/updated", 0),
-        stats.get("newsarchive/warc/bytes", 0),
+        stats.get(statkeys.ARTICLES_NEW, 0),
+        stats.get(statkeys.ARTICLES_UPDATED, 0),
+        stats.get(statkeys.WARC_BYTES, 0),
         f" ({outcome.error})" if outcome.error else "",
     )
 

@@ -14,6 +14,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
+from crawler import statkeys
 from crawler.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -61,9 +62,9 @@ class DaemonMetrics:
             return
         self.duration.labels(source).observe(duration)
         stats = stats or {}
-        self.articles.labels(source, "new").inc(_number(stats.get("newsarchive/articles/new")))
-        self.articles.labels(source, "updated").inc(_number(stats.get("newsarchive/articles/updated")))
-        self.warc_bytes.labels(source).inc(_number(stats.get("newsarchive/warc/bytes")))
+        self.articles.labels(source, "new").inc(_number(stats.get(statkeys.ARTICLES_NEW)))
+        self.articles.labels(source, "updated").inc(_number(stats.get(statkeys.ARTICLES_UPDATED)))
+        self.warc_bytes.labels(source).inc(_number(stats.get(statkeys.WARC_BYTES)))
         if outcome in SUCCESS:
             self.last_success.labels(source).set(time.time() - duration)
 

@@ -9,6 +9,8 @@ from weakref import WeakKeyDictionary
 from scrapy import Request, signals
 from scrapy.exceptions import NotConfigured, StopDownload
 
+from crawler import settings as defaults
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
@@ -32,7 +34,7 @@ class MaxPageSizeMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> MaxPageSizeMiddleware:
-        max_size = crawler.settings.getint("NEWSARCHIVE_MAX_PAGE_SIZE", 0)
+        max_size = crawler.settings.getint("NEWSARCHIVE_MAX_PAGE_SIZE", defaults.NEWSARCHIVE_MAX_PAGE_SIZE)
         if max_size < 0:
             raise NotConfigured("NEWSARCHIVE_MAX_PAGE_SIZE < 0")
         middleware = cls(crawler, max_size)

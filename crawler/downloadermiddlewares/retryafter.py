@@ -11,6 +11,8 @@ from scrapy.http import Request, Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import deferLater
 
+from crawler import settings as defaults
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
@@ -51,7 +53,8 @@ class RetryAfterMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
-        return cls(crawler, settings.getfloat("NEWSARCHIVE_RETRY_AFTER_MAX", 60.0), settings.getint("RETRY_TIMES"))
+        max_wait = settings.getfloat("NEWSARCHIVE_RETRY_AFTER_MAX", defaults.NEWSARCHIVE_RETRY_AFTER_MAX)
+        return cls(crawler, max_wait, settings.getint("RETRY_TIMES"))
 
     async def process_response(self, request: Request, response: Response) -> Response:
         delay = self._delay(request, response)

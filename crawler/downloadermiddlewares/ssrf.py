@@ -13,6 +13,8 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.error import DNSLookupError
 
+from crawler import settings as defaults
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
@@ -52,7 +54,7 @@ class SsrfGuardMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        if not crawler.settings.getbool("NEWSARCHIVE_SSRF_ENABLED", True):
+        if not crawler.settings.getbool("NEWSARCHIVE_SSRF_ENABLED", defaults.NEWSARCHIVE_SSRF_ENABLED):
             raise NotConfigured
         return cls(crawler, crawler.settings.getlist("NEWSARCHIVE_SSRF_ALLOWED_HOSTS"))
 

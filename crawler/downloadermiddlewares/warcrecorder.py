@@ -18,14 +18,15 @@ from scrapy.utils.misc import load_object
 from twisted.internet.defer import Deferred, DeferredList
 from twisted.internet.threads import deferToThread
 
-from crawler import __version__
+from crawler import __version__, statkeys
+from crawler import settings as defaults
 from crawler import signals as our_signals
 from crawler.downloadermiddlewares.maxsize import TRUNCATED_META
 from crawler.errors import ArchiveError
 from crawler.warc import records
 from crawler.warc.capture import PAGE_KINDS, CaptureRow
 from crawler.warc.cdxj import index_file
-from crawler.warc.writer import DEFAULT_GZIP_LEVEL, DEFAULT_MAX_FILE_SIZE, ClosedFile, WarcFileWriter
+from crawler.warc.writer import ClosedFile, WarcFileWriter
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -73,19 +74,19 @@ class WarcRecorderMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcRecorderMiddleware:
         settings = crawler.settings
-        if not settings.getbool("NEWSARCHIVE_WARC_ENABLED", True):
+        if not settings.getbool("NEWSARCHIVE_WARC_ENABLED", defaults.NEWSARCHIVE_WARC_ENABLED):
             raise NotConfigured("NEWSARCHIVE_WARC_ENABLED is off")
         source = settings.get("NEWSARCHIVE_SOURCE") or None
         writer = WarcFileWriter(
             Path(settings.get("NEWSARCHIVE_WARC_DIR") or "data/archive"),
             settings.get("NEWSARCHIVE_WARC_PREFIX") or source or "newsarchive",
             warcinfo=warcinfo_fields(settings),
-            max_file_size=settings.getint("NEWSARCHIVE_WARC_MAX_FILE_SIZE", DEFAULT_MAX_FILE_SIZE),
-            gzip_level=settings.getint("NEWSARCHIVE_WARC_GZIP_LEVEL", DEFAULT_GZIP_LEVEL),
+            max_file_size=settings.getint("NEWSARCHIVE_WARC_MAX_FILE_SIZE", defaults.NEWSARCHIVE_WARC_MAX_FILE_SIZE),
+            gzip_level=settings.getint("NEWSARCHIVE_WARC_GZIP_LEVEL", defaults.NEWSARCHIVE_WARC_GZIP_LEVEL),
             source=source,
             run_id=settings.getint("NEWSARCHIVE_RUN_ID", 0) or None,
         )
-        cdxj = settings.getbool("NEWSARCHIVE_WARC_CDXJ", True)
+        cdxj = settings.getbool("NEWSARCHIVE_WARC_CDXJ", defaults.NEWSARCHIVE_WARC_CDXJ)
         middleware = cls(crawler, writer, load_dedup_index(settings), source, cdxj)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
@@ -116,12 +117,12 @@ class WarcRecorderMiddleware:
 
     def _write_failed(self, error: ArchiveError) -> None:
         """Log the first failure once, with its cause, and keep it in the stats (the run row says why)."""
-        if not self.stats.get_value("newsarchive/warc/errors"):
+        if not self.stats.get_value(statkeys.WARC_ERRORS):
             log.error("WARC write failed; stopping the crawl (no capture, no item for this page): %s", error)
-            self.stats.set_value("newsarchive/warc/error", str(error))
+            self.stats.set_value(statkeys.WARC_ERROR, str(error))
         else:
             log.debug("WARC write failed again: %s", error)
-        self.stats.inc_value("newsarchive/warc/errors")
+        self.stats.inc_value(statkeys.WARC_ERRORS)
 
     async def spider_closed(self, spider: object = None, reason: str | None = None) -> None:
         """Close the current file; Scrapy waits for this coroutine (the CDXJ indexes still being written)."""
@@ -211,7 +212,7 @@ class WarcRecorderMiddleware:
 
     def _account(self, rows: list[CaptureRow], truncated: str | None) -> None:
         self.stats.inc_value("newsarchive/warc/records", len(rows))
-        self.stats.inc_value("newsarchive/warc/bytes", sum(row.length for row in rows))
+        self.stats.inc_value(statkeys.WARC_BYTES, sum(row.length for row in rows))
         if any(row.record_type == "revisit" for row in rows):
             self.stats.inc_value("newsarchive/warc/revisits")
         if truncated:

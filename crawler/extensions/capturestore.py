@@ -15,7 +15,9 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import deferLater
 from twisted.internet.threads import deferToThread
 
+from crawler import settings as defaults
 from crawler import signals as newsarchive_signals
+from crawler import statkeys
 from crawler.storage.captures import CaptureStore
 from crawler.storage.writer import BatchWriter
 from crawler.warc.capture import CaptureRow
@@ -50,15 +52,17 @@ class CaptureStoreExtension:
         settings = crawler.settings
         run_id = settings.get("NEWSARCHIVE_RUN_ID")
         self.run_id = int(run_id) if run_id else None
-        self.close_timeout = settings.getfloat("NEWSARCHIVE_STORE_CLOSE_TIMEOUT", 60.0)
+        self.close_timeout = settings.getfloat(
+            "NEWSARCHIVE_STORE_CLOSE_TIMEOUT", defaults.NEWSARCHIVE_STORE_CLOSE_TIMEOUT
+        )
         self.writer: BatchWriter[Entry, int] = BatchWriter(
             url,
             self._write,
             on_done=self._stored,
             on_failed=self._unstored,
-            batch_size=settings.getint("NEWSARCHIVE_CAPTURES_BATCH_SIZE", 500),
-            interval=settings.getfloat("NEWSARCHIVE_CAPTURES_INTERVAL", 2.0),
-            retry_after=settings.getfloat("NEWSARCHIVE_STORE_RETRY_AFTER", 30.0),
+            batch_size=settings.getint("NEWSARCHIVE_CAPTURES_BATCH_SIZE", defaults.NEWSARCHIVE_CAPTURES_BATCH_SIZE),
+            interval=settings.getfloat("NEWSARCHIVE_CAPTURES_INTERVAL", defaults.NEWSARCHIVE_CAPTURES_INTERVAL),
+            retry_after=settings.getfloat("NEWSARCHIVE_STORE_RETRY_AFTER", defaults.NEWSARCHIVE_STORE_RETRY_AFTER),
             name="newsarchive-capture-store",
         )
 
@@ -108,7 +112,7 @@ class CaptureStoreExtension:
 
     def _unstored(self, batch: Sequence[Entry], error: Exception) -> None:
         rows = sum(isinstance(entry, CaptureRow) for entry in batch)
-        self.stats.inc_value("newsarchive/captures/unstored", rows)
+        self.stats.inc_value(statkeys.CAPTURES_UNSTORED, rows)
         files = len(batch) - rows
         if files:
             self.stats.inc_value("newsarchive/captures/unstored_files", files)

@@ -13,6 +13,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
+from crawler import settings as defaults
+from crawler import statkeys
 from crawler.items import ArticleItem, NotModifiedItem
 from crawler.storage.articles import ArticleStore, StoreCounts
 from crawler.storage.writer import BatchWriter
@@ -35,10 +37,12 @@ class ArticleStorePipeline:
         self.url = url
         self.stats = crawler.stats
         settings = crawler.settings
-        self.batch_size = settings.getint("NEWSARCHIVE_STORE_BATCH_SIZE", 500)
-        self.interval = settings.getfloat("NEWSARCHIVE_STORE_INTERVAL", 2.0)
-        self.close_timeout = settings.getfloat("NEWSARCHIVE_STORE_CLOSE_TIMEOUT", 60.0)
-        self.retry_after = settings.getfloat("NEWSARCHIVE_STORE_RETRY_AFTER", 30.0)
+        self.batch_size = settings.getint("NEWSARCHIVE_STORE_BATCH_SIZE", defaults.NEWSARCHIVE_STORE_BATCH_SIZE)
+        self.interval = settings.getfloat("NEWSARCHIVE_STORE_INTERVAL", defaults.NEWSARCHIVE_STORE_INTERVAL)
+        self.close_timeout = settings.getfloat(
+            "NEWSARCHIVE_STORE_CLOSE_TIMEOUT", defaults.NEWSARCHIVE_STORE_CLOSE_TIMEOUT
+        )
+        self.retry_after = settings.getfloat("NEWSARCHIVE_STORE_RETRY_AFTER", defaults.NEWSARCHIVE_STORE_RETRY_AFTER)
         source = settings.get("NEWSARCHIVE_SOURCE")
         steps = settings.getlist("NEWSARCHIVE_RECHECK", [])
         self.recheck = {source: tuple(float(step) for step in steps)} if source else {}
@@ -80,14 +84,19 @@ class ArticleStorePipeline:
             )
 
     def _stored(self, batch: Sequence[ArticleItem], counts: StoreCounts) -> None:
-        for key in ("new", "updated", "unchanged"):
-            if value := getattr(counts, key):
-                self.stats.inc_value(f"newsarchive/articles/{key}", value)
+        counted = {
+            statkeys.ARTICLES_NEW: counts.new,
+            statkeys.ARTICLES_UPDATED: counts.updated,
+            statkeys.ARTICLES_UNCHANGED: counts.unchanged,
+        }
+        for key, value in counted.items():
+            if value:
+                self.stats.inc_value(key, value)
 
     def _unstored(self, batch: Sequence[StoredItem], error: Exception) -> None:
         articles = sum(isinstance(item, ArticleItem) for item in batch)
         if articles:
-            self.stats.inc_value("newsarchive/articles/unstored", articles)
+            self.stats.inc_value(statkeys.ARTICLES_UNSTORED, articles)
         log.debug("%d items not stored: %s", len(batch), error)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from crawler.config.schema import SourceConfig
-from crawler.replay.reading import WarcRecord
+from crawler.warc.reader import WarcRecord
 
 
 @dataclass

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import signal
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +14,7 @@ from scrapy.responsetypes import responsetypes
 
 from crawler.errors import NotAnArticle
 from crawler.items import ArticleItem
+from crawler.warc.reader import RecordLocation
 
 log = logging.getLogger(__name__)
 
@@ -34,16 +34,18 @@ class ExtractionTask:
     record_id: str | None
     seen_at: datetime
     mode: str
-    where: str
-    """``file@offset`` for reports."""
+    where: RecordLocation
+    """The response record's, for reports."""
 
 
 @dataclass(frozen=True)
 class Outcome:
-    where: str
+    where: RecordLocation
     item: ArticleItem | None = None
     not_article: str | None = None
     error: str | None = None
+    timed_out: bool = False
+    """The extraction went over its time limit and was given up (``error`` says so)."""
 
 
 _compression: HttpCompressionMiddleware | None = None
@@ -103,8 +105,7 @@ def _decompressor() -> HttpCompressionMiddleware:
 
 
 def warm_up() -> None:
-    """A worker process's start: Ctrl-C is the parent's to handle (it drains and stops), extractors imported."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """A worker process's start: the extractors imported and run once, Scrapy's decoder built."""
     from crawler.extract import extract_article
 
     with contextlib.suppress(NotAnArticle):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import psycopg
 
-from crawler.replay.reading import BadRecord, WarcRecord, read_at
+from crawler.warc.reader import BadRecord, RecordLocation, WarcRecord, read_at
 from crawler.warc.records import parse_warc_date
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ class OriginalFinder:
 
     def __init__(self, conn: psycopg.Connection, files: Iterable[Path], search_dirs: Iterable[Path] = ()) -> None:
         self.conn = conn
-        self._seen: dict[str, tuple[Path, int]] = {}
+        self._seen: dict[str, RecordLocation] = {}
         self._paths = {path.name: path for path in files}
         self._search_dirs = [Path(directory) for directory in search_dirs]
 
@@ -38,23 +38,23 @@ class OriginalFinder:
         """Note a response that a later revisit may point at (only 2xx with a body can be revisit targets)."""
         status = record.status
         if record.indexable and record.payload and status is not None and 200 <= status < 300 and record.record_id:
-            self._seen[record.record_id] = (path, record.offset)
+            self._seen[record.record_id] = RecordLocation(path, record.offset)
 
     def original(self, revisit: WarcRecord) -> WarcRecord | str:
         """The original response record of ``revisit``, or why it cannot be had."""
         location = self._locate(revisit)
         if location is None:
             return f"original {revisit.header('WARC-Refers-To') or '(no WARC-Refers-To)'} not in the archive"
-        path, offset = location
-        found = read_at(path, offset)
+        found = read_at(location)
+        place = f"{location.path.name}@{location.offset}"
         if isinstance(found, BadRecord):
-            return f"original at {path.name}@{offset} unreadable: {found.reason}"
+            return f"original at {place} unreadable: {found.reason}"
         digest = revisit.header("WARC-Payload-Digest")
         if digest and found.header("WARC-Payload-Digest") not in (None, digest):
-            return f"original at {path.name}@{offset} has another payload digest"
+            return f"original at {place} has another payload digest"
         return found
 
-    def _locate(self, revisit: WarcRecord) -> tuple[Path, int] | None:
+    def _locate(self, revisit: WarcRecord) -> RecordLocation | None:
         refers_to = revisit.header("WARC-Refers-To")
         if refers_to and refers_to in self._seen:
             return self._seen[refers_to]
@@ -63,7 +63,7 @@ class OriginalFinder:
             return None
         filename, offset = row
         path = self._path(filename)
-        return None if path is None else (path, offset)
+        return None if path is None else RecordLocation(path, offset)
 
     def _index_row(self, revisit: WarcRecord, refers_to: str | None) -> tuple[str, int] | None:
         if refers_to:

@@ -18,12 +18,13 @@ from crawler.replay import runstate
 from crawler.replay.exchanges import Exchange, ExchangeGrouper, source_for_host, warc_fields
 from crawler.replay.extraction import ExtractionTask, Outcome
 from crawler.replay.originals import OriginalFinder
-from crawler.replay.reading import BadRecord, WarcRecord, iter_file
 from crawler.replay.window import ExtractionWindow
+from crawler.settings import NEWSARCHIVE_EXTRACT_TIMEOUT
 from crawler.storage.articles import ArticleStore, StoreCounts
 from crawler.storage.captures import CaptureStore
 from crawler.warc import records
 from crawler.warc.capture import CaptureRow
+from crawler.warc.reader import BadRecord, RecordLocation, WarcRecord, iter_file
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,8 @@ class ReplayOptions:
     """Configured sources: who a response without a metadata record belongs to (by ``allowed_domains``)."""
     search_dirs: Sequence[Path] = ()
     """Where else to look for a revisit's original (the configured archive)."""
+    extraction_timeout: float = NEWSARCHIVE_EXTRACT_TIMEOUT
+    """Seconds one article may take to extract before it is given up, as in a crawl (0: no limit)."""
 
 
 @dataclass
@@ -59,6 +62,7 @@ class ReplayStats:
     articles_unchanged: int = 0
     not_article: int = 0
     extraction_errors: int = 0
+    extraction_timeouts: int = 0
     no_metadata_skipped: int = 0
     revisits: int = 0
     revisits_unresolved: int = 0
@@ -105,7 +109,7 @@ class Replayer:
         self.captures = CaptureStore(conn)
         self.run_id: int | None = None
         self._rows: list[CaptureRow] = []
-        self._items: list[tuple[ArticleItem, str]] = []
+        self._items: list[tuple[ArticleItem, RecordLocation]] = []
         self._originals: OriginalFinder | None = None
         self._window: ExtractionWindow | None = None
 
@@ -116,7 +120,9 @@ class Replayer:
         self.run_id = run_id
         done = runstate.files_done(self.conn) if self.options.resume else set()
         self._originals = OriginalFinder(self.conn, files, self.options.search_dirs)
-        self._window = ExtractionWindow(self.options.processes, self._take, self._file_done)
+        self._window = ExtractionWindow(
+            self.options.processes, self._take, self._file_done, timeout=self.options.extraction_timeout
+        )
         try:
             for path in files:
                 if self.stop.is_set():
@@ -129,11 +135,13 @@ class Replayer:
                         continue
                     self._replay_file(path, size)
                 except OSError as error:  # gone or unreadable: the other files are still worth replaying
-                    self.report(path, 0, f"cannot read the file: {error}")
+                    self.report(RecordLocation(path, 0), f"cannot read the file: {error}")
             self._window.drain()
             self._flush()
-        finally:
-            self._window.close()
+        except BaseException:
+            self._window.abort()
+            raise
+        self._window.close()
         return self.stats
 
     def _replay_file(self, path: Path, size: int) -> None:
@@ -147,7 +155,7 @@ class Replayer:
             if self.stop.is_set():
                 return
             if isinstance(event, BadRecord):
-                self.report(path, event.offset, event.reason)
+                self.report(RecordLocation(path, event.offset), event.reason)
                 continue
             self.stats.records += 1
             self.stats.bytes += event.length if event.indexable else 0
@@ -162,7 +170,7 @@ class Replayer:
         try:
             self._index_and_extract(path, exchange, info)
         except (ValueError, KeyError, TypeError, UnicodeError) as error:
-            self.report(path, exchange.first.offset, f"unreadable record headers: {error}")
+            self.report(RecordLocation(path, exchange.first.offset), f"unreadable record headers: {error}")
 
     def _index_and_extract(self, path: Path, exchange: Exchange, info: dict[str, str]) -> None:
         """Index an exchange's records; queue its extraction when it is an article."""
@@ -194,7 +202,7 @@ class Replayer:
                 record_id=first.record_id,
                 seen_at=records.parse_warc_date(first.header("WARC-Date")),
                 mode=self.options.mode,
-                where=f"{path}@{first.offset}",
+                where=RecordLocation(path, first.offset),
             )
         )
 
@@ -204,7 +212,7 @@ class Replayer:
         try:
             self._add_row(path, record, info, kind)
         except (ValueError, KeyError, TypeError, UnicodeError) as error:
-            self.report(path, record.offset, f"unreadable record headers: {error}")
+            self.report(RecordLocation(path, record.offset), f"unreadable record headers: {error}")
 
     def _payload(self, path: Path, first: WarcRecord) -> bytes | None:
         if first.rec_type != "revisit":
@@ -214,7 +222,7 @@ class Replayer:
         original = self._originals.original(first)
         if isinstance(original, str):
             self.stats.revisits_unresolved += 1
-            self.report(path, first.offset, f"revisit not replayed: {original}")
+            self.report(RecordLocation(path, first.offset), f"revisit not replayed: {original}")
             return None
         return original.payload
 
@@ -257,10 +265,13 @@ class Replayer:
         elif outcome.not_article is not None:
             self.stats.not_article += 1
             log.debug("%s: not an article (%s)", outcome.where, outcome.not_article)
+        elif outcome.timed_out:
+            # The crawl's rule: a page over the limit stays in the WARCs only.
+            self.stats.extraction_timeouts += 1
+            self.report(outcome.where, f"extraction given up: {outcome.error}")
         else:
             self.stats.extraction_errors += 1
-            path, _, offset = outcome.where.rpartition("@")
-            self.report(Path(path), int(offset), f"extraction failed: {outcome.error}")
+            self.report(outcome.where, f"extraction failed: {outcome.error}")
 
     def _file_done(self, done: _FileDone) -> None:
         self._flush()
@@ -295,19 +306,18 @@ class Replayer:
                 except psycopg.OperationalError:
                     raise
                 except psycopg.DatabaseError as error:
-                    path, _, offset = where.rpartition("@")
-                    self.report(Path(path), int(offset), f"article not stored: {error}".strip())
+                    self.report(where, f"article not stored: {error}".strip())
 
     def _count(self, counts: StoreCounts) -> None:
         self.stats.articles_new += counts.new
         self.stats.articles_updated += counts.updated
         self.stats.articles_unchanged += counts.unchanged
 
-    def report(self, path: Path, offset: int, reason: str) -> None:
+    def report(self, where: RecordLocation, reason: str) -> None:
         self.stats.bad_records += 1
-        log.warning("%s@%d: %s; skipped", path, offset, reason)
+        log.warning("%s: %s; skipped", where, reason)
         if len(self.stats.bad) < MAX_REPORTED:
-            self.stats.bad.append({"file": str(path), "offset": offset, "reason": reason})
+            self.stats.bad.append({"file": str(where.path), "offset": where.offset, "reason": reason})
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,15 @@ def write_pages(conn: psycopg.Connection, selection: Selection, files: list[Path
     return len(rows)
 
 
+def py_wacz_installed() -> bool:
+    """Whether py-wacz (the optional extra ``wacz``), which :func:`create` runs, can be imported."""
+    try:
+        import wacz  # noqa: F401  (run as ``python -m wacz``, never called from here)
+    except ImportError:
+        return False
+    return True
+
+
 def create(files: list[Path], pages_file: Path, output: Path, *, title: str | None = None) -> None:
     """``wacz create`` of ``files`` with ``pages_file`` as its pages list; :class:`ArchiveError` when it fails."""
     command = [sys.executable, "-m", "wacz", "create", "--output", str(output), "--pages", str(pages_file)]

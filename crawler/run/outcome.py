@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-STAT_PENDING_FILES = "newsarchive/store/pending_files"
-STAT_STORE_ERROR = "newsarchive/store/error"
-"""Written after the crawl when the archive is in an object store (:mod:`crawler.run.shipping`)."""
+from crawler import statkeys
 
 FETCH_ERROR_TOLERANCE = 0.10
 """Share of failed requests above which a completed crawl is ``degraded``."""
@@ -34,7 +32,7 @@ def judge(stats: dict[str, Any] | None, *, cancelled: str | None = None, returnc
     if reason in CANCELLED_REASONS:
         return Outcome("cancelled", reason, f"stopped: {reason}")
     if reason not in COMPLETED_REASONS:
-        cause = stats.get("newsarchive/warc/error")
+        cause = stats.get(statkeys.WARC_ERROR)
         return Outcome("failed", reason, f"crawl ended: {reason}" + (f" ({cause})" if cause else ""))
     responses = stats.get("downloader/response_count", 0)
     if not responses:
@@ -47,7 +45,7 @@ def judge(stats: dict[str, Any] | None, *, cancelled: str | None = None, returnc
 
 def fetch_errors(stats: dict[str, Any]) -> int:
     """Failed fetches that count against the run (optional endpoints missing are not errors)."""
-    errors = sum(value for key, value in stats.items() if key.startswith("newsarchive/fetch_errors/"))
+    errors = sum(value for key, value in stats.items() if key.startswith(statkeys.FETCH_ERRORS))
     if not errors:
         errors = stats.get("downloader/exception_count", 0)
     return int(errors)
@@ -55,18 +53,18 @@ def fetch_errors(stats: dict[str, Any]) -> int:
 
 def _degradations(stats: dict[str, Any]) -> list[str]:
     problems = []
-    unstored = stats.get("newsarchive/articles/unstored", 0)
+    unstored = stats.get(statkeys.ARTICLES_UNSTORED, 0)
     if unstored:
         problems.append(f"{unstored} articles not stored (they are in the WARCs)")
-    if stats.get("newsarchive/captures/unstored", 0):
-        problems.append(f"{stats['newsarchive/captures/unstored']} captures not indexed")
+    if stats.get(statkeys.CAPTURES_UNSTORED, 0):
+        problems.append(f"{stats[statkeys.CAPTURES_UNSTORED]} captures not indexed")
     requests = max(stats.get("downloader/request_count", 0), 1)
     errors = fetch_errors(stats)
     if errors / requests > FETCH_ERROR_TOLERANCE:
         problems.append(f"{errors} of {requests} requests failed")
-    waiting = stats.get(STAT_PENDING_FILES, 0)
-    if waiting and stats.get(STAT_STORE_ERROR):
-        problems.append(f"{waiting} WARC files wait in the spool ({stats[STAT_STORE_ERROR]})")
+    waiting = stats.get(statkeys.STORE_PENDING_FILES, 0)
+    if waiting and stats.get(statkeys.STORE_ERROR):
+        problems.append(f"{waiting} WARC files wait in the spool ({stats[statkeys.STORE_ERROR]})")
     spider_errors = sum(v for k, v in stats.items() if k.startswith("spider_exceptions/"))
     if spider_errors:
         problems.append(f"{spider_errors} spider exceptions")

@@ -8,17 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from crawler import statkeys
 from crawler.config.schema import ArchiveConfig
 from crawler.errors import DatabaseUnavailable
-from crawler.run.outcome import STAT_PENDING_FILES, STAT_STORE_ERROR
 from crawler.warc.objectstore import ObjectStore, StoreSettings, StoreUnavailable, parse_store_uri
 from crawler.warc.spool import ShipReport, backlog, ship_spool
 
 log = logging.getLogger(__name__)
-
-STAT_UPLOADED_FILES = "newsarchive/store/uploaded_files"
-STAT_UPLOADED_BYTES = "newsarchive/store/uploaded_bytes"
-STAT_PENDING_BYTES = "newsarchive/store/pending_bytes"
 
 
 def object_store(archive: ArchiveConfig) -> ObjectStore | None:
@@ -75,13 +71,13 @@ def add_to_stats(stats: dict[str, Any] | None, report: ShipReport | None) -> dic
     if stats is None or report is None:
         return stats
     shipped = {
-        STAT_UPLOADED_FILES: len(report.uploaded),
-        STAT_UPLOADED_BYTES: report.uploaded_bytes,
-        STAT_PENDING_FILES: report.pending_files,
-        STAT_PENDING_BYTES: report.pending_bytes,
+        statkeys.STORE_UPLOADED_FILES: len(report.uploaded),
+        statkeys.STORE_UPLOADED_BYTES: report.uploaded_bytes,
+        statkeys.STORE_PENDING_FILES: report.pending_files,
+        statkeys.STORE_PENDING_BYTES: report.pending_bytes,
     }
     if report.error and report.pending_files:
-        shipped[STAT_STORE_ERROR] = report.error
+        shipped[statkeys.STORE_ERROR] = report.error
     return {**stats, **shipped}
 
 

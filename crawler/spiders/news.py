@@ -17,7 +17,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 from w3lib.url import canonicalize_url
 
-from crawler import extract
+from crawler import extract, statkeys
+from crawler import settings as defaults
 from crawler.config import load_config
 from crawler.config.schema import SourceConfig
 from crawler.discovery import feeds, links, sitemaps, wpapi
@@ -91,7 +92,7 @@ class NewsSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         spider.extract_mode = settings.get("NEWSARCHIVE_EXTRACT_MODE") or spider.extract_mode
-        spider.extract_enabled = settings.getbool("NEWSARCHIVE_EXTRACT_ENABLED", True)
+        spider.extract_enabled = settings.getbool("NEWSARCHIVE_EXTRACT_ENABLED", defaults.NEWSARCHIVE_EXTRACT_ENABLED)
         if spider.extract_enabled:
             spider.extraction_pool = ExtractionPool.from_crawler(crawler, spider.extract_mode)
         return spider
@@ -290,7 +291,7 @@ class NewsSpider(scrapy.Spider):
         else:
             logger.warning("%s %s failed: %r", kind, request.url, failure.value)
             logger.debug("%s", failure.getTraceback())
-        self._inc(f"newsarchive/fetch_errors/{kind}")
+        self._inc(statkeys.FETCH_ERRORS + kind)
         # A site whose robots.txt fails may still have its sitemaps at the usual WordPress/Yoast places.
         return self._fallback_sitemaps(request.url) if kind == "robots" else []
 
@@ -315,7 +316,7 @@ class NewsSpider(scrapy.Spider):
             self._inc("newsarchive/spider/skipped_known")
             return None
         if self._cap_reached():
-            self.crawler.stats.set_value("newsarchive/spider/max_articles_reached", 1)
+            self.crawler.stats.set_value(statkeys.MAX_ARTICLES_REACHED, 1)
             return None
         self._requested.add(key)
         self._articles_requested += 1

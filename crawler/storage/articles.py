@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 
 import psycopg
 
+from crawler import statkeys
 from crawler.extract.article import PageTime
 from crawler.items import ArticleItem, NotModifiedItem
 from crawler.storage.changes import SUBSTANTIVE, Change, VersionText, classify
@@ -62,7 +63,7 @@ SELECT url, max(seen) FROM (
     WHERE c.source = %(source)s AND c.page_kind = 'article' AND c.status = 200
       AND c.record_type IN ('response', 'revisit') AND c.url IS NOT NULL
       AND (run.id IS NULL OR (run.status IN ('finished', 'degraded')
-           AND coalesce((run.stats ->> 'newsarchive/articles/unstored')::bigint, 0) = 0))
+           AND coalesce((run.stats ->> %(unstored)s)::bigint, 0) = 0))
 ) AS seen GROUP BY url
 """
 """Captured article pages count as known only when their run stored everything it extracted: a run that was killed
@@ -190,7 +191,7 @@ class ArticleStore:
 
     def known_articles(self, source: str) -> dict[str, datetime]:
         """Every URL (canonical or fetched) of ``source``'s stored articles and captured article pages → last seen."""
-        rows = self.conn.execute(_KNOWN, {"source": source}).fetchall()
+        rows = self.conn.execute(_KNOWN, {"source": source, "unstored": statkeys.ARTICLES_UNSTORED}).fetchall()
         return dict(rows)
 
     def totals(self) -> dict[str, int]:

@@ -1,21 +1,45 @@
-"""Reading our WARC files member by member: complete records, their offsets, and the rows to index them."""
+"""Reading WARC files, the one place warcio's readers are called: records with their offsets and raw HTTP parts."""
 
 from __future__ import annotations
 
+import logging
+import mmap
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 from typing import BinaryIO
 
+from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import ChunkedDataReader
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord, ArcWarcRecordLoader
 
 from crawler.warc import records
 from crawler.warc.capture import CaptureRow
 
-_CHUNK = 1 << 20
+log = logging.getLogger(__name__)
+
+GZIP_MAGIC = b"\x1f\x8b\x08"
+_CHUNK = 1 << 16
+
+HeaderPairs = list[tuple[bytes, bytes]]
+
+
+@dataclass(frozen=True)
+class RecordLocation:
+    """Where a record is: its file, and the offset of its first byte (of its gzip member) in it."""
+
+    path: Path
+    offset: int
+
+    def __str__(self) -> str:
+        return f"{self.path}@{self.offset}"
+
+
+# --- our own files, for indexing and recovery: complete records from the start, up to the first damage ----------
 
 
 @dataclass(frozen=True)
@@ -33,30 +57,15 @@ def iter_members(stream: BinaryIO) -> Iterator[tuple[int, int, bytes]]:
     Stops at the first member that is cut short or corrupt (its CRC and size are checked by zlib), so the
     offset + length of the last member yielded is where the valid part of the file ends.
     """
-    offset = 0
-    pending = b""
-    while True:
-        data = pending or stream.read(_CHUNK)
-        if not data:
-            return
-        inflater = zlib.decompressobj(31)
-        parts: list[bytes] = []
-        consumed = 0
-        while True:
+    with _mapped(stream) as view:
+        offset = 0
+        while view is not None and offset < len(view):
             try:
-                parts.append(inflater.decompress(data))
-            except zlib.error:
+                data, consumed = _inflate(view, offset)
+            except (zlib.error, EOFError):
                 return
-            if inflater.eof:
-                consumed += len(data) - len(inflater.unused_data)
-                pending = inflater.unused_data
-                break
-            consumed += len(data)
-            data = stream.read(_CHUNK)
-            if not data:
-                return
-        yield offset, consumed, b"".join(parts)
-        offset += consumed
+            yield offset, consumed, data
+            offset += consumed
 
 
 def parse_record(data: bytes) -> ArcWarcRecord | None:
@@ -141,3 +150,194 @@ def _warc_fields(record: ArcWarcRecord) -> dict[str, str]:
         if sep:
             fields.setdefault(name.strip(), value.strip())
     return fields
+
+
+# --- any WARC file, for replay: every record, damage reported once per stretch and skipped ---------------------
+
+
+@dataclass
+class WarcRecord:
+    """One record with what a replay needs: where it is, its parsed headers and its HTTP parts as stored."""
+
+    offset: int
+    length: int
+    record: ArcWarcRecord
+    """warcio's record (WARC and HTTP headers parsed; its content is not read from it)."""
+    http_headers: HeaderPairs
+    """The HTTP header lines as stored, byte for byte (warcio would decode them)."""
+    payload: bytes
+    """The HTTP body as stored (content-encoded; de-chunked if a foreign writer kept chunked framing)."""
+    indexable: bool = True
+    """False when the record shares its gzip member with others (a whole-file gzip): no offset of its own."""
+
+    @property
+    def rec_type(self) -> str:
+        return self.record.rec_headers.get_header("WARC-Type") or ""
+
+    def header(self, name: str) -> str | None:
+        return self.record.rec_headers.get_header(name)
+
+    @property
+    def record_id(self) -> str | None:
+        return self.header("WARC-Record-ID")
+
+    @property
+    def status(self) -> int | None:
+        if not self.record.http_headers:
+            return None
+        code = self.record.http_headers.get_statuscode()
+        return int(code) if code and code.isdigit() else None
+
+    def http_header(self, name: bytes) -> bytes | None:
+        name = name.lower()
+        return next((value for key, value in self.http_headers if key.lower() == name), None)
+
+
+@dataclass(frozen=True)
+class BadRecord:
+    """A stretch of a file that holds no readable record (corrupt or cut gzip, not a WARC record)."""
+
+    offset: int
+    reason: str
+
+
+def iter_file(path: Path) -> Iterator[WarcRecord | BadRecord]:
+    """Every record of a WARC file in order; damage is reported once per damaged stretch, then reading goes on."""
+    if path.name.endswith(".gz"):
+        yield from _iter_gzip(path)
+    else:
+        yield from _iter_plain(path)
+
+
+def read_at(location: RecordLocation) -> WarcRecord | BadRecord:
+    """The record in the gzip member at ``location`` (a revisit's original, from the captures index)."""
+    offset = location.offset
+    with open(location.path, "rb") as stream, _mapped(stream) as view:
+        if view is None or offset >= len(view):
+            return BadRecord(offset, "offset past the end of the file")
+        try:
+            data, consumed = _inflate(view, offset)
+        except (zlib.error, EOFError) as error:
+            return BadRecord(offset, f"unreadable gzip member: {error}")
+        parsed = _parse(data, offset, consumed)
+        return parsed[0] if len(parsed) == 1 else BadRecord(offset, "not one WARC record")
+
+
+def _iter_gzip(path: Path) -> Iterator[WarcRecord | BadRecord]:
+    with open(path, "rb") as stream, _mapped(stream) as view:
+        if view is None:
+            return
+        offset, damaged = 0, False
+        while offset < len(view):
+            try:
+                data, consumed = _inflate(view, offset)
+                records = _parse(data, offset, consumed)
+            except (zlib.error, EOFError) as error:
+                records, reason = [], f"unreadable gzip member: {error}"
+            else:
+                reason = "gzip member holds no WARC record"
+            if records:
+                damaged = False
+                yield from records
+                offset += consumed
+                continue
+            if not damaged:
+                yield BadRecord(offset, reason)
+                damaged = True
+            offset = view.find(GZIP_MAGIC, offset + 1)
+            if offset < 0:
+                return
+
+
+def _iter_plain(path: Path) -> Iterator[WarcRecord | BadRecord]:
+    with open(path, "rb") as stream:
+        iterator = ArchiveIterator(stream, ensure_http_headers=False)
+        try:
+            for record in iterator:
+                block = record.raw_stream.read()  # before asking the offset: that would skip the content
+                offset = iterator.get_record_offset()
+                head = _head_bytes(record)
+                iterator.read_to_end(record)
+                yield _build(record, offset, iterator.get_record_length(), head + block, True)
+        except (ArchiveLoadFailed, ValueError, EOFError) as error:
+            # An uncompressed file has no member boundaries to resynchronise on.
+            yield BadRecord(iterator.offset, f"unreadable record: {error}")
+
+
+def _head_bytes(record: ArcWarcRecord) -> bytes:
+    return record.http_headers.to_bytes() if record.http_headers else b""
+
+
+def _inflate(view: mmap.mmap, offset: int) -> tuple[bytes, int]:
+    """One gzip member from ``offset``: its bytes and compressed length (zlib checks CRC and size)."""
+    inflater = zlib.decompressobj(31)
+    parts = []
+    position = offset
+    while not inflater.eof:
+        chunk = view[position : position + _CHUNK]
+        if not chunk:
+            raise EOFError("member cut short")
+        parts.append(inflater.decompress(chunk))
+        position += len(chunk)
+    return b"".join(parts), position - offset - len(inflater.unused_data)
+
+
+def _parse(data: bytes, offset: int, length: int) -> list[WarcRecord]:
+    record = parse_record(data)
+    if record is not None:
+        head_end = data.index(b"\r\n\r\n") + 4
+        declared = int(record.rec_headers.get_header("Content-Length"))
+        return [_build(record, offset, length, data[head_end : head_end + declared], True)]
+    if data.startswith(b"WARC/"):
+        return _parse_many(data, offset, length)
+    return []
+
+
+def _parse_many(data: bytes, offset: int, length: int) -> list[WarcRecord]:
+    """Records sharing one member (a foreign whole-file gzip): readable, but with no offset of their own."""
+    found = []
+    try:
+        for record in ArchiveIterator(BytesIO(data), ensure_http_headers=False):
+            block = _head_bytes(record) + record.raw_stream.read()
+            found.append(_build(record, offset, length, block, False))
+    except (ArchiveLoadFailed, ValueError, EOFError):
+        log.debug("member at %d holds unreadable records after %d good ones", offset, len(found))
+    return found
+
+
+def _build(record: ArcWarcRecord, offset: int, length: int, block: bytes, indexable: bool) -> WarcRecord:
+    pairs: HeaderPairs = []
+    payload = block
+    if record.http_headers is not None:
+        head, _, payload = block.partition(b"\r\n\r\n")
+        pairs = _header_pairs(head)
+        if _chunked(pairs):
+            payload = ChunkedDataReader(BytesIO(payload)).read()
+    return WarcRecord(offset, length, record, pairs, payload, indexable)
+
+
+def _header_pairs(head: bytes) -> HeaderPairs:
+    pairs = []
+    for line in head.split(b"\r\n")[1:]:
+        name, sep, value = line.partition(b":")
+        if sep:
+            pairs.append((name.strip(), value.strip()))
+    return pairs
+
+
+def _chunked(pairs: HeaderPairs) -> bool:
+    return any(name.lower() == b"transfer-encoding" and b"chunked" in value.lower() for name, value in pairs)
+
+
+@contextmanager
+def _mapped(stream: BinaryIO) -> Iterator[mmap.mmap | None]:
+    """The whole file mapped read-only (None for an empty file): the OS pages it in, no copy into Python."""
+    try:
+        mapped = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+    except ValueError:  # an empty file cannot be mapped
+        yield None
+        return
+    try:
+        yield mapped
+    finally:
+        mapped.close()

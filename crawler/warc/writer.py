@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from crawler import settings as defaults
 from crawler.errors import ArchiveError
 from crawler.warc import records
 from crawler.warc.capture import CaptureRow
@@ -20,9 +21,6 @@ from crawler.warc.capture import CaptureRow
 log = logging.getLogger(__name__)
 
 OPEN_SUFFIX = ".open"
-DEFAULT_MAX_FILE_SIZE = 1_000_000_000
-DEFAULT_GZIP_LEVEL = 6
-"""zlib level 6 costs about a third of level 9's CPU for files a few percent larger; the writer runs on the reactor."""
 
 
 @dataclass(frozen=True)
@@ -108,8 +106,8 @@ class WarcFileWriter:
         prefix: str,
         *,
         warcinfo: Mapping[str, object],
-        max_file_size: int = DEFAULT_MAX_FILE_SIZE,
-        gzip_level: int = DEFAULT_GZIP_LEVEL,
+        max_file_size: int = defaults.NEWSARCHIVE_WARC_MAX_FILE_SIZE,
+        gzip_level: int = defaults.NEWSARCHIVE_WARC_GZIP_LEVEL,
         source: str | None = None,
         run_id: int | None = None,
         hostname: str | None = None,

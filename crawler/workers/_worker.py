@@ -7,13 +7,16 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from crawler.extract.article import Article
 from crawler.process import set_parent_death_signal
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 PARENT_CHECK_INTERVAL = 1.0
 _WARM_PAGE = (
@@ -26,20 +29,22 @@ ExtractResult = tuple[Article | None, str | None]
 """The article, or ``None`` and why the page holds none."""
 
 
-def initialize(parent: int, log_level: str, log_format: str, context: Mapping[str, str], mode: str) -> None:
-    """Once per worker: die with the crawl process, leave Ctrl-C to it, log like it, load the extractors."""
+def initialize(
+    parent: int, log_level: str, log_format: str, context: Mapping[str, str], warm: Callable[[], object]
+) -> None:
+    """Once per worker: die with the parent (a crawl or a replay), leave Ctrl-C to it, log like it, ``warm()``."""
     die_with(parent)
-    # A terminal's Ctrl-C reaches the whole process group; the crawl process decides how its workers stop.
+    # A terminal's Ctrl-C reaches the whole process group; the parent decides how its workers stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from crawler.logs import set_log_context, setup_logging
 
     setup_logging(log_level, log_format)
     set_log_context(**context)
-    warm_up(mode)
+    warm()
 
 
 def die_with(parent: int) -> None:
-    """Exit when the crawl process ``parent`` is gone, even if it was killed outright (SIGKILL after a deadline).
+    """Exit when the process ``parent`` is gone, even if it was killed outright (SIGKILL after a deadline).
 
     A worker never sees end-of-file on its task queue (it holds both ends), so it would otherwise wait forever.
     """
@@ -64,17 +69,19 @@ def ready() -> bool:
     return True
 
 
-def extract_page(body: bytes, url: str, headers: Mapping[str, str], mode: str, limit: float = 0) -> ExtractResult:
-    """``crawler.extract.extract_article`` on one page, its :class:`NotAnArticle` returned rather than raised.
+def run_limited(limit: float, label: str, fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)``, raising :class:`ExtractionTimedOut` (naming ``label``) past ``limit`` seconds (0: no limit)."""
+    with time_limit(limit, label):
+        return fn(*args)
 
-    Raises :class:`ExtractionTimedOut` when the page takes over ``limit`` seconds (0: no limit).
-    """
+
+def extract_page(body: bytes, url: str, headers: Mapping[str, str], mode: str) -> ExtractResult:
+    """``crawler.extract.extract_article`` on one page, its :class:`NotAnArticle` returned rather than raised."""
     from crawler.errors import NotAnArticle
     from crawler.extract import extract_article
 
     try:
-        with time_limit(limit, url):
-            return extract_article(body, url, headers, mode=mode), None
+        return extract_article(body, url, headers, mode=mode), None
     except NotAnArticle as reason:
         return None, str(reason)
 
@@ -88,8 +95,8 @@ class ExtractionTimedOut(BaseException):
 
 
 @contextmanager
-def time_limit(seconds: float, url: str) -> Iterator[None]:
-    """Raise :class:`ExtractionTimedOut` in this (the worker's main) thread after ``seconds`` of wall time.
+def time_limit(seconds: float, label: str) -> Iterator[None]:
+    """Raise :class:`ExtractionTimedOut` in this (the main) thread after ``seconds`` of wall time.
 
     SIGALRM interrupts Python code, which is where extractors spend their time on a pathological page (loops over
     nodes, regular expressions between calls); a hang inside one C call is left to the pool, which kills the worker.
@@ -99,7 +106,7 @@ def time_limit(seconds: float, url: str) -> Iterator[None]:
         return
 
     def expire(signum: int, frame: object) -> None:
-        raise ExtractionTimedOut(f"extraction of {url} took over {seconds:g} s")
+        raise ExtractionTimedOut(f"extraction of {label} took over {seconds:g} s")
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)

@@ -1,12 +1,12 @@
-"""A crawl's pool of extraction processes: started once per run, bounded in flight, stopped when the spider closes."""
+"""A crawl's extraction workers on the reactor: started once per run, bounded in flight, stopped with the spider."""
 
 from __future__ import annotations
 
+import functools
 import logging
-import multiprocessing
 import os
 from collections.abc import Mapping
-from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any
 
@@ -16,10 +16,11 @@ from twisted.internet import defer
 from twisted.internet.defer import Deferred, DeferredSemaphore
 from twisted.internet.threads import deferToThread
 
+from crawler import settings as defaults
 from crawler.errors import NewsarchiveError, NotAnArticle
 from crawler.extract.article import Article
-from crawler.logs import JsonFormatter
 from crawler.workers import _worker
+from crawler.workers.core import WorkerCore, WorkerSetup
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -27,10 +28,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_WORKERS = 4
-DEFAULT_START_AFTER = 100
-DEFAULT_TIMEOUT = 60.0
-"""Seconds one page may take in a worker: news pages take milliseconds; a page that takes a minute has caught an
-extractor in a pathological case, and waiting longer would hold the worker (and, through back-pressure, the crawl)."""
 IN_FLIGHT_PER_WORKER = 2
 """Pages handed to each worker at once: one being extracted, one waiting in its pipe, so no worker idles between
 pages. Further pages wait in the spider (Scrapy's scraper slot then holds back new downloads: back-pressure)."""
@@ -47,7 +44,8 @@ def default_workers() -> int:
 
 
 class ExtractionPool:
-    """``processes`` spawned workers running ``crawler.extract.extract_article``; results come back as awaitables.
+    """The crawl's adapter on :class:`WorkerCore`: ``crawler.extract.extract_article`` in ``processes`` workers, its
+    results as awaitables on the reactor thread.
 
     Settings: ``NEWSARCHIVE_EXTRACT_WORKERS`` (0: extract on the reactor thread, no pool; unset: one per core, at
     most four), ``NEWSARCHIVE_EXTRACT_WORKERS_AFTER`` (article pages extracted in-process before the workers start,
@@ -63,24 +61,19 @@ class ExtractionPool:
         *,
         mode: str,
         start_after: int = 0,
-        timeout: float = DEFAULT_TIMEOUT,
+        timeout: float = defaults.NEWSARCHIVE_EXTRACT_TIMEOUT,
         log_level: str = "INFO",
         log_context: Mapping[str, str] | None = None,
     ) -> None:
-        if processes < 1:
-            raise ValueError("an extraction pool needs at least one process")
+        setup = WorkerSetup(functools.partial(_worker.warm_up, mode), log_level, dict(log_context or {}))
+        self.core = WorkerCore(processes, setup, timeout=timeout, in_flight_per_worker=IN_FLIGHT_PER_WORKER)
         self.processes = processes
         self.mode = mode
-        self.log_level = log_level
-        self.log_context = dict(log_context or {})
         self.start_after = start_after
         self.timeout = timeout
-        self.restarts = 0
         self.crawler: Crawler | None = None
         """The crawl the pool belongs to (its stats are counted), if any."""
         self._slots = DeferredSemaphore(processes * IN_FLIGHT_PER_WORKER)
-        self._executor: ProcessPoolExecutor | None = None
-        self._generation = 0
         self._armed = False
         self._pages = 0
 
@@ -96,8 +89,10 @@ class ExtractionPool:
         pool = cls(
             processes,
             mode=mode,
-            start_after=settings.getint("NEWSARCHIVE_EXTRACT_WORKERS_AFTER", DEFAULT_START_AFTER),
-            timeout=settings.getfloat("NEWSARCHIVE_EXTRACT_TIMEOUT", DEFAULT_TIMEOUT),
+            start_after=settings.getint(
+                "NEWSARCHIVE_EXTRACT_WORKERS_AFTER", defaults.NEWSARCHIVE_EXTRACT_WORKERS_AFTER
+            ),
+            timeout=settings.getfloat("NEWSARCHIVE_EXTRACT_TIMEOUT", defaults.NEWSARCHIVE_EXTRACT_TIMEOUT),
             log_level=settings.get("LOG_LEVEL") or "INFO",
             log_context=context,
         )
@@ -108,7 +103,11 @@ class ExtractionPool:
 
     @property
     def running(self) -> bool:
-        return self._executor is not None
+        return self.core.running
+
+    @property
+    def restarts(self) -> int:
+        return self.core.restarts
 
     def arm(self, spider: object = None) -> None:
         """The crawl has started: from now on :meth:`take` may start the workers."""
@@ -118,7 +117,7 @@ class ExtractionPool:
 
     def take(self) -> bool:
         """Whether the next article page goes to the workers (starting them past ``start_after`` pages)."""
-        if self._executor is not None:
+        if self.core.running:
             return True
         if not self._armed:
             return False
@@ -130,25 +129,19 @@ class ExtractionPool:
 
     def start(self, spider: object = None) -> None:
         """Spawn every worker now, not one per page as they are first needed."""
-        if self._executor is None:
+        if not self.core.running:
             if self.crawler is not None:
                 self.crawler.stats.set_value("newsarchive/extract/workers", self.processes)
-            self._executor = self._new_executor()
-            for _ in range(self.processes):
-                self._executor.submit(_worker.ready)
+            self.core.start()
 
     async def close(self, spider: object = None, reason: str | None = None) -> None:
         """Stop the workers, waiting off the reactor thread (Scrapy awaits this before the crawl ends)."""
         self._armed = False
-        executor, self._executor = self._executor, None
-        if executor is not None:
-            await maybe_deferred_to_future(deferToThread(executor.shutdown, wait=True, cancel_futures=True))
+        await maybe_deferred_to_future(deferToThread(self.core.detach()))
 
     def shutdown(self) -> None:
         """Stop the workers now, blocking (outside a crawl: tests and benchmarks)."""
-        executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
+        self.core.shutdown()
 
     async def extract(self, body: bytes, url: str, headers: Mapping[str, str]) -> Article:
         """``extract_article(body, url, headers, mode=self.mode)`` in a worker; :class:`NotAnArticle` as there.
@@ -166,72 +159,39 @@ class ExtractionPool:
 
     async def _run(self, body: bytes, url: str, headers: Mapping[str, str]) -> _worker.ExtractResult:
         for _ in range(2):
-            generation = self._generation
+            generation = self.core.generation
             try:
-                return await self._attempt(generation, body, url, headers)
+                return await self._attempt(body, url, headers)
             except _worker.ExtractionTimedOut as error:
                 if self.crawler is not None:
                     self.crawler.stats.inc_value("newsarchive/extract/timeouts")
                 raise WorkerFailed(str(error)) from None
             except (BrokenProcessPool, CancelledError):
                 # A worker died, or was stopped, while this page was queued or running in it.
-                self._restart(generation)
-                if self._executor is None:
+                self._replace(generation)
+                if not self.core.running:
                     raise WorkerFailed(f"the extraction pool stopped before {url} was extracted") from None
         raise WorkerFailed(f"extraction workers failed twice on {url}")
 
-    async def _attempt(
-        self, generation: int, body: bytes, url: str, headers: Mapping[str, str]
-    ) -> _worker.ExtractResult:
-        """One try. The worker gives a page up after ``timeout`` s of its own; should it not (stuck inside one C call),
-        its workers are killed once the page has been in flight long enough for every page queued before it to
-        have used its whole limit."""
-        deferred = self._submit(body, url, headers)
-        if self.timeout > 0:
+    async def _attempt(self, body: bytes, url: str, headers: Mapping[str, str]) -> _worker.ExtractResult:
+        """One try; past the core's hard limit (a worker stuck inside one C call) its workers are killed."""
+        task = self.core.submit(_worker.extract_page, body, url, headers, self.mode, label=url)
+        deferred = _as_deferred(task.future)
+        if self.core.hard_limit:
             from twisted.internet import reactor
 
-            deferred.addTimeout(self.timeout * (IN_FLIGHT_PER_WORKER + 1), reactor)
+            deferred.addTimeout(self.core.hard_limit, reactor)
         try:
             return await maybe_deferred_to_future(deferred)
         except defer.TimeoutError:
-            self._kill_workers(generation)
+            self.core.kill(task.generation)
             raise BrokenProcessPool(f"extraction of {url} did not end; its workers were killed") from None
 
-    def _submit(self, body: bytes, url: str, headers: Mapping[str, str]) -> Deferred:
-        if self._executor is None:
-            raise RuntimeError("the extraction pool is not running")
-        future = self._executor.submit(_worker.extract_page, body, url, headers, self.mode, self.timeout)
-        return _as_deferred(future)
-
-    def _kill_workers(self, generation: int) -> None:
-        """Kill the workers of ``generation`` (a running task cannot be cancelled, only its process killed); the pages
-        they held fail with BrokenProcessPool, and the first to notice replaces the pool (:meth:`_restart`)."""
-        if generation != self._generation or self._executor is None:
-            return
-        # No public way to kill an executor's processes before Python 3.14 (ProcessPoolExecutor.kill_workers).
-        for process in list(getattr(self._executor, "_processes", {}).values()):
-            process.kill()
-
-    def _restart(self, generation: int) -> None:
-        """A worker died: the whole executor is broken; the first page to notice replaces it."""
-        if generation != self._generation or self._executor is None:
-            return
-        log.error("an extraction worker died or was stopped; starting new workers")
-        self._executor.shutdown(wait=False, cancel_futures=True)
-        self._executor = self._new_executor()
-        self._generation += 1
-        self.restarts += 1
-        if self.crawler is not None:
+    def _replace(self, generation: int) -> None:
+        restarts = self.core.restarts
+        self.core.replace(generation)
+        if self.core.restarts > restarts and self.crawler is not None:
             self.crawler.stats.inc_value("newsarchive/extract/worker_restarts")
-
-    def _new_executor(self) -> ProcessPoolExecutor:
-        # spawn, not fork: the crawl process has threads (database writer, CDXJ indexing) and a running event loop.
-        return ProcessPoolExecutor(
-            max_workers=self.processes,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_worker.initialize,
-            initargs=(os.getpid(), self.log_level, _log_format(), self.log_context, self.mode),
-        )
 
 
 def worker_count(value: Any) -> int:
@@ -268,8 +228,3 @@ def _fire(deferred: Deferred, future: Future) -> None:
         deferred.errback(error)
     else:
         deferred.callback(future.result())
-
-
-def _log_format() -> str:
-    handlers = logging.getLogger().handlers
-    return "json" if any(isinstance(handler.formatter, JsonFormatter) for handler in handlers) else "text"

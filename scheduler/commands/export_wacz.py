@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+INSTALL_HINT = 'packaging needs py-wacz, the extra `wacz`: `pip install "newsarchive[wacz]"`'
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -42,8 +44,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from crawler.replay.wacz import Selection, create, select_files, write_pages
+    from crawler.replay.wacz import Selection, create, py_wacz_installed, select_files, write_pages
 
+    if not py_wacz_installed():
+        print(f"newsarchive export-wacz: {INSTALL_HINT}", file=sys.stderr)
+        return exitcodes.UNAVAILABLE
     config = load_app_config(args)
     selection = Selection(args.source, args.since, args.until)
     target = args.output or f"newsarchive-{args.source or 'all'}-{datetime.now(UTC):%Y%m%d%H%M%S}.wacz"

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import psycopg
 
 from crawler.errors import ConfigError
+from crawler.settings import NEWSARCHIVE_EXTRACT_TIMEOUT
 from crawler.storage.database import connect, database_url
 from crawler.storage.migrate import migrate_connection
 from crawler.storage.runs import RunAlreadyRunning
@@ -48,6 +49,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--no-resume", dest="resume", action="store_false", help="also replay files an earlier replay finished"
     )
     parser.add_argument("--batch-size", type=int, default=200, help="articles per database transaction")
+    parser.add_argument(
+        "--extract-timeout",
+        type=float,
+        default=NEWSARCHIVE_EXTRACT_TIMEOUT,
+        metavar="SECONDS",
+        help="seconds one article may take to extract before it is given up (default %(default)g, as in a crawl; "
+        "0: no limit)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -77,6 +86,7 @@ def _replay(args: argparse.Namespace, config: Config, found: FoundFiles) -> int:
         batch_size=max(1, args.batch_size),
         sources=config.sources,
         search_dirs=[config.archive.dir, *{path.parent for path in found.files}],
+        extraction_timeout=max(0.0, args.extract_timeout),
     )
     stop = stop_on_signals()
     with connect(database_url(config), autocommit=True) as conn:

@@ -10,6 +10,7 @@ from typing import Any
 
 import psycopg
 
+from crawler import statkeys
 from crawler.config import Config, SourceConfig
 from crawler.run.outcome import fetch_errors
 from crawler.storage.database import connect, database_url
@@ -96,7 +97,7 @@ def _last_run(conn: psycopg.Connection, run: dict[str, Any] | None, now: datetim
     if run["status"] == "running":
         new_articles = count_new_articles(conn, run["source"], started)  # live: the run has no stats yet
     else:
-        new_articles = int(stats.get("newsarchive/articles/new", 0))
+        new_articles = int(stats.get(statkeys.ARTICLES_NEW, 0))
     return {
         "id": run["id"],
         "status": run["status"],
@@ -105,7 +106,7 @@ def _last_run(conn: psycopg.Connection, run: dict[str, Any] | None, now: datetim
         "finished_at": _iso(finished),
         "duration": round(((finished or now) - started).total_seconds(), 3),
         "new_articles": new_articles,
-        "updated_articles": int(stats.get("newsarchive/articles/updated", 0)),
+        "updated_articles": int(stats.get(statkeys.ARTICLES_UPDATED, 0)),
         "errors": fetch_errors(stats) if stats else 0,
         "error": run["error"],
     }

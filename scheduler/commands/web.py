@@ -54,7 +54,7 @@ def parse_listen(value: str) -> tuple[str, int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    if importlib.util.find_spec("starlette") is None or importlib.util.find_spec("uvicorn") is None:
+    if any(importlib.util.find_spec(name) is None for name in ("starlette", "uvicorn", "psycopg_pool")):
         print(f"newsarchive web: {INSTALL_HINT}", file=sys.stderr)
         return exitcodes.UNAVAILABLE
     import uvicorn

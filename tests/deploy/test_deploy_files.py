@@ -174,7 +174,7 @@ def test_compose_keeps_the_archive_in_its_s3_service() -> None:
         )
     dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
     assert "COPY deploy/queue-s3.toml /etc/newsarchive/queue-s3.toml" in dockerfile
-    assert "pip install '.[s3]'" in dockerfile
+    assert "pip install '.[s3,wacz]'" in dockerfile  # export-wacz too, as before py-wacz became an extra
 
 
 def test_kubernetes_queue_deployments() -> None:

@@ -6,6 +6,8 @@ import logging
 import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,8 +17,9 @@ import pytest
 
 from crawler.config.schema import SourceConfig
 from crawler.replay import ReplayOptions, ReplayResult, replay_files
-from crawler.replay.reading import WarcRecord, iter_file
+from crawler.replica import ReplicaPublisher
 from crawler.storage.database import connect
+from crawler.warc.reader import WarcRecord, iter_file
 from tests.crawler.replay.warcs import WarcBuilder, article_pages
 
 T1 = datetime(2024, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
@@ -30,7 +33,7 @@ def conn(database_url: str) -> Iterator[psycopg.Connection]:
 
 
 def replay(conn: psycopg.Connection, *files: Path, **options: object) -> ReplayResult:
-    return replay_files(conn, list(files), ReplayOptions(processes=1, **options))
+    return replay_files(conn, list(files), ReplayOptions(**{"processes": 1, **options}))
 
 
 def seen(conn: psycopg.Connection) -> dict[str, tuple]:
@@ -212,3 +215,31 @@ def test_a_revisit_of_the_same_payload_at_another_url_is_the_same_article_seen_a
     assert seen(conn) == {url: ("site", T1, T2, 1, seen(conn)[url][4])}  # rel=canonical names the article
     fetched = conn.execute("SELECT fetched_url FROM article_versions").fetchall()
     assert fetched == [(url,)]
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_an_article_over_the_extraction_limit_is_given_up_and_the_others_stored(
+    conn: psycopg.Connection, tmp_path: Path, publisher: ReplicaPublisher, processes: int
+) -> None:
+    """The replica's heavy page takes seconds to extract (news pages take milliseconds): past a 1 s limit it is given
+    up, reported and counted, as a crawl would; the articles before and after it are stored."""
+    with urllib.request.urlopen(publisher.base_url + "/faults/heavy/") as response:
+        heavy = response.read()
+    pages = article_pages(3)
+    builder = WarcBuilder(tmp_path)
+    builder.page(*pages[0], T1)
+    heavy_id = builder.page("https://news.example/faults/heavy/", heavy, T1 + timedelta(seconds=1))
+    for index, page in enumerate(pages[1:], start=2):
+        builder.page(*page, T1 + timedelta(seconds=index))
+    path = builder.close()
+    heavy_offset = next(event.offset for event in iter_file(path) if event.record_id == heavy_id)
+
+    started = time.monotonic()
+    result = replay(conn, path, processes=processes, extraction_timeout=1)
+
+    assert time.monotonic() - started < 30
+    assert result.stats.extraction_timeouts == 1 and result.stats.extraction_errors == 0
+    assert result.status == "degraded"
+    assert [(bad["offset"], "given up" in bad["reason"]) for bad in result.stats.bad] == [(heavy_offset, True)]
+    assert sorted(seen(conn)) == sorted(url for url, _ in pages)
+    assert conn.execute("SELECT stats->'extraction_timeouts' FROM crawl_runs").fetchone()[0] == 1

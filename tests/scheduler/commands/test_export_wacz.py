@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.scheduler.commands._archive import archive_dir, source_toml
-from tests.support.cli import query, run_cli, write_config
+from tests.support.cli import cli_command, cli_env, query, run_cli, write_config
 
 
 @pytest.fixture
@@ -79,3 +80,19 @@ def test_nothing_selected_exits_1(crawled: Path, tmp_path: Path) -> None:
     result = run_cli(crawled, "export-wacz", "--until", "2000-01-01", "--output", str(tmp_path / "none.wacz"))
     assert result.returncode == 1
     assert "no captures match" in result.stderr
+
+
+def test_without_py_wacz_the_command_names_the_extra_to_install(tmp_path: Path, database_url: str) -> None:
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    # Started before anything else: py-wacz made unimportable, as when the extra `wacz` is not installed.
+    (shim / "sitecustomize.py").write_text("import sys\nsys.modules['wacz'] = None\n")
+    env = cli_env()
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(shim), env.get("PYTHONPATH")]))
+    config = write_config(tmp_path, database_url, "")
+    output = tmp_path / "out.wacz"
+    command = cli_command(config, "export-wacz", "--output", str(output))
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 69, result.stderr[-2000:]
+    assert 'pip install "newsarchive[wacz]"' in result.stderr
+    assert not output.exists()

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import gzip
+import os
+import signal
+import subprocess
+import time
+import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psutil
 import pytest
 
+from crawler.replica import ReplicaPublisher
+from tests.crawler.replay.warcs import WarcBuilder, article_pages
 from tests.scheduler.commands._archive import (
     archive_dir,
     crawl_three_times,
@@ -15,7 +24,7 @@ from tests.scheduler.commands._archive import (
     rebuilt_config,
     source_toml,
 )
-from tests.support.cli import query, run_cli, write_config
+from tests.support.cli import cli_command, cli_env, query, run_cli, wait_for, write_config
 
 CAPTURE_COLUMNS = (
     "filename, record_offset, record_length, record_id, record_type, surt, url, captured_at, status, mime,"
@@ -117,3 +126,77 @@ def test_nothing_readable_exits_1(tmp_path: Path, empty_database_url: str) -> No
     assert "busy-20240101000000000-00000-host.warc.gz.open: still being written" in result.stderr
     assert f"{garbage}@0" in result.stderr
     assert query(empty_database_url, "SELECT status FROM crawl_runs") == [("failed",)]
+
+
+def heavy_archive(folder: Path, publisher: ReplicaPublisher, heavy_pages: int = 12) -> Path:
+    """A WARC file of the replica's heavy page (seconds of extraction each) at many URLs, between articles."""
+    with urllib.request.urlopen(publisher.base_url + "/faults/heavy/") as response:
+        heavy = response.read()
+    builder = WarcBuilder(folder)
+    moment = datetime(2024, 3, 1, tzinfo=UTC)
+    for index, (url, html) in enumerate(article_pages(heavy_pages)):
+        builder.page(url, html, moment + timedelta(seconds=2 * index))
+        # A different body each time: the same one would be archived as revisits of the first.
+        body = heavy.replace(b"A very long report", f"A very long report {index}".encode())
+        builder.page(f"https://news.example/heavy/{index}/", body, moment + timedelta(seconds=2 * index + 1))
+    return builder.close()
+
+
+def _group(pgid: int) -> list[psutil.Process]:
+    found = []
+    for process in psutil.process_iter():
+        try:
+            if os.getpgid(process.pid) == pgid and process.status() != psutil.STATUS_ZOMBIE:
+                found.append(process)
+        except (ProcessLookupError, psutil.NoSuchProcess):
+            pass
+    return found
+
+
+def _extracting(parent: psutil.Process, log: Path) -> list[psutil.Process] | None:
+    """The replay's worker processes, once it has started reading (so pages are being extracted)."""
+    if b"replaying" not in log.read_bytes():
+        return None
+    return [child for child in parent.children(recursive=True) if "spawn_main" in " ".join(child.cmdline())] or None
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_no_extraction_worker_outlives_its_replay(
+    signum: int, tmp_path: Path, empty_database_url: str, publisher: ReplicaPublisher
+) -> None:
+    """SIGTERM: the replay stops (cancelled) once the pages in flight are done or given up (1 s each, where each takes
+    seconds), and stops its workers; SIGKILL: the workers die with it."""
+    folder = tmp_path / "warcs"
+    folder.mkdir()
+    heavy_archive(folder, publisher)
+    config = write_config(tmp_path, empty_database_url, "")
+    log = tmp_path / "replay.log"
+    with log.open("wb") as output:  # a file, not a pipe nobody reads (a full pipe would block the replay)
+        replay = subprocess.Popen(
+            [*cli_command(config, "replay", "--processes", "2", "--extract-timeout", "1", str(folder))],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=cli_env(),
+            start_new_session=True,  # its own process group: every process it started is in it
+        )
+        try:
+            parent = psutil.Process(replay.pid)
+            workers = wait_for(lambda: _extracting(parent, log), what="the replay's workers extracting")
+            assert len(workers) == 2
+            replay.send_signal(signum)
+            signalled = time.monotonic()
+            replay.wait(timeout=60)
+            stopped_in = time.monotonic() - signalled
+            _, alive = psutil.wait_procs(workers, timeout=30)
+            assert not alive, [process.pid for process in alive]
+            assert wait_for(lambda: not _group(replay.pid), what="no process left in the replay's group", timeout=30)
+        finally:
+            if replay.poll() is None:
+                replay.kill()
+                replay.wait()
+            for process in _group(replay.pid):
+                process.kill()
+    if signum == signal.SIGTERM:
+        assert replay.returncode == 1, log.read_text()[-3000:]  # a cancelled replay: not finished
+        assert stopped_in < 20  # without the limit: eight heavy pages in flight, about 7 s each on two workers
+        assert query(empty_database_url, "SELECT status FROM crawl_runs") == [("cancelled",)]

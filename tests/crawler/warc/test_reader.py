@@ -1,4 +1,4 @@
-"""Reading WARC files for a replay: every record with its offset, damage reported once and skipped."""
+"""Reading WARC files for a replay: every record with its warcio offset, damage reported once and skipped."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.replay.reading import BadRecord, WarcRecord, iter_file, read_at
+from crawler.warc.reader import BadRecord, RecordLocation, WarcRecord, iter_file, read_at
 from tests.crawler.replay.warcs import WarcBuilder, article_pages
 
 MOMENT = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
@@ -39,7 +39,7 @@ def test_every_record_with_warcio_offsets_and_stored_payload(tmp_path: Path) -> 
         assert gzip.decompress(response.payload) == html[response.header("WARC-Target-URI")]
         assert (b"Content-Encoding", b"gzip") in response.http_headers
         assert response.status == 200
-    again = read_at(path, responses[1].offset)
+    again = read_at(RecordLocation(path, responses[1].offset))
     assert isinstance(again, WarcRecord) and again.payload == responses[1].payload
 
 

@@ -1,0 +1,30 @@
+"""Stats keys that code reads back (run outcome, metrics, status, warcrecorder), named once for writers and readers.
+
+Keys only ever dumped (the crawl's log, ``crawl_runs.stats``) stay literal where they are counted.
+"""
+
+from __future__ import annotations
+
+ARTICLES_NEW = "newsarchive/articles/new"
+ARTICLES_UPDATED = "newsarchive/articles/updated"
+ARTICLES_UNCHANGED = "newsarchive/articles/unchanged"
+ARTICLES_UNSTORED = "newsarchive/articles/unstored"
+"""Articles extracted but not stored (the database was down): the run is degraded, the articles are in the WARCs."""
+CAPTURES_UNSTORED = "newsarchive/captures/unstored"
+MAX_ARTICLES_REACHED = "newsarchive/spider/max_articles_reached"
+"""Set when the run's article cap stopped a request: a back-fill batch's window is not walked to its end."""
+
+FETCH_ERRORS = "newsarchive/fetch_errors/"
+"""A prefix: one key per page kind (``…/article``, ``…/feed``); their sum judges a run."""
+
+WARC_BYTES = "newsarchive/warc/bytes"
+WARC_ERROR = "newsarchive/warc/error"
+"""The first WARC write error's message (it ends the crawl)."""
+WARC_ERRORS = "newsarchive/warc/errors"
+
+# Written after the crawl when the archive is in an object store (crawler.run.shipping).
+STORE_PENDING_FILES = "newsarchive/store/pending_files"
+STORE_PENDING_BYTES = "newsarchive/store/pending_bytes"
+STORE_UPLOADED_FILES = "newsarchive/store/uploaded_files"
+STORE_UPLOADED_BYTES = "newsarchive/store/uploaded_bytes"
+STORE_ERROR = "newsarchive/store/error"

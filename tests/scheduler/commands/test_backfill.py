@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 from pathlib import Path
 
@@ -26,8 +27,10 @@ def stored(database_url: str) -> int:
 
 
 def test_backfill_killed_half_way_resumes_fetching_nothing_twice_and_lets_a_scheduled_run_in(
-    tmp_path: Path, database_url: str, publisher
+    tmp_path: Path, database_url: str, publisher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The fast extraction mode: this test is about what is fetched and stored, not about extraction quality.
+    monkeypatch.setenv("NEWSARCHIVE_SCRAPY_SETTINGS", json.dumps({"NEWSARCHIVE_EXTRACT_MODE": "fast"}))
     config = write_config(tmp_path, database_url, replica_source_toml(publisher.base_url))
 
     first = start_cli(config, *BACKFILL)

@@ -166,7 +166,7 @@ def test_since_defaults_to_the_newest_capture():
     newest = datetime(2024, 7, 20, tzinfo=UTC)
     spider = build_spider(example_source(), KhaamaSpider, known={TALKS: newest - timedelta(days=9), FLOODS: newest})
 
-    assert spider.since == newest
+    assert spider.incremental.since == newest
     assert parse_qs(urlsplit(request_for(spider, "api").url).query)["after"] == ["2024-07-18T00:00:00Z"]
 
 

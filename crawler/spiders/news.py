@@ -33,7 +33,7 @@ from crawler.workers import ExtractionPool, WorkerFailed
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-logger = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 DISCOVERY_PRIORITY = 10
 """Listings before articles, so every listing's dates are seen before the frontier fills with articles."""
@@ -162,7 +162,7 @@ class NewsSpider(scrapy.Spider):
             sitemap = sitemaps.parse_sitemap(response.body)
         except (gzip.BadGzipFile, sitemaps.SitemapTooLarge) as e:
             self._inc("newsarchive/spider/bad_sitemap")
-            logger.warning("Unreadable sitemap %s: %s", response.url, e)
+            log.warning("Unreadable sitemap %s: %s", response.url, e)
             return
         if sitemap.kind == "urlset":
             yield from self._articles(sitemap.entries, "sitemap")
@@ -178,7 +178,7 @@ class NewsSpider(scrapy.Spider):
             posts = wpapi.parse_posts(response.body)
         except wpapi.NotAPostListing:
             self._inc("newsarchive/optional_missing")
-            logger.info("No WordPress post listing at %s", response.url)
+            log.info("No WordPress post listing at %s", response.url)
             return
         yield from self._articles(posts, "api")
         if response.meta["api_page"] == 1:
@@ -208,7 +208,7 @@ class NewsSpider(scrapy.Spider):
             # Half a page would be stored as a new (wrong) version; the WARC keeps it marked WARC-Truncated, and
             # the article, still unknown, is fetched again by the next run.
             self._inc("newsarchive/spider/truncated_article")
-            logger.warning("Not extracted (body truncated): %s", response.url)
+            log.warning("Not extracted (body truncated): %s", response.url)
             return []
         pool = self.extraction_pool
         if self.extract_enabled and pool is not None and isinstance(response, TextResponse) and pool.take():
@@ -223,7 +223,7 @@ class NewsSpider(scrapy.Spider):
             return []
         if article.charset_fallback:
             self._inc("newsarchive/extract/charset_fallback")
-            logger.info(
+            log.info(
                 "%s: declared charset contradicted by the bytes, read as %s", response.url, article.charset_fallback
             )
         item = ArticleItem(
@@ -261,12 +261,12 @@ class NewsSpider(scrapy.Spider):
             self._not_article(response)
         except WorkerFailed as error:
             self._inc("newsarchive/extract/worker_failed")
-            logger.error("%s; the page is archived, not extracted", error)
+            log.error("%s; the page is archived, not extracted", error)
         return None
 
     def _not_article(self, response: Response) -> None:
         self._inc("newsarchive/spider/not_article")
-        logger.debug("Not an article: %s", response.url)
+        log.debug("Not an article: %s", response.url)
 
     def on_error(self, failure: Failure) -> list[Request]:
         """Count a failed request by page kind; a missing optional endpoint is not an error."""
@@ -276,20 +276,20 @@ class NewsSpider(scrapy.Spider):
             status = failure.value.response.status
             if status in request.meta.get("optional_statuses", ()):
                 self._inc("newsarchive/optional_missing")
-                logger.debug("Optional %s missing (%d): %s", kind, status, request.url)
+                log.debug("Optional %s missing (%d): %s", kind, status, request.url)
                 return []
             if kind == "article" and status in GONE_STATUSES:
                 # A dead link on the publisher's site is a fact about the site (archived as such), not our failure.
                 self._inc("newsarchive/spider/article_gone")
-                logger.info("article %s answered %d", request.url, status)
+                log.info("article %s answered %d", request.url, status)
                 return []
-            logger.warning("%s %s answered %d", kind, request.url, status)
+            log.warning("%s %s answered %d", kind, request.url, status)
         elif failure.check(IgnoreRequest):
             self._inc(f"newsarchive/spider/ignored/{kind}")
             return []
         else:
-            logger.warning("%s %s failed: %r", kind, request.url, failure.value)
-            logger.debug("%s", failure.getTraceback())
+            log.warning("%s %s failed: %r", kind, request.url, failure.value)
+            log.debug("%s", failure.getTraceback())
         self._inc(statkeys.FETCH_ERRORS + kind)
         # A site whose robots.txt fails may still have its sitemaps at the usual WordPress/Yoast places.
         return self._fallback_sitemaps(request.url) if kind == "robots" else []

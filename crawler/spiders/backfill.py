@@ -129,7 +129,7 @@ class BackfillMixin(NewsSpider):
         try:
             posts = wpapi.parse_posts(response.body)
         except wpapi.NotAPostListing:
-            self._inc("newsarchive/optional_missing")
+            self._inc("newsarchive/spider/optional_missing")
             return
         yield from self._articles(posts, "api")
         if response.meta["api_page"] == 1 and not self._cap_reached():

@@ -130,7 +130,7 @@ class NewsSpider(scrapy.Spider):
 
     def parse_robots(self, response: Response) -> list[Request]:
         if response.status != 200:
-            self._inc("newsarchive/optional_missing")
+            self._inc("newsarchive/spider/optional_missing")
             return self._fallback_sitemaps(response.url)
         found = sitemaps.sitemap_urls_from_robots(response.body, response.url)
         self._inc("newsarchive/discovery/robots", len(found))
@@ -171,13 +171,13 @@ class NewsSpider(scrapy.Spider):
         else:
             # A fallback location answering 200 with a page of HTML (a soft 404): the site has no sitemap there.
             optional = bool(response.meta.get("optional_statuses"))
-            self._inc("newsarchive/optional_missing" if optional else "newsarchive/spider/not_sitemap")
+            self._inc("newsarchive/spider/optional_missing" if optional else "newsarchive/spider/not_sitemap")
 
     def parse_api(self, response: Response) -> Iterator[Request]:
         try:
             posts = wpapi.parse_posts(response.body)
         except wpapi.NotAPostListing:
-            self._inc("newsarchive/optional_missing")
+            self._inc("newsarchive/spider/optional_missing")
             log.info("No WordPress post listing at %s", response.url)
             return
         yield from self._articles(posts, "api")
@@ -275,7 +275,7 @@ class NewsSpider(scrapy.Spider):
         if failure.check(HttpError):
             status = failure.value.response.status
             if status in request.meta.get("optional_statuses", ()):
-                self._inc("newsarchive/optional_missing")
+                self._inc("newsarchive/spider/optional_missing")
                 log.debug("Optional %s missing (%d): %s", kind, status, request.url)
                 return []
             if kind == "article" and status in GONE_STATUSES:

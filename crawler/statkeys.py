@@ -14,8 +14,10 @@ CAPTURES_UNSTORED = "newsarchive/captures/unstored"
 MAX_ARTICLES_REACHED = "newsarchive/spider/max_articles_reached"
 """Set when the run's article cap stopped a request: a back-fill batch's window is not walked to its end."""
 
-FETCH_ERRORS = "newsarchive/fetch_errors/"
+FETCH_ERRORS = "newsarchive/spider/fetch_errors/"
 """A prefix: one key per page kind (``…/article``, ``…/feed``); their sum judges a run."""
+FETCH_ERRORS_UNNAMESPACED = "newsarchive/fetch_errors/"
+"""The prefix before keys were named ``newsarchive/<component>/<event>``: still read in runs stored with it."""
 
 WARC_BYTES = "newsarchive/warc/bytes"
 WARC_ERROR = "newsarchive/warc/error"

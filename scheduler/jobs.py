@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import socket
@@ -21,7 +20,14 @@ from crawler.run.shipping import add_to_stats, ship_archive
 from crawler.run.spec import RunSpec
 from crawler.storage.database import connect, database_url
 from crawler.storage.migrate import migrate_connection
-from crawler.storage.runs import default_worker_name, finish_run, record_skipped, start_run
+from crawler.storage.runs import (
+    close_orphaned_runs,
+    default_worker_name,
+    finish_run,
+    record_skipped,
+    register_source,
+    start_run,
+)
 from scheduler import exitcodes
 from scheduler.locks import BackfillLock, LockState, SourceLock
 
@@ -229,28 +235,3 @@ def _log_outcome(source: str, run_id: int, outcome: Outcome, result: CrawlResult
         stats.get(statkeys.WARC_BYTES, 0),
         f" ({outcome.error})" if outcome.error else "",
     )
-
-
-def register_source(conn: Any, source: SourceConfig) -> None:
-    """Keep the ``sources`` table in step with the configuration (config is the truth)."""
-    conn.execute(
-        "INSERT INTO sources (name, title, config) VALUES (%s, %s, %s::jsonb) "
-        "ON CONFLICT (name) DO UPDATE SET title = EXCLUDED.title, config = EXCLUDED.config",
-        (source.name, source.title or source.name, json.dumps(source.to_dict())),
-    )
-
-
-def close_orphaned_runs(conn: Any, source: str) -> None:
-    """Runs left ``running`` by a killed worker or process: we hold the source's lock, so no live run owns them.
-
-    ``cancelled``, not ``failed``: the crawl did not fail, it was cut off (a queued run is retried elsewhere).
-    """
-    closed = conn.execute(
-        "UPDATE crawl_runs SET status = 'cancelled', finished_at = now(), "
-        "error = 'run found unfinished while its lock was free: the process of worker ' || "
-        "coalesce(worker, host, '?') || ' died mid-run (or the database was away when it ended)' "
-        "WHERE source = %s AND status = 'running'",
-        (source,),
-    ).rowcount
-    if closed:
-        log.warning("closed %d orphaned run(s) of %s", closed, source)

@@ -14,7 +14,7 @@ from w3lib.url import add_or_replace_parameter
 
 from crawler.discovery.entries import Discovered
 
-logger = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Feed:
     # A bytes/str argument may be taken for a path or URL and opened: always hand feedparser a stream.
     parsed = feedparser.parse(io.BytesIO(body), response_headers=headers, sanitize_html=False)
     if parsed.get("bozo") and not parsed.entries:
-        logger.debug("Not a feed: %s (%s)", url, parsed.get("bozo_exception"))
+        log.debug("Not a feed: %s (%s)", url, parsed.get("bozo_exception"))
     entries = tuple(entry for entry in (_entry(raw) for raw in parsed.entries) if entry is not None)
     generator = str(parsed.feed.get("generator", "") or "") + str(
         parsed.feed.get("generator_detail", {}).get("href", "")

@@ -13,7 +13,7 @@ from lxml import etree
 
 from crawler.discovery.entries import Discovered, parse_datetime
 
-logger = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 GZIP_MAGIC = b"\x1f\x8b"
 FALLBACK_PATHS = ("/wp-sitemap.xml", "/sitemap_index.xml")

@@ -10,7 +10,7 @@ from urllib.parse import urlencode, urljoin
 
 from crawler.discovery.entries import Discovered, parse_datetime
 
-logger = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 POSTS_PATH = "/wp-json/wp/v2/posts"
 PER_PAGE = 100

@@ -18,7 +18,7 @@ from crawler import settings as defaults
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-logger = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 WEB_SCHEMES = frozenset({"http", "https"})
@@ -73,7 +73,7 @@ class SsrfGuardMiddleware:
 
     def _refuse(self, request: Request, why: str) -> None:
         self.crawler.stats.inc_value("newsarchive/ssrf/blocked")
-        logger.warning("Refused %s: %s", request, why)
+        log.warning("Refused %s: %s", request, why)
         raise IgnoreRequest(f"SSRF guard: {why}")
 
     def is_named(self, host: str) -> bool:

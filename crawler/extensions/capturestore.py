@@ -18,8 +18,8 @@ from twisted.internet.threads import deferToThread
 from crawler import settings as defaults
 from crawler import signals as newsarchive_signals
 from crawler import statkeys
+from crawler.storage.batchwriter import BatchWriter
 from crawler.storage.captures import CaptureStore
-from crawler.storage.writer import BatchWriter
 from crawler.warc.capture import CaptureRow
 
 log = logging.getLogger(__name__)

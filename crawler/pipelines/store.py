@@ -17,7 +17,7 @@ from crawler import settings as defaults
 from crawler import statkeys
 from crawler.items import ArticleItem, NotModifiedItem
 from crawler.storage.articles import ArticleStore, StoreCounts
-from crawler.storage.writer import BatchWriter
+from crawler.storage.batchwriter import BatchWriter
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from crawler.replica._resource import Fault, Resource
 from crawler.replica._router import ReplicaRouter
 from crawler.replica.site import ReplicaSite
 
-logger = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 8192
 
@@ -162,7 +162,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.publisher.record(self, int(code) if str(code).isdigit() else 0)
 
     def log_message(self, format: str, *args: object) -> None:
-        logger.debug("replica %s: " + format, self.address_string(), *args)
+        log.debug("replica %s: " + format, self.address_string(), *args)
 
 
 def _accepts_gzip(header: str) -> bool:
@@ -216,7 +216,7 @@ class ReplicaPublisher:
             target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"replica-{self.port}", daemon=True
         )
         self._thread.start()
-        logger.info("replica publisher serving %d articles at %s", len(self.site.articles), self.base_url)
+        log.info("replica publisher serving %d articles at %s", len(self.site.articles), self.base_url)
         return self.base_url
 
     def prerender(self) -> int:

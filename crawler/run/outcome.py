@@ -45,7 +45,8 @@ def judge(stats: dict[str, Any] | None, *, cancelled: str | None = None, returnc
 
 def fetch_errors(stats: dict[str, Any]) -> int:
     """Failed fetches that count against the run (optional endpoints missing are not errors)."""
-    errors = sum(value for key, value in stats.items() if key.startswith(statkeys.FETCH_ERRORS))
+    prefixes = (statkeys.FETCH_ERRORS, statkeys.FETCH_ERRORS_UNNAMESPACED)
+    errors = sum(value for key, value in stats.items() if key.startswith(prefixes))
     if not errors:
         errors = stats.get("downloader/exception_count", 0)
     return int(errors)

@@ -11,7 +11,7 @@ runs the window again until a batch ends under that cap (see ``scheduler.backfil
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +20,7 @@ from scrapy.http import Request, Response
 
 from crawler.discovery import feeds, wpapi
 from crawler.discovery.entries import Discovered
+from crawler.spiders.incremental import IncrementalPolicy
 from crawler.spiders.news import NewsSpider
 
 MAX_API_PAGES = 1000
@@ -76,12 +77,36 @@ def month_in_url(url: str) -> tuple[int, int] | None:
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
+class BackfillPolicy(IncrementalPolicy):
+    """What a batch fetches: only what is not archived yet, from every listing that may reach into its window."""
+
+    def __init__(self, known: Mapping[str, datetime], window: BatchWindow, inc: Callable[[str], None]) -> None:
+        super().__init__(known, since=None, revisit_window=0)
+        self.window = window
+        self._inc = inc
+
+    def due(self, key: str, entry: Discovered) -> bool:
+        """Only what is not archived yet: a back-fill fills gaps, the re-check schedule follows edits."""
+        return key not in self.known
+
+    def changed_since(self) -> datetime | None:
+        return None  # every listing is read whole: nothing is "unchanged since the last run" in a back-fill
+
+    def unchanged(self, entry: Discovered) -> bool:
+        """A sub-sitemap that cannot list an article of the window is not fetched."""
+        if self.window.may_list(entry):
+            return False
+        self._inc("newsarchive/backfill/sitemap_outside_window")
+        return True
+
+
 class BackfillMixin(NewsSpider):
     """Put before a source's spider class (see :func:`backfill_spider`): the site's own rules stay in force."""
 
     def __init__(self, *args: Any, backfill: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.window = BatchWindow.from_dict(backfill)
+        self.incremental = BackfillPolicy(self.incremental.known, self.window, self._inc)
         self._feed_pages: set[frozenset[str]] = set()
         self.rechecks = []  # a batch walks history; re-checks are the scheduled runs' business
 
@@ -104,7 +129,7 @@ class BackfillMixin(NewsSpider):
         try:
             posts = wpapi.parse_posts(response.body)
         except wpapi.NotAPostListing:
-            self._inc("newsarchive/optional_missing")
+            self._inc("newsarchive/spider/optional_missing")
             return
         yield from self._articles(posts, "api")
         if response.meta["api_page"] == 1 and not self._cap_reached():
@@ -125,22 +150,8 @@ class BackfillMixin(NewsSpider):
                 self._inc("newsarchive/backfill/outside_window")
         return super()._articles(inside, kind)
 
-    def _due(self, key: str, entry: Discovered) -> bool:
-        """Only what is not archived yet: a back-fill fills gaps, the re-check schedule follows edits."""
-        return key not in self.known
-
     def _cap_reached(self) -> bool:
         return self._articles_requested >= self.window.batch
-
-    def _changed_since(self) -> datetime | None:
-        return None  # every listing is read whole: nothing is "unchanged since the last run" in a back-fill
-
-    def _unchanged(self, entry: Discovered) -> bool:
-        """A sub-sitemap that cannot list an article of the window is not fetched."""
-        if self.window.may_list(entry):
-            return False
-        self._inc("newsarchive/backfill/sitemap_outside_window")
-        return True
 
     def _feed_has_more(self, feed: feeds.Feed, page: int) -> bool:
         """Older feed pages until one reaches back past the window (or the feed ends), whatever is known."""

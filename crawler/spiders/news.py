@@ -5,8 +5,8 @@ from __future__ import annotations
 import gzip
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
-from email.utils import formatdate, parsedate_to_datetime
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -26,19 +26,19 @@ from crawler.discovery.entries import Discovered, as_utc, parse_datetime
 from crawler.errors import NotAnArticle
 from crawler.extract.article import Article
 from crawler.items import ArticleItem, NotModifiedItem
+from crawler.spiders.incremental import IncrementalPolicy, recheck_headers
 from crawler.storage.recheck import Recheck
 from crawler.workers import ExtractionPool, WorkerFailed
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-logger = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 DISCOVERY_PRIORITY = 10
 """Listings before articles, so every listing's dates are seen before the frontier fills with articles."""
 OPTIONAL_MISSING = (404, 410)
 GONE_STATUSES = frozenset({404, 410})
-CONDITIONAL_KINDS = frozenset({"feed", "sitemap"})
 
 
 class NewsSpider(scrapy.Spider):
@@ -51,8 +51,6 @@ class NewsSpider(scrapy.Spider):
     max_api_pages = 50
     max_sitemap_depth = 3
     max_listing_depth = 2
-    since_margin = timedelta(days=2)
-    """How far behind the last run "changed since" reaches (back-dated posts, clocks, late sitemap updates)."""
 
     def __init__(
         self,
@@ -69,8 +67,9 @@ class NewsSpider(scrapy.Spider):
         if isinstance(source, str):  # `scrapy crawl news -a source=NAME`: the source from newsarchive.toml
             source = load_config().source(source)
         self.source = source
-        self.known = {_key(url): as_utc(captured) for url, captured in (known or {}).items()}
-        self.since = as_utc(since) if since else max(self.known.values(), default=None)
+        known_keys = {_key(url): as_utc(captured) for url, captured in (known or {}).items()}
+        since = as_utc(since) if since else max(known_keys.values(), default=None)
+        self.incremental = IncrementalPolicy(known_keys, since, source.revisit_window)
         self.rechecks = list(rechecks)
         self.extract_mode = extract_mode
         self.wp_api = source.wp_api or self.force_wp_api
@@ -131,7 +130,7 @@ class NewsSpider(scrapy.Spider):
 
     def parse_robots(self, response: Response) -> list[Request]:
         if response.status != 200:
-            self._inc("newsarchive/optional_missing")
+            self._inc("newsarchive/spider/optional_missing")
             return self._fallback_sitemaps(response.url)
         found = sitemaps.sitemap_urls_from_robots(response.body, response.url)
         self._inc("newsarchive/discovery/robots", len(found))
@@ -163,7 +162,7 @@ class NewsSpider(scrapy.Spider):
             sitemap = sitemaps.parse_sitemap(response.body)
         except (gzip.BadGzipFile, sitemaps.SitemapTooLarge) as e:
             self._inc("newsarchive/spider/bad_sitemap")
-            logger.warning("Unreadable sitemap %s: %s", response.url, e)
+            log.warning("Unreadable sitemap %s: %s", response.url, e)
             return
         if sitemap.kind == "urlset":
             yield from self._articles(sitemap.entries, "sitemap")
@@ -172,14 +171,14 @@ class NewsSpider(scrapy.Spider):
         else:
             # A fallback location answering 200 with a page of HTML (a soft 404): the site has no sitemap there.
             optional = bool(response.meta.get("optional_statuses"))
-            self._inc("newsarchive/optional_missing" if optional else "newsarchive/spider/not_sitemap")
+            self._inc("newsarchive/spider/optional_missing" if optional else "newsarchive/spider/not_sitemap")
 
     def parse_api(self, response: Response) -> Iterator[Request]:
         try:
             posts = wpapi.parse_posts(response.body)
         except wpapi.NotAPostListing:
-            self._inc("newsarchive/optional_missing")
-            logger.info("No WordPress post listing at %s", response.url)
+            self._inc("newsarchive/spider/optional_missing")
+            log.info("No WordPress post listing at %s", response.url)
             return
         yield from self._articles(posts, "api")
         if response.meta["api_page"] == 1:
@@ -209,7 +208,7 @@ class NewsSpider(scrapy.Spider):
             # Half a page would be stored as a new (wrong) version; the WARC keeps it marked WARC-Truncated, and
             # the article, still unknown, is fetched again by the next run.
             self._inc("newsarchive/spider/truncated_article")
-            logger.warning("Not extracted (body truncated): %s", response.url)
+            log.warning("Not extracted (body truncated): %s", response.url)
             return []
         pool = self.extraction_pool
         if self.extract_enabled and pool is not None and isinstance(response, TextResponse) and pool.take():
@@ -224,7 +223,7 @@ class NewsSpider(scrapy.Spider):
             return []
         if article.charset_fallback:
             self._inc("newsarchive/extract/charset_fallback")
-            logger.info(
+            log.info(
                 "%s: declared charset contradicted by the bytes, read as %s", response.url, article.charset_fallback
             )
         item = ArticleItem(
@@ -262,12 +261,12 @@ class NewsSpider(scrapy.Spider):
             self._not_article(response)
         except WorkerFailed as error:
             self._inc("newsarchive/extract/worker_failed")
-            logger.error("%s; the page is archived, not extracted", error)
+            log.error("%s; the page is archived, not extracted", error)
         return None
 
     def _not_article(self, response: Response) -> None:
         self._inc("newsarchive/spider/not_article")
-        logger.debug("Not an article: %s", response.url)
+        log.debug("Not an article: %s", response.url)
 
     def on_error(self, failure: Failure) -> list[Request]:
         """Count a failed request by page kind; a missing optional endpoint is not an error."""
@@ -276,21 +275,21 @@ class NewsSpider(scrapy.Spider):
         if failure.check(HttpError):
             status = failure.value.response.status
             if status in request.meta.get("optional_statuses", ()):
-                self._inc("newsarchive/optional_missing")
-                logger.debug("Optional %s missing (%d): %s", kind, status, request.url)
+                self._inc("newsarchive/spider/optional_missing")
+                log.debug("Optional %s missing (%d): %s", kind, status, request.url)
                 return []
             if kind == "article" and status in GONE_STATUSES:
                 # A dead link on the publisher's site is a fact about the site (archived as such), not our failure.
                 self._inc("newsarchive/spider/article_gone")
-                logger.info("article %s answered %d", request.url, status)
+                log.info("article %s answered %d", request.url, status)
                 return []
-            logger.warning("%s %s answered %d", kind, request.url, status)
+            log.warning("%s %s answered %d", kind, request.url, status)
         elif failure.check(IgnoreRequest):
             self._inc(f"newsarchive/spider/ignored/{kind}")
             return []
         else:
-            logger.warning("%s %s failed: %r", kind, request.url, failure.value)
-            logger.debug("%s", failure.getTraceback())
+            log.warning("%s %s failed: %r", kind, request.url, failure.value)
+            log.debug("%s", failure.getTraceback())
         self._inc(statkeys.FETCH_ERRORS + kind)
         # A site whose robots.txt fails may still have its sitemaps at the usual WordPress/Yoast places.
         return self._fallback_sitemaps(request.url) if kind == "robots" else []
@@ -312,7 +311,7 @@ class NewsSpider(scrapy.Spider):
         if not links.host_allowed(entry.url, self._domains()) or (trusted and links.is_excluded_path(entry.url)):
             self._inc("newsarchive/spider/filtered")
             return None
-        if not self._due(key, entry):
+        if not self.incremental.due(key, entry):
             self._inc("newsarchive/spider/skipped_known")
             return None
         if self._cap_reached():
@@ -332,22 +331,9 @@ class NewsSpider(scrapy.Spider):
         self._inc("newsarchive/spider/rechecks_requested")
         request = self._request(due.url, "article", self.parse_article, priority=0, recheck_url=due.url)
         request.meta["handle_httpstatus_list"] = [304]
-        if due.etag:
-            request.headers["If-None-Match"] = due.etag
-        if due.last_modified:
-            request.headers["If-Modified-Since"] = due.last_modified
+        for name, value in recheck_headers(due).items():
+            request.headers[name] = value
         return request
-
-    def _due(self, key: str, entry: Discovered) -> bool:
-        """Unknown, changed since its last capture, or young enough to be rechecked for corrections."""
-        captured = self.known.get(key)
-        if captured is None:
-            return True
-        latest = entry.latest
-        if latest is not None and latest > captured:
-            return True
-        window = self.source.revisit_window
-        return bool(window and entry.published and datetime.now(UTC) - entry.published < timedelta(seconds=window))
 
     def _feed_has_more(self, feed: feeds.Feed, page: int) -> bool:
         """Catching up: every entry of this WordPress feed page is new, so older pages may hold more."""
@@ -355,7 +341,7 @@ class NewsSpider(scrapy.Spider):
             return False
         if not (feed.is_wordpress or self.wp_api):
             return False
-        return all(_key(entry.url) not in self.known for entry in feed.entries)
+        return not any(self.incremental.is_known(_key(entry.url)) for entry in feed.entries)
 
     def _sub_sitemaps(self, entries: Iterable[Discovered], depth: int) -> Iterator[Request]:
         for entry in entries:
@@ -364,7 +350,7 @@ class NewsSpider(scrapy.Spider):
                 self._inc("newsarchive/spider/sitemap_too_deep")
             elif not sitemaps.lists_articles(entry.url):
                 self._inc("newsarchive/spider/sitemap_skipped")
-            elif self._unchanged(entry):
+            elif self.incremental.unchanged(entry):
                 # Large sites keep hundreds of sub-sitemaps: only those changed since the last run are refetched.
                 self._inc("newsarchive/spider/sitemap_unchanged")
             elif request := self._sitemap_request(entry.url, depth):
@@ -383,18 +369,8 @@ class NewsSpider(scrapy.Spider):
         return self._request(url, "sitemap", self.parse_sitemap, optional=statuses, sitemap_depth=depth)
 
     def _api_request(self, site: str, page: int) -> Request:
-        url = wpapi.posts_url(site, page, self._changed_since())
+        url = wpapi.posts_url(site, page, self.incremental.changed_since())
         return self._request(url, "api", self.parse_api, optional=wpapi.MISSING_STATUSES, api_site=site, api_page=page)
-
-    def _changed_since(self) -> datetime | None:
-        """The cutoff for listings that can filter by date (API ``after``, sitemap index lastmod); None: everything."""
-        if self.since is None:
-            return None
-        return self.since - max(self.since_margin, timedelta(seconds=self.source.revisit_window))
-
-    def _unchanged(self, entry: Discovered) -> bool:
-        cutoff = self._changed_since()
-        return cutoff is not None and entry.latest is not None and entry.latest < cutoff
 
     def _on_site(self, url: str, response: Response) -> bool:
         """An article link of a section page: on the source's domains (else the page's site) and article-like."""
@@ -435,12 +411,8 @@ class NewsSpider(scrapy.Spider):
         meta = {"page_kind": kind, "source": self.source.name, **meta}
         if optional:
             meta["optional_statuses"] = optional
-        headers = {}
-        cutoff = self._changed_since()
-        if kind in CONDITIONAL_KINDS and cutoff is not None:
-            # No validators are kept between runs, but "changed since the last run" needs none: a 304 means the
-            # listing holds nothing new (the cutoff reaches back past the revisit window, so no young article hides).
-            headers["If-Modified-Since"] = formatdate(cutoff.timestamp(), usegmt=True)
+        headers = self.incremental.conditional_headers(kind)
+        if headers:
             meta["handle_httpstatus_list"] = [*meta.get("handle_httpstatus_list", ()), 304]
         return Request(url, callback=callback, errback=self.on_error, meta=meta, priority=priority, headers=headers)
 

@@ -1,4 +1,4 @@
-"""The crawl_runs table: a run's start and outcome, skipped runs, stale-run repair, and what status reports."""
+"""The crawl_runs and sources tables: a run's start and outcome, skipped runs, orphan repair, what status reports."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from crawler.config import SourceConfig
 from crawler.errors import NewsarchiveError
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,15 @@ _PID_SLACK = timedelta(seconds=2)
 
 class RunAlreadyRunning(NewsarchiveError):
     """Another run of the source is recorded as ``running`` (the one-running-per-source index refused a second)."""
+
+
+def register_source(conn: psycopg.Connection, source: SourceConfig) -> None:
+    """Keep the ``sources`` table in step with the configuration (config is the truth)."""
+    conn.execute(
+        "INSERT INTO sources (name, title, config) VALUES (%s, %s, %s::jsonb) "
+        "ON CONFLICT (name) DO UPDATE SET title = EXCLUDED.title, config = EXCLUDED.config",
+        (source.name, source.title or source.name, json.dumps(source.to_dict())),
+    )
 
 
 def start_run(
@@ -127,8 +137,36 @@ def default_worker_name(configured: str = "") -> str:
     return os.environ.get(WORKER_NAME_ENV, "").strip() or configured.strip() or f"{socket.gethostname()}:{os.getpid()}"
 
 
+# Two repairers of rows left ``running``, because there are two ways to know their process is gone, and the
+# outcome recorded differs with the evidence: holding the source's lock proves no live run owns any of its rows
+# (any host; ``cancelled``, naming the worker), while without the lock only a dead pid on this host does
+# (``failed``, "process died").
+
+
+def close_orphaned_runs(conn: psycopg.Connection, source: str) -> int:
+    """Runs left ``running`` by a killed worker or process: we hold the source's lock, so no live run owns them.
+
+    ``cancelled``, not ``failed``: the crawl did not fail, it was cut off (a queued run is retried elsewhere).
+    How many were closed.
+    """
+    closed = conn.execute(
+        "UPDATE crawl_runs SET status = 'cancelled', finished_at = now(), "
+        "error = 'run found unfinished while its lock was free: the process of worker ' || "
+        "coalesce(worker, host, '?') || ' died mid-run (or the database was away when it ended)' "
+        "WHERE source = %s AND status = 'running'",
+        (source,),
+    ).rowcount
+    if closed:
+        log.warning("closed %d orphaned run(s) of %s", closed, source)
+    return closed
+
+
 def repair_stale_runs(conn: psycopg.Connection, *, host: str) -> int:
-    """Mark ``running`` rows of ``host`` whose process is gone as ``failed`` ("process died"); how many."""
+    """Mark ``running`` rows of ``host`` whose process is gone as ``failed`` ("process died"); how many.
+
+    For callers without the source's lock (the daemon as it takes the lead, a replay); see
+    :func:`close_orphaned_runs` for those holding it.
+    """
     with conn.transaction():
         rows = conn.execute(
             "SELECT id, pid, started_at FROM crawl_runs WHERE status = 'running' AND host = %s FOR UPDATE",
@@ -174,6 +212,19 @@ def count_new_articles(conn: psycopg.Connection, source: str, since: datetime) -
         [source, since],
     ).fetchone()
     return row[0]
+
+
+def article_facts(conn: psycopg.Connection) -> dict[str, tuple[int, datetime | None, datetime | None]]:
+    """Per source: articles stored, when the newest was first seen, and when the source first ran."""
+    rows = conn.execute(
+        "SELECT s.source, coalesce(a.total, 0), a.newest, r.first_run FROM"
+        " (SELECT source FROM article_records UNION SELECT source FROM crawl_runs) s"
+        " LEFT JOIN (SELECT source, count(*) AS total, max(first_seen_at) AS newest FROM article_records"
+        "            GROUP BY source) a ON a.source = s.source"
+        " LEFT JOIN (SELECT source, min(started_at) AS first_run FROM crawl_runs WHERE status <> 'skipped'"
+        "            GROUP BY source) r ON r.source = s.source"
+    ).fetchall()
+    return {source: (total, newest, first_run) for source, total, newest, first_run in rows}
 
 
 def _process_alive(pid: int | None, started_at: datetime) -> bool:

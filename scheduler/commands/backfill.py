@@ -23,7 +23,7 @@ from scheduler.backfill import (
     backfill_source,
 )
 from scheduler.context import load_app_config
-from scheduler.signals import stop_on_signals
+from scheduler.stopsignals import stop_on_signals
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -11,7 +11,7 @@ from crawler.run.shipping import check_store
 from scheduler import exitcodes
 from scheduler.context import load_app_config
 from scheduler.jobs import run_source
-from scheduler.signals import stop_on_signals
+from scheduler.stopsignals import stop_on_signals
 
 log = logging.getLogger(__name__)
 

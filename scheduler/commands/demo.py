@@ -11,7 +11,7 @@ from crawler.replica.server import ReplicaPublisher
 from crawler.replica.site import ReplicaSite
 from scheduler.context import load_app_config
 from scheduler.jobs import run_source
-from scheduler.signals import stop_on_signals
+from scheduler.stopsignals import stop_on_signals
 
 DEMO_SOURCE = "demo"
 

@@ -13,33 +13,12 @@ from pathlib import Path
 from typing import IO, Any
 
 import psycopg
-from psycopg import sql
-from psycopg.rows import dict_row
 
 from crawler.storage.database import connect, database_url
+from crawler.storage.export import COLUMNS, select_articles
 from crawler.storage.migrate import migrate_connection
 from scheduler import exitcodes
 from scheduler.context import load_app_config
-
-COLUMNS = (
-    "url",
-    "source",
-    "title",
-    "authors",
-    "published_at",
-    "date_precision",
-    "modified_at",
-    "section",
-    "tags",
-    "language",
-    "summary",
-    "body",
-    "image_url",
-    "first_seen_at",
-    "last_seen_at",
-    "version",
-)
-"""The contract's columns of the ``articles`` view, in its order."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -70,7 +49,7 @@ def write_articles(
     conn: psycopg.Connection, out: IO[str], fmt: str, *, sources: list[str], since: datetime | None
 ) -> int:
     """Write the selected articles to ``out`` in ``fmt`` (``jsonl`` or ``csv``); how many."""
-    rows = _select(conn, sources, since)
+    rows = select_articles(conn, sources, since)
     if fmt == "csv":
         writer = csv.DictWriter(out, fieldnames=COLUMNS)
         writer.writeheader()
@@ -83,25 +62,6 @@ def write_articles(
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
         count += 1
     return count
-
-
-def _select(conn: psycopg.Connection, sources: list[str], since: datetime | None) -> Iterator[dict[str, Any]]:
-    where = [sql.SQL("TRUE")]
-    params: list[Any] = []
-    if sources:
-        where.append(sql.SQL("source = ANY(%s)"))
-        params.append(sources)
-    if since is not None:
-        where.append(sql.SQL("coalesce(published_at, first_seen_at) >= %s"))
-        params.append(since)
-    query = sql.SQL("SELECT {} FROM articles WHERE {} ORDER BY coalesce(published_at, first_seen_at), url").format(
-        sql.SQL(", ").join(map(sql.Identifier, COLUMNS)), sql.SQL(" AND ").join(where)
-    )
-    # A named (server-side) cursor streams the rows: an archive may not fit in memory.
-    with conn.transaction(), conn.cursor("newsarchive_export", row_factory=dict_row) as cursor:
-        cursor.itersize = 500
-        cursor.execute(query, params)
-        yield from cursor
 
 
 def _record(row: dict[str, Any]) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from crawler.storage.runs import RunAlreadyRunning
 from crawler.warc.objectstore import is_store_uri
 from scheduler import exitcodes
 from scheduler.context import load_app_config
-from scheduler.signals import stop_on_signals
+from scheduler.stopsignals import stop_on_signals
 
 if TYPE_CHECKING:
     from crawler.config import Config

@@ -16,7 +16,7 @@ from crawler.process import die_with_parent
 from crawler.run.shipping import object_store
 from scheduler import exitcodes
 from scheduler.context import load_app_config
-from scheduler.signals import stop_on_signals
+from scheduler.stopsignals import stop_on_signals
 
 log = logging.getLogger(__name__)
 

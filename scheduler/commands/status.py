@@ -14,7 +14,7 @@ from crawler import statkeys
 from crawler.config import Config, SourceConfig
 from crawler.run.outcome import fetch_errors
 from crawler.storage.database import connect, database_url
-from crawler.storage.runs import count_new_articles, last_runs
+from crawler.storage.runs import article_facts, count_new_articles, last_runs
 from crawler.warc.spool import spooled_files
 from scheduler.context import load_app_config
 from scheduler.triggers import next_fire_time
@@ -43,7 +43,7 @@ def source_status(conn: psycopg.Connection, config: Config, now: datetime) -> li
     """The status of every configured source (the ``--json`` document)."""
     try:
         runs = last_runs(conn)
-        totals = _article_facts(conn)
+        totals = article_facts(conn)
     except psycopg.errors.UndefinedTable:
         print("newsarchive status: the database has no schema yet (run `newsarchive db migrate`)", file=sys.stderr)
         runs, totals = {}, {}
@@ -110,19 +110,6 @@ def _last_run(conn: psycopg.Connection, run: dict[str, Any] | None, now: datetim
         "errors": fetch_errors(stats) if stats else 0,
         "error": run["error"],
     }
-
-
-def _article_facts(conn: psycopg.Connection) -> dict[str, tuple[int, datetime | None, datetime | None]]:
-    """Per source: articles stored, when the newest was first seen, and when the source first ran."""
-    rows = conn.execute(
-        "SELECT s.source, coalesce(a.total, 0), a.newest, r.first_run FROM"
-        " (SELECT source FROM article_records UNION SELECT source FROM crawl_runs) s"
-        " LEFT JOIN (SELECT source, count(*) AS total, max(first_seen_at) AS newest FROM article_records"
-        "            GROUP BY source) a ON a.source = s.source"
-        " LEFT JOIN (SELECT source, min(started_at) AS first_run FROM crawl_runs WHERE status <> 'skipped'"
-        "            GROUP BY source) r ON r.source = s.source"
-    ).fetchall()
-    return {source: (total, newest, first_run) for source, total, newest, first_run in rows}
 
 
 def _silent(source: SourceConfig, since: datetime | None, now: datetime) -> bool:

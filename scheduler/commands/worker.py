@@ -8,7 +8,7 @@ import sys
 from crawler.storage.runs import default_worker_name
 from scheduler import exitcodes
 from scheduler.context import load_app_config
-from scheduler.signals import stop_on_signals
+from scheduler.stopsignals import stop_on_signals
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

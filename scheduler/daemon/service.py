@@ -20,7 +20,7 @@ from crawler.storage.database import connect, database_url, redact
 from crawler.storage.migrate import migrate_connection
 from crawler.storage.runs import repair_stale_runs
 from scheduler import exitcodes
-from scheduler.daemon.sources import SourceScheduler
+from scheduler.daemon.schedules import SourceScheduler
 from scheduler.leader import LEADER_CHECK, LEADER_POLL, MAX_UNAVAILABLE_WAIT, LeaderLock
 from scheduler.locks import LockState
 from scheduler.metrics import DaemonMetrics, MetricsServer, parse_listen

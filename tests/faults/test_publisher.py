@@ -131,7 +131,7 @@ def test_each_failure_is_counted_in_the_run_stats(crawl: HostileCrawl) -> None:
     assert stats["downloader/exception_type_count/scrapy.exceptions.DownloadFailedError"] >= 1  # reset
     for status in ("500 Internal Server Error", "503 Service Unavailable", "429 Unknown Status"):
         assert stats[f"retry/reason_count/{status}"] >= 1
-    assert stats["newsarchive/fetch_errors/article"] >= 5  # slow, reset, 500, 503, 429
+    assert stats["newsarchive/spider/fetch_errors/article"] >= 5  # slow, reset, 500, 503, 429
     assert stats["newsarchive/spider/article_gone"] >= 1  # the malformed feed's one link (a 404: the site's fact)
     assert stats["newsarchive/maxsize/stopped"] == 1  # huge
     assert stats["newsarchive/warc/truncated"] == 3  # truncated, truncated-chunked, huge

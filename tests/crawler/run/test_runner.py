@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from crawler.config import parse_config
-from crawler.run.outcome import judge
+from crawler.run.outcome import fetch_errors, judge
 from crawler.run.runner import CrawlRunner
 from crawler.run.spec import RunSpec
 from tests.scheduler.daemon_process import process_gone
@@ -71,6 +71,11 @@ def test_the_verdict_follows_the_stats() -> None:
     )
     unstored = judge({**ok, "newsarchive/articles/unstored": 3})
     assert (unstored.status, unstored.error) == ("degraded", "3 articles not stored (they are in the WARCs)")
-    many_errors = judge({**ok, "newsarchive/fetch_errors/timeout": 2})
+    many_errors = judge({**ok, "newsarchive/spider/fetch_errors/timeout": 2})
     assert many_errors.status == "degraded" and "2 of 10 requests failed" in many_errors.error
-    assert judge({**ok, "newsarchive/fetch_errors/timeout": 1}).status == "finished"  # within the 10 % tolerance
+    assert judge({**ok, "newsarchive/spider/fetch_errors/timeout": 1}).status == "finished"  # within the 10 % tolerance
+
+
+def test_fetch_errors_of_runs_stored_before_the_keys_were_namespaced_still_count() -> None:
+    stored = {"newsarchive/fetch_errors/article": 2, "newsarchive/spider/fetch_errors/feed": 1}
+    assert fetch_errors(stored) == 3

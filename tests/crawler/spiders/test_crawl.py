@@ -107,13 +107,13 @@ def test_first_crawl_finds_every_article_once_through_every_input(site):
 
     stats = result["stats"]
     assert result["items"] == sorted(expected)
-    assert not [key for key in stats if key.startswith("newsarchive/fetch_errors")]
+    assert not [key for key in stats if key.startswith("newsarchive/spider/fetch_errors")]
     assert stats["newsarchive/spider/articles_requested"] == len(expected) + 1  # + the one robots.txt forbids
     assert sorted(path for path in seen if path.startswith("/story-")) == sorted(url[len(base) :] for url in expected)
     assert stats["robotstxt/forbidden"] == 1  # the sitemap's /private/ article: robots.txt obeyed
     assert stats["newsarchive/spider/sitemap_loop"] == 1
     assert stats["newsarchive/spider/sitemap_skipped"] == 1
-    assert stats["newsarchive/optional_missing"] == 1  # the feed's ?paged=2
+    assert stats["newsarchive/spider/optional_missing"] == 1  # the feed's ?paged=2
     assert stats["newsarchive/discovery/sitemap"] == 3
     assert stats["newsarchive/discovery/feed"] == 2
     assert stats["newsarchive/discovery/listing"] == 2

@@ -113,8 +113,8 @@ def test_without_robots_sitemaps_the_wordpress_fallbacks_are_optional(status, bo
 
     assert urls(found) == [SITE + "wp-sitemap.xml", SITE + "sitemap_index.xml"]
     fail(found[0], http_error(found[0], 404))
-    assert stats(spider)["newsarchive/optional_missing"] >= 1
-    assert not any(key.startswith("newsarchive/fetch_errors") for key in stats(spider))
+    assert stats(spider)["newsarchive/spider/optional_missing"] >= 1
+    assert not any(key.startswith("newsarchive/spider/fetch_errors") for key in stats(spider))
 
 
 def test_failed_robots_counted_and_fallbacks_still_tried():
@@ -124,7 +124,7 @@ def test_failed_robots_counted_and_fallbacks_still_tried():
     found = fail(robots, http_error(robots, 503))
 
     assert urls(found) == [SITE + "wp-sitemap.xml", SITE + "sitemap_index.xml"]
-    assert stats(spider)["newsarchive/fetch_errors/robots"] == 1
+    assert stats(spider)["newsarchive/spider/fetch_errors/robots"] == 1
 
 
 def test_configured_sitemap_replaces_the_fallbacks():
@@ -166,7 +166,7 @@ def test_since_defaults_to_the_newest_capture():
     newest = datetime(2024, 7, 20, tzinfo=UTC)
     spider = build_spider(example_source(), KhaamaSpider, known={TALKS: newest - timedelta(days=9), FLOODS: newest})
 
-    assert spider.since == newest
+    assert spider.incremental.since == newest
     assert parse_qs(urlsplit(request_for(spider, "api").url).query)["after"] == ["2024-07-18T00:00:00Z"]
 
 
@@ -300,8 +300,8 @@ def test_api_disabled_is_not_an_error():
     fail(api, http_error(api, 404))
     assert respond(api, b"<html>theme 404 page</html>", cls=HtmlResponse) == []
 
-    assert stats(spider)["newsarchive/optional_missing"] == 2
-    assert not any(key.startswith("newsarchive/fetch_errors") for key in stats(spider))
+    assert stats(spider)["newsarchive/spider/optional_missing"] == 2
+    assert not any(key.startswith("newsarchive/spider/fetch_errors") for key in stats(spider))
 
 
 def test_fetch_errors_counted_per_page_kind():
@@ -311,7 +311,7 @@ def test_fetch_errors_counted_per_page_kind():
     fail(feed, http_error(feed, 500))
     fail(feed, ConnectionRefusedError())
 
-    assert stats(spider)["newsarchive/fetch_errors/feed"] == 2
+    assert stats(spider)["newsarchive/spider/fetch_errors/feed"] == 2
 
 
 def test_listing_follows_article_links_on_site_and_pagination_to_a_bound():

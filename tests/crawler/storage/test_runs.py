@@ -74,6 +74,16 @@ def test_repair_stale_runs(db_conn):
     assert runs.repair_stale_runs(db_conn, host=host) == 0
 
 
+def test_close_orphaned_runs_closes_every_running_row_of_the_source(db_conn):
+    orphan = runs.start_run(db_conn, "khaama", "cron", host="elsewhere", worker="worker-a")
+    other = runs.start_run(db_conn, "other", "cron")
+    assert runs.close_orphaned_runs(db_conn, "khaama") == 1
+    status, error = db_conn.execute("SELECT status, error FROM crawl_runs WHERE id = %s", [orphan]).fetchone()
+    assert status == "cancelled" and "worker worker-a died mid-run" in error
+    assert db_conn.execute("SELECT status FROM crawl_runs WHERE id = %s", [other]).fetchone() == ("running",)
+    assert runs.close_orphaned_runs(db_conn, "khaama") == 0
+
+
 def test_last_runs_and_success(db_conn):
     t0 = datetime(2024, 7, 13, tzinfo=UTC)
     first = runs.start_run(db_conn, "khaama", "cron", started_at=t0)

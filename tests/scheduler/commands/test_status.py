@@ -61,7 +61,7 @@ def test_status_reports_runs_articles_and_silence(tmp_path: Path, database_url: 
             "quiet",
             now - timedelta(minutes=30),
             "degraded",
-            {"newsarchive/articles/new": 0, "newsarchive/fetch_errors/http": 3},
+            {"newsarchive/articles/new": 0, "newsarchive/spider/fetch_errors/http": 3},
             error="3 of 10 requests failed",
         )
         insert_article(conn, "quiet", "http://127.0.0.1:9/a-1/", now - timedelta(hours=5))

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import psycopg
 
-from crawler.storage.writer import BatchWriter
+from crawler.storage.batchwriter import BatchWriter
 
 
 class Recorder:

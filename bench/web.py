@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -23,7 +24,7 @@ from starlette.testclient import TestClient
 
 from bench.harness import bench_database, key_values
 from crawler.storage.database import connect
-from scheduler.web import create_app
+from scheduler.web import create_app, queries
 
 QUICK_ARTICLES = 10_000
 VOCABULARY = 2_000
@@ -74,14 +75,40 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[-1]
 
 
-def explain(url: str) -> str:
-    """The search plan, to check that the GIN expression index is used."""
-    from scheduler.web import queries
+class _Recorder:
+    """Stands in for ``queries.Database``: keeps the statements a query function would run."""
 
-    match = f"{queries._vector(True)} @@ websearch_to_tsquery('english', 'w7')"
-    sql = f"EXPLAIN SELECT 1 FROM article_versions v WHERE {match}"
+    def __init__(self, database: queries.Database) -> None:
+        self.database, self.statements = database, []
+
+    def fetch(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        self.statements.append((sql, params or {}))
+        return self.database.fetch(sql, params) if len(self.statements) == 1 else [{"facets": [], "url": None}]
+
+    def page(self, sql: str, params: dict[str, Any], number: int, size: int) -> queries.Page:
+        offset = (number - 1) * size
+        self.fetch(sql, {**params, "limit": size + 1, "offset": offset, "window": offset + size + 1})
+        return queries.Page([], number, size, False)
+
+
+def explain(url: str, word: str = "w7") -> str:
+    """EXPLAIN ANALYZE of one search (page and facets in one statement) and of listing page 40."""
+    database = queries.Database(url)
+    database.open()
+    try:
+        recorder = _Recorder(database)
+        filters = {"q": word, "source": None, "section": None, "author": None, "since": None, "until": None}
+        filters["query"] = queries.tsquery(recorder, word)  # type: ignore[arg-type]
+        queries.search(recorder, filters, sort="rank", number=1, size=25, lang=True)  # type: ignore[arg-type]
+        queries.articles(recorder, source=None, number=40, size=25)  # type: ignore[arg-type]
+    finally:
+        database.close()
+    out = []
     with connect(url) as conn:
-        return "\n".join(row[0] for row in conn.execute(sql))
+        for sql, params in recorder.statements[1:]:
+            out.extend(row[0] for row in conn.execute("EXPLAIN (ANALYZE, COSTS OFF) " + sql, params))
+            out.append("")
+    return "\n".join(out)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

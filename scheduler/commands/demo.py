@@ -9,6 +9,8 @@ import sys
 from crawler.config import Config, SourceConfig
 from crawler.replica.server import ReplicaPublisher
 from crawler.replica.site import ReplicaSite
+from scheduler import exitcodes
+from scheduler.commands import web
 from scheduler.context import load_app_config
 from scheduler.jobs import run_source
 from scheduler.stopsignals import stop_on_signals
@@ -21,6 +23,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "demo", help="crawl a local replica of a news site (no internet needed) into the database and archive"
     )
     parser.add_argument("--articles", type=int, default=12, help="articles on the replica site")
+    parser.add_argument(
+        "--web", action="store_true", help="then serve the reading room (`newsarchive web`) until interrupted"
+    )
+    parser.add_argument(
+        "--listen",
+        default=web.DEFAULT_LISTEN,
+        metavar="HOST:PORT",
+        help=f"the reading room's address with --web (default {web.DEFAULT_LISTEN})",
+    )
     parser.set_defaults(func=run)
 
 
@@ -60,4 +71,18 @@ def run(args: argparse.Namespace) -> int:
     from scheduler.commands import status
 
     status.run(argparse.Namespace(**{**vars(args), "json": False, "config_override": config}))
-    return result.exit_code
+    return _reading_room(args, result.exit_code)
+
+
+def _reading_room(args: argparse.Namespace, crawl_exit: int) -> int:
+    """The last line: where to read what was crawled; with ``--web`` (and a good crawl) serve it right away."""
+    try:
+        host, port = web.parse_listen(args.listen)
+    except ValueError as error:
+        print(f"newsarchive demo: {error}", file=sys.stderr)
+        return exitcodes.USAGE
+    if not args.web or crawl_exit != exitcodes.OK:
+        print(f"Reading room: run `newsarchive web` and open {web.reading_room_url(host, port)}", flush=True)
+        return crawl_exit
+    served = {"archive_url": None, "no_archive": False, "page_size": 25}
+    return web.run(argparse.Namespace(**{**vars(args), **served}))

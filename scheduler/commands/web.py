@@ -53,6 +53,13 @@ def parse_listen(value: str) -> tuple[str, int]:
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
+def reading_room_url(host: str, port: int) -> str:
+    """The address to open in a browser (``0.0.0.0`` and ``::`` shown as loopback, which they include)."""
+    shown = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    shown = f"[{shown}]" if ":" in shown else shown
+    return f"http://{shown}:{port}/"
+
+
 def run(args: argparse.Namespace) -> int:
     if any(importlib.util.find_spec(name) is None for name in ("starlette", "uvicorn", "psycopg_pool")):
         print(f"newsarchive web: {INSTALL_HINT}", file=sys.stderr)
@@ -75,8 +82,7 @@ def run(args: argparse.Namespace) -> int:
     if archive_url is None and not args.no_archive:
         archive_url, pywb = _start_archive(config.archive.dir.resolve(), (config.data_dir / "pywb").resolve())
     app = create_app(url, archive_url=archive_url, page_size=args.page_size)
-    shown = f"[{host}]" if ":" in host else host
-    print(f"Reading room at http://{shown}:{port}/", flush=True)
+    print(f"Reading room at {reading_room_url(host, port)}", flush=True)
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     finally:

@@ -1,7 +1,8 @@
 """Every SQL statement of the reading room, in one place so the indexes it needs (0004_search.sql) are easy to check.
 
 Each function takes a connection from ``Database`` (read-only sessions) and returns plain dicts; pagination is by
-``limit``/``offset`` with one extra row fetched to tell whether a next page exists.
+``limit``/``offset`` with one extra row fetched to tell whether a next page exists. ``bench/web.py`` times search and
+listing on 100,000 articles; the plans are explained in 0005_reading_room_speed.sql.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ MARK_START, MARK_STOP = "\u27e6", "\u27e7"
 """Snippet highlight markers (not HTML: the snippet is escaped first, then the markers become ``<mark>``)."""
 FACET_LIMIT = 20
 HEADLINE_OPTIONS = f"StartSel={MARK_START}, StopSel={MARK_STOP}, MaxWords=35, MinWords=15, MaxFragments=2"
+TAG_OPEN = "\ue000"
+"""Stands for ``<`` in the text given to ts_headline, whose parser takes ``<script>`` for a tag and drops it: the
+snippet must show archived text as it is (escaped later, like every other value)."""
 
 
 @dataclass(frozen=True)
@@ -57,8 +61,12 @@ class Database:
             return cursor.execute(sql, params or {}).fetchall()
 
     def page(self, sql: str, params: dict[str, Any], number: int, size: int) -> Page:
-        """One page of ``sql`` (which must end with ``LIMIT %(limit)s OFFSET %(offset)s``)."""
-        rows = self.fetch(sql, {**params, "limit": size + 1, "offset": (number - 1) * size})
+        """One page of ``sql`` (which must end with ``LIMIT %(limit)s OFFSET %(offset)s``).
+
+        ``%(window)s`` is ``offset + limit``: the rows a sub-select must keep for the page to be right.
+        """
+        offset = (number - 1) * size
+        rows = self.fetch(sql, {**params, "limit": size + 1, "offset": offset, "window": offset + size + 1})
         return Page(rows[:size], number, size, len(rows) > size)
 
 
@@ -106,25 +114,38 @@ def sources(db: Database) -> list[dict[str, Any]]:
     )
 
 
-_ARTICLE_LIST = """
-    SELECT r.url, r.source, v.title, v.authors, v.published_at, v.section, r.first_seen_at, r.last_seen_at,
-           r.current_version AS versions
-    FROM article_records r
-    JOIN article_versions v ON v.article_id = r.id AND v.version = r.current_version
+_ARTICLE_COLUMNS = """
+    r.url, r.source, v.title, v.authors, v.published_at, v.section, r.first_seen_at, r.last_seen_at,
+    r.current_version AS versions
 """
+_CURRENT = "article_records r JOIN article_versions v ON v.article_id = r.id AND v.version = r.current_version"
+_ARTICLE_LIST = f"SELECT {_ARTICLE_COLUMNS} FROM {_CURRENT}"
 
 
 def articles(db: Database, *, source: str | None, number: int, size: int) -> Page:
-    """Current versions, newest publication first (first capture when the date is unknown)."""
-    sql = (
-        _ARTICLE_LIST
-        + """
-        WHERE (%(source)s::text IS NULL OR r.source = %(source)s)
-        ORDER BY coalesce(v.published_at, r.first_seen_at) DESC, r.id DESC
+    """Current versions, newest publication first (first capture when the date is unknown).
+
+    Dated and undated articles are two index walks merged (published_at; records by first capture): a sort on
+    ``coalesce(v.published_at, r.first_seen_at)`` spans two tables, so no index has that order.
+    """
+    where = "(%(source)s::text IS NULL OR r.source = %(source)s)"
+    sql = f"""
+        SELECT * FROM (
+            (SELECT {_ARTICLE_COLUMNS}, v.published_at AS sort_at, r.id AS sort_id FROM {_CURRENT}
+             WHERE v.published_at IS NOT NULL AND {where}
+             ORDER BY v.published_at DESC, r.id DESC LIMIT %(window)s)
+            UNION ALL
+            (SELECT {_ARTICLE_COLUMNS}, r.first_seen_at AS sort_at, r.id AS sort_id FROM {_CURRENT}
+             WHERE v.published_at IS NULL AND {where}
+             ORDER BY r.first_seen_at DESC, r.id DESC LIMIT %(window)s)
+        ) merged
+        ORDER BY sort_at DESC, sort_id DESC
         LIMIT %(limit)s OFFSET %(offset)s
         """
-    )
-    return db.page(sql, {"source": source}, number, size)
+    page = db.page(sql, {"source": source}, number, size)
+    for row in page.rows:
+        del row["sort_at"], row["sort_id"]
+    return page
 
 
 def article(db: Database, url: str) -> dict[str, Any] | None:
@@ -165,48 +186,81 @@ def captures(db: Database, url: str, *, limit: int = 200) -> list[dict[str, Any]
     )
 
 
-def search(db: Database, filters: dict[str, Any], *, sort: str, number: int, size: int, lang: bool) -> Page:
-    """Ranked full-text matches on current versions, each with a highlighted snippet.
+def tsquery(db: Database, q: str) -> str | None:
+    """``q`` parsed in every config, the distinct parses OR-ed, as tsquery text; None when nothing is searchable.
 
-    The match uses the indexed language-aware vector; the rank uses the stored 'simple' vector, which needs no
-    recomputation per matching row (the OR-ed query contains the unstemmed words too).
+    Parsed once, before the search: a literal tsquery is planned with its real selectivity (the same word OR-ed
+    nine times looked nine times as common) and the index condition never depends on a joined row.
     """
-    vector = _vector(lang)
-    order = "rank DESC, r.id DESC" if sort == "rank" else "coalesce(v.published_at, r.first_seen_at) DESC, r.id DESC"
-    sql = f"""
-        WITH q AS (SELECT {_query()} AS query)
-        SELECT r.url, r.source, v.title, v.authors, v.published_at, v.section, r.current_version AS versions,
-               ts_rank(v.search, q.query) AS rank,
-               ts_headline({_config(lang)}, left(coalesce(v.body, ''), 20000), q.query, %(headline)s) AS snippet
-        FROM q, article_records r
-        JOIN article_versions v ON v.article_id = r.id AND v.version = r.current_version
-        WHERE {vector} @@ q.query AND {_FILTERS}
-        ORDER BY {order}
-        LIMIT %(limit)s OFFSET %(offset)s
-    """
-    return db.page(sql, {**filters, "headline": HEADLINE_OPTIONS}, number, size)
-
-
-def facets(db: Database, filters: dict[str, Any], *, lang: bool) -> dict[str, list[dict[str, Any]]]:
-    """Match counts by source and by section, for narrowing a search: one scan, two grouping sets."""
     rows = db.fetch(
-        f"""
-        WITH q AS (SELECT {_query()} AS query)
-        SELECT CASE WHEN grouping(r.source) = 0 THEN 'source' ELSE 'section' END AS facet,
-               coalesce(r.source, v.section) AS value, count(*) AS count
-        FROM q, article_records r
-        JOIN article_versions v ON v.article_id = r.id AND v.version = r.current_version
-        WHERE {_vector(lang)} @@ q.query AND {_FILTERS}
-        GROUP BY GROUPING SETS ((r.source), (v.section))
-        ORDER BY 3 DESC, 2
+        """
+        SELECT string_agg(DISTINCT '(' || parsed::text || ')', ' | ') AS query
+        FROM unnest(%(configs)s::regconfig[]) config, websearch_to_tsquery(config, %(q)s) parsed
+        WHERE numnode(parsed) > 0
         """,
-        filters,
+        {"configs": list(SEARCH_CONFIGS), "q": q},
     )
+    return rows[0]["query"]
+
+
+@dataclass(frozen=True)
+class Found:
+    """One page of search results and the facets of every match."""
+
+    page: Page
+    facets: dict[str, list[dict[str, Any]]]
+
+
+def search(db: Database, filters: dict[str, Any], *, sort: str, number: int, size: int, lang: bool) -> Found:
+    """Ranked full-text matches on current versions, each with a highlighted snippet, and their facets.
+
+    ``filters["query"]`` is the text from ``tsquery()``. The match uses the indexed language-aware vector; the rank
+    uses the stored 'simple' vector, kept inline in the row (0005) so ranking every match reads no TOAST (the OR-ed
+    query contains the unstemmed words too). The matches are read once, ranked before the join (so no vector is
+    carried through it), and serve both the page and the facets; only the page's rows get a headline, which reads
+    and parses the body.
+    """
+    by_date = "coalesce({t}published_at, {t}first_seen_at) DESC, {t}id DESC"
+    order = "{t}rank DESC, {t}id DESC" if sort == "rank" else by_date
+    sql = f"""
+        WITH matches AS MATERIALIZED (
+            SELECT r.id, r.url, r.source, r.first_seen_at, r.current_version AS versions, v.*
+            FROM (
+                SELECT v.id AS version_id, v.article_id, v.version, v.title, v.authors, v.published_at, v.section,
+                       {_config(lang)} AS config, ts_rank(v.search, %(query)s::tsquery) AS rank
+                FROM article_versions v
+                WHERE {_vector(lang)} @@ %(query)s::tsquery
+                OFFSET 0
+            ) v
+            JOIN article_records r ON r.id = v.article_id AND r.current_version = v.version
+            WHERE {_FILTERS}
+        ), hits AS (
+            SELECT * FROM matches ORDER BY {order.format(t="")} LIMIT %(limit)s OFFSET %(offset)s
+        ), facets AS (
+            SELECT CASE WHEN grouping(source) = 0 THEN 'source' ELSE 'section' END AS facet,
+                   coalesce(source, section) AS value, count(*) AS count
+            FROM matches GROUP BY GROUPING SETS ((source), (section))
+        )
+        SELECT (SELECT coalesce(json_agg(f ORDER BY f.count DESC, f.value), '[]') FROM facets f) AS facets,
+               hits.url, hits.source, hits.title, hits.authors, hits.published_at, hits.section, hits.versions,
+               hits.rank,
+               ts_headline(hits.config, replace(left(coalesce(b.body, ''), 20000), '<', %(tag_open)s),
+                           %(query)s::tsquery, %(headline)s) AS snippet
+        FROM (SELECT 1) one
+        LEFT JOIN (hits JOIN article_versions b ON b.id = hits.version_id) ON true
+        ORDER BY {order.format(t="hits.")}
+    """
+    offset = (number - 1) * size
+    options = {"headline": HEADLINE_OPTIONS, "tag_open": TAG_OPEN, "limit": size + 1, "offset": offset}
+    rows = db.fetch(sql, {**filters, **options})
     found: dict[str, list[dict[str, Any]]] = {"source": [], "section": []}
-    for row in rows:
-        if len(found[row["facet"]]) < FACET_LIMIT:
-            found[row["facet"]].append({"value": row["value"], "count": row["count"]})
-    return found
+    for facet in rows[0]["facets"]:
+        if len(found[facet["facet"]]) < FACET_LIMIT:
+            found[facet["facet"]].append({"value": facet["value"], "count": facet["count"]})
+    hits = [{key: value for key, value in row.items() if key != "facets"} for row in rows if row["url"] is not None]
+    for hit in hits:
+        hit["snippet"] = hit["snippet"].replace(TAG_OPEN, "<")
+    return Found(Page(hits[:size], number, size, len(hits) > size), found)
 
 
 _FILTERS = """
@@ -217,10 +271,6 @@ _FILTERS = """
     AND (%(author)s::text IS NULL OR EXISTS (
         SELECT 1 FROM unnest(v.authors) a WHERE a ILIKE '%%' || %(author)s || '%%'))
 """
-
-
-def _query() -> str:
-    return " || ".join(f"websearch_to_tsquery('{config}', %(q)s)" for config in SEARCH_CONFIGS)
 
 
 def _vector(lang: bool) -> str:

@@ -112,9 +112,13 @@ def search(request: Request, ctx: Context) -> dict[str, Any]:
     params.zone(query)
     if q is None:
         return {"filters": filters, "sort": sort, "page": None, "facets": {}}
+    parsed = queries.tsquery(ctx.db, q)
+    if parsed is None:  # only stop words or operators: nothing can match
+        return {"filters": filters, "sort": sort, "page": queries.Page([], number, ctx.page_size, False), "facets": {}}
     lang = ctx.has("search_lang")
-    page = queries.search(ctx.db, filters, sort=sort, number=number, size=ctx.page_size, lang=lang)
-    return {"filters": filters, "sort": sort, "page": page, "facets": queries.facets(ctx.db, filters, lang=lang)}
+    found = {**filters, "query": parsed}
+    result = queries.search(ctx.db, found, sort=sort, number=number, size=ctx.page_size, lang=lang)
+    return {"filters": filters, "sort": sort, "page": result.page, "facets": result.facets}
 
 
 def changes(request: Request, ctx: Context) -> dict[str, Any]:

@@ -2,66 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import quote
 
 import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from crawler.replica import ReplicaPublisher, ReplicaSite
-from crawler.storage.scratch import scratch_database
 from scheduler.web import create_app
-from tests.support.cli import query, replica_source_toml, run_cli, write_config
+from tests.support.cli import query
+from tests.web._room import NEW_SENTENCE, Archive, free_port, start_web, wait_for_page
 
-CHECKOUT = Path(__file__).resolve().parents[2]
-"""The checkout under test: subprocesses import it first."""
 ATOM = "{http://www.w3.org/2005/Atom}"
-NEW_SENTENCE = "The ministry later confirmed the quarrystone agreement in writing."
-HOSTILE_TITLE = "<script>alert('x')</script> Hostile <b>headline</b>"
-
-
-class Archive:
-    """What the tests share: the database, the config, the edited article and its replaced sentence."""
-
-    def __init__(self, url: str, config: Path, edited_url: str, old_sentence: str, hostile_url: str) -> None:
-        self.url, self.config = url, config
-        self.edited_url, self.old_sentence, self.hostile_url = edited_url, old_sentence, hostile_url
-
-
-@pytest.fixture(scope="module")
-def archive(admin_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
-    """Crawl, edit article 0's second paragraph and article 1's title, crawl again."""
-    site = ReplicaSite()
-    tmp = tmp_path_factory.mktemp("room")
-    with ReplicaPublisher(site) as publisher, scratch_database(admin_database_url, "newsarchive_web") as url:
-        config = write_config(tmp, url, replica_source_toml(publisher.base_url))
-        first = run_cli(config, "crawl", "replica")
-        assert first.returncode == 0, first.stderr[-3000:]
-        old_sentence = site.articles[0].paragraphs[1]
-        paragraphs = list(site.articles[0].paragraphs)
-        paragraphs[1] = NEW_SENTENCE
-        site.update_article(0, paragraphs=paragraphs)
-        site.update_article(1, title=HOSTILE_TITLE)
-        second = run_cli(config, "crawl", "replica")
-        assert second.returncode == 0, second.stderr[-3000:]
-        records = {r["url"]: r for r in site.expected_records(publisher.base_url)}
-        edited = next(u for u, r in records.items() if NEW_SENTENCE in r["body"])
-        hostile = next(u for u, r in records.items() if r["title"] == HOSTILE_TITLE)
-        yield Archive(url, config, edited, old_sentence, hostile)
-
-
-def _env() -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if key not in ("NEWSARCHIVE_DATABASE_URL", "DATABASE_URL")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(CHECKOUT), env.get("PYTHONPATH")]))
-    return env
 
 
 @pytest.fixture(scope="module")
@@ -125,13 +80,25 @@ def test_changes_atom_is_valid_and_lists_the_edit(client: TestClient, archive: A
     assert html.status_code == 200 and "Changed articles" in html.text
 
 
-def test_hostile_title_is_escaped(client: TestClient, archive: Archive) -> None:
-    page = client.get("/article", params={"url": archive.hostile_url})
-    assert page.status_code == 200
-    assert "<script>alert" not in page.text
-    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page.text
-    search = client.get("/search", params={"q": "hostile"})
-    assert "<script>alert" not in search.text and "<b>headline" not in search.text
+def test_hostile_title_and_body_show_as_text(client: TestClient, archive: Archive) -> None:
+    """In the article, the search snippet and the diff, the archived markup is escaped text, never markup."""
+    pages = {
+        "article": client.get("/article", params={"url": archive.hostile_url}),
+        "search": client.get("/search", params={"q": "wraithmoss"}),
+        "diff": client.get("/diff", params={"url": archive.hostile_url}),
+    }
+    for name, page in pages.items():
+        assert page.status_code == 200, name
+        for raw in ("<script>alert", "<img src=x", "<b>headline"):
+            assert raw not in page.text, (name, raw)
+        assert "&lt;script&gt;alert(&#39;body&#39;)&lt;/script&gt;" in page.text, name
+        assert "&lt;img src=x onerror=alert(2)&gt;" in page.text, name
+    for name in ("article", "diff"):
+        assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in pages[name].text, name
+    assert "<mark>wraithmoss</mark>" in pages["search"].text
+    assert f"/article?url={quote(archive.hostile_url, safe='')}" in pages["search"].text
+    title = client.get("/search", params={"q": "hostile"})
+    assert "<script>alert" not in title.text and "<b>headline" not in title.text
 
 
 @pytest.mark.parametrize(
@@ -173,21 +140,11 @@ def test_every_page_has_a_strict_csp_and_json_twin(client: TestClient, archive: 
 
 
 def test_the_web_command_serves_pages_and_archived_captures(archive: Archive) -> None:
-    port = _free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "scheduler",
-        "--config",
-        str(archive.config),
-        "web",
-        "--listen",
-        f"127.0.0.1:{port}",
-    ]
-    process = subprocess.Popen(command, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    port = free_port()
+    process = start_web(archive, port)
     try:
         base = f"http://127.0.0.1:{port}"
-        _wait_for(base + "/", process)
+        wait_for_page(base + "/", process)
         data = httpx.get(base + "/api/article", params={"url": archive.edited_url}).json()
         replayed = []
         for version in data["versions"]:
@@ -213,28 +170,6 @@ def _archive_get(url: str) -> httpx.Response:
         time.sleep(0.5)
         answer = httpx.get(url, timeout=30)
     return answer
-
-
-def _wait_for(url: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(process.stderr.read() if process.stderr else "web exited")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise AssertionError("the reading room did not start")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_the_app_cannot_write(archive: Archive) -> None:

@@ -56,6 +56,14 @@ class Backfill:
         return -(-int(span) // self.window_seconds) + 1
 
 
+def latest_backfills(conn: psycopg.Connection) -> dict[str, Backfill]:
+    """Per source, its unfinished back-fill, else its latest one (what ``status`` shows)."""
+    rows = conn.execute(
+        f"SELECT DISTINCT ON (source) {_COLUMNS} FROM backfills ORDER BY source, finished_at IS NULL DESC, id DESC"
+    ).fetchall()
+    return {row[1]: Backfill(*row) for row in rows}
+
+
 class BackfillStore:
     """Start, resume and advance back-fills on one connection (autocommit: each step is durable at once)."""
 

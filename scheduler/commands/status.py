@@ -13,6 +13,7 @@ import psycopg
 from crawler import statkeys
 from crawler.config import Config, SourceConfig
 from crawler.run.outcome import fetch_errors
+from crawler.storage.backfills import Backfill, latest_backfills
 from crawler.storage.database import connect, database_url
 from crawler.storage.runs import article_facts, count_new_articles, last_runs
 from crawler.warc.spool import spooled_files
@@ -44,12 +45,31 @@ def source_status(conn: psycopg.Connection, config: Config, now: datetime) -> li
     try:
         runs = last_runs(conn)
         totals = article_facts(conn)
+        backfills = latest_backfills(conn)
     except psycopg.errors.UndefinedTable:
         print("newsarchive status: the database has no schema yet (run `newsarchive db migrate`)", file=sys.stderr)
-        runs, totals = {}, {}
+        runs, totals, backfills = {}, {}, {}
     return [
-        _one(conn, config, source, runs.get(source.name), totals.get(source.name), now) for source in config.sources
+        _one(conn, config, source, runs.get(source.name), totals.get(source.name), now)
+        | {"backfill": _backfill(backfills.get(source.name))}
+        for source in config.sources
     ]
+
+
+def _backfill(backfill: Backfill | None) -> dict[str, Any] | None:
+    """The source's back-fill in progress (else its last one): range, phase, cursor, articles so far."""
+    if backfill is None:
+        return None
+    return {
+        "id": backfill.id,
+        "since": _iso(backfill.since),
+        "until": _iso(backfill.until),
+        "phase": backfill.phase,
+        "cursor": _iso(backfill.cursor),
+        "batches": backfill.batches,
+        "articles": backfill.articles,
+        "finished_at": _iso(backfill.finished_at),
+    }
 
 
 def _one(
@@ -159,6 +179,13 @@ def _notes(report: list[dict[str, Any]]) -> list[str]:
         run = entry["last_run"]
         if run and run["error"] and run["status"] != "finished":
             notes.append(f"{entry['name']}: last run {run['status']}: {run['error']}")
+        backfill = entry.get("backfill")
+        if backfill and backfill["finished_at"] is None:
+            notes.append(
+                f"{entry['name']}: back-fill {backfill['id']} from {backfill['since'][:10]} to {backfill['until'][:10]}"
+                f" unfinished ({backfill['phase']} at {backfill['cursor'][:10]}, {backfill['articles']} articles);"
+                " `newsarchive backfill` with the same dates resumes it"
+            )
         if entry["spool"] and entry["spool"]["files"]:
             spool = entry["spool"]
             notes.append(f"{entry['name']}: {spool['files']} WARC file(s), {spool['bytes']} bytes, wait in the spool")

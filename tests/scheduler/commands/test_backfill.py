@@ -41,6 +41,9 @@ def test_backfill_killed_half_way_resumes_fetching_nothing_twice_and_lets_a_sche
     assert "run the same command to resume" in out
     half = stored(database_url)
     assert ARTICLES // 2 <= half < ARTICLES
+    status = run_cli(config, "status", "--json")
+    (entry,) = [entry for entry in json.loads(status.stdout) if entry["name"] == "replica"]
+    assert entry["backfill"]["finished_at"] is None and entry["backfill"]["articles"] == half
 
     second = start_cli(config, *BACKFILL)
     batches_before = query(database_url, "SELECT count(*) FROM crawl_runs WHERE trigger = 'backfill'")[0][0]

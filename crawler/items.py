@@ -21,6 +21,8 @@ class ArticleItem:
     etag: str | None = None
     last_modified: str | None = None
     """The response's validators, kept so that a re-check can ask "changed since?" (a 304 costs no body)."""
+    imported_from: str | None = None
+    """A Wayback Machine capture's URL when the page came from there (``seen_at`` is then that capture's time)."""
 
 
 @dataclass

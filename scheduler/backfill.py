@@ -55,6 +55,8 @@ class BackfillPlan:
     batch: int = DEFAULT_BATCH
     delay: float | None = None
     """Seconds between requests to the site; None: the source's own ``download_delay``."""
+    wayback: str | None = None
+    """A Wayback Machine (``https://web.archive.org``) to import the articles still missing from, last."""
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ def backfill_source(
         with connect(url, autocommit=True) as conn:
             migrate_connection(conn)
             store = BackfillStore(conn)
-            state, resumed = store.open(source.name, plan.since, plan.until, plan.window)
+            state, resumed = store.open(source.name, plan.since, plan.until, plan.window, plan.wayback)
             if state.phase == "api" and not walks_api(source):
                 state = store.skip_phase(state)
             on_start(state, resumed)
@@ -114,7 +116,7 @@ def _walk(
     started, failures = time.monotonic(), 0
     while not state.done and not stop.is_set():
         after, before = state.next_window()
-        window = BatchWindow(state.phase, after, before, plan.batch)
+        window = BatchWindow(state.phase, after, before, plan.batch, state.wayback)
         result = run_source(
             config,
             source,

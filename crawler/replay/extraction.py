@@ -36,6 +36,9 @@ class ExtractionTask:
     mode: str
     where: RecordLocation
     """The response record's, for reports."""
+    page_url: str | None = None
+    """The URL the page is extracted as when it is not ``url`` (an import: the publisher's, not the Wayback's)."""
+    imported_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,13 +71,15 @@ def _extract(task: ExtractionTask) -> Outcome:
     response = live_response(task.url, task.status, task.headers, task.payload)
     if not isinstance(response, TextResponse):
         raise NotAnArticle(f"not a text response ({type(response).__name__})")
-    article = extract_article(response.body, response.url, response.headers.to_unicode_dict(), mode=task.mode)
+    page_url = task.page_url or response.url
+    article = extract_article(response.body, page_url, response.headers.to_unicode_dict(), mode=task.mode)
     item = ArticleItem(
         article=article,
         source=task.source,
         fetched_url=response.url,
         warc_record_id=task.record_id,
         seen_at=task.seen_at,
+        imported_from=task.imported_from,
     )
     return Outcome(task.where, item=item)
 

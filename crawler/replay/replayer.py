@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import psycopg
 
 from crawler.config.schema import SourceConfig
+from crawler.discovery import wayback
 from crawler.items import ArticleItem
 from crawler.replay import runstate
 from crawler.replay.exchanges import Exchange, ExchangeGrouper, source_for_host, warc_fields
@@ -183,7 +184,7 @@ class Replayer:
             self._originals.remember(first, path)
         if kind is None:
             source, kind = self._fallback(first)
-        if kind != "article" or not source:
+        if kind not in ("article", "imported") or not source:
             return
         status = first.status
         if status is None or not 200 <= status < 300:
@@ -192,19 +193,26 @@ class Replayer:
         payload = self._payload(path, first)
         if payload is None:
             return
-        self._window.submit(
-            ExtractionTask(
-                url=first.header("WARC-Target-URI") or "",
-                status=status,
-                headers=first.http_headers,
-                payload=payload,
-                source=source,
-                record_id=first.record_id,
-                seen_at=records.parse_warc_date(first.header("WARC-Date")),
-                mode=self.options.mode,
-                where=RecordLocation(path, first.offset),
-            )
+        url = first.header("WARC-Target-URI") or ""
+        task = ExtractionTask(
+            url=url,
+            status=status,
+            headers=first.http_headers,
+            payload=payload,
+            source=source,
+            record_id=first.record_id,
+            seen_at=records.parse_warc_date(first.header("WARC-Date")),
+            mode=self.options.mode,
+            where=RecordLocation(path, first.offset),
         )
+        imported = wayback.parse_raw_url(url) if kind == "imported" else None
+        if imported is not None:
+            # As the live import stored it: the publisher's page, seen when the Wayback Machine captured it.
+            base, capture = imported
+            task = replace(
+                task, page_url=capture.original, seen_at=capture.captured_at, imported_from=capture.replay_url(base)
+            )
+        self._window.submit(task)
 
     def _single(self, path: Path, record: WarcRecord, info: dict[str, str]) -> None:
         """Index a record that belongs to no exchange (warcinfo, a stray request or metadata record)."""

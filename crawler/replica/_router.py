@@ -40,6 +40,7 @@ _ARTICLE = re.compile(r"^/([a-z0-9-]+)-(\d+)(/?)$")
 _PAGED = re.compile(r"^(/|/category/[a-z0-9-]+/|/tag/[a-z0-9-]+/|/author/[a-z0-9-]+/)(?:page/(\d+)/)?$")
 _POST_SITEMAP = re.compile(r"^/post-sitemap(\d*)\.xml(\.gz)?$")
 _CORE_POSTS = re.compile(r"^/wp-sitemap-posts-post-(\d+)\.xml$")
+_MONTHLY = re.compile(r"^/sitemap-pt-post-(\d{4})-(\d{2})\.xml$")
 _CATEGORY_FEED = re.compile(r"^/category/([a-z0-9-]+)/feed/$")
 
 ROBOTS = """User-agent: *
@@ -137,6 +138,7 @@ class ReplicaRouter:
             "/category-sitemap.xml": lambda: self._xml(_sitemaps.render_categories(site, base), YOAST_XML),
             "/news-sitemap.xml": lambda: self._xml(_sitemaps.render_news(site, base), YOAST_XML),
             "/wp-sitemap.xml": lambda: self._xml(_sitemaps.render_core_index(site, base), CORE_XML),
+            "/sitemap-monthly.xml": lambda: self._xml(_sitemaps.render_monthly_index(site, base), CORE_XML),
             "/wp-sitemap-taxonomies-category-1.xml": lambda: self._xml(
                 _sitemaps.render_core_categories(site, base), CORE_XML
             ),
@@ -163,6 +165,9 @@ class ReplicaRouter:
                 body = gzip.compress(text.encode("utf-8"), mtime=0)
                 return Resource(200, body, GZIP, last_modified=self.site.last_modified(), compressible=False)
             return self._xml(text, YOAST_XML)
+        if match := _MONTHLY.match(path):
+            text = _sitemaps.render_month(self.site, self.base, int(match.group(1)), int(match.group(2)))
+            return self._xml(text, CORE_XML) if text else None
         if match := _CORE_POSTS.match(path):
             text = _sitemaps.render_core_posts(self.site, self.base, int(match.group(1)))
             return self._xml(text, CORE_XML) if text else None

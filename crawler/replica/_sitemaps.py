@@ -135,3 +135,34 @@ def render_core_categories(site: ReplicaSite, base: str) -> str:
         f'{_XML}\n<?xml-stylesheet type="text/xsl" href="{base}/wp-sitemap.xsl" ?>\n'
         f'<urlset xmlns="{_SITEMAP_NS}">{body}</urlset>\n'
     )
+
+
+def _months(site: ReplicaSite) -> dict[tuple[int, int], list[ReplicaArticle]]:
+    """Posts by (year, month) of publication in UTC, newest month first."""
+    months: dict[tuple[int, int], list[ReplicaArticle]] = {}
+    for article in site.articles:
+        published = article.published.astimezone(UTC)
+        months.setdefault((published.year, published.month), []).append(article)
+    return months
+
+
+def render_monthly_index(site: ReplicaSite, base: str) -> str:
+    """A monthly sitemap index, as the "Google XML Sitemaps" plugin writes: a ``sitemap-pt-post-YYYY-MM.xml`` each."""
+    body = "".join(
+        f"\t<sitemap>\n\t\t<loc>{base}/sitemap-pt-post-{year}-{month:02}.xml</loc>\n"
+        f"\t\t<lastmod>{w3c(max(a.last_modified for a in posts))}</lastmod>\n\t</sitemap>\n"
+        for (year, month), posts in _months(site).items()
+    )
+    return f'{_XML}\n<sitemapindex xmlns="{_SITEMAP_NS}">\n{body}</sitemapindex>\n'
+
+
+def render_month(site: ReplicaSite, base: str, year: int, month: int) -> str | None:
+    posts = _months(site).get((year, month))
+    if posts is None:
+        return None
+    urls = "".join(
+        f"\t<url>\n\t\t<loc>{base}{site.article_path(a)}</loc>\n\t\t<lastmod>{w3c(a.last_modified)}</lastmod>\n"
+        "\t</url>\n"
+        for a in posts
+    )
+    return f'{_XML}\n<urlset xmlns="{_SITEMAP_NS}">\n{urls}</urlset>\n'

@@ -22,6 +22,7 @@ from crawler.discovery import feeds, wpapi
 from crawler.discovery.entries import Discovered
 from crawler.spiders.incremental import IncrementalPolicy
 from crawler.spiders.news import NewsSpider
+from crawler.spiders.wayback import WaybackImportMixin
 
 MAX_API_PAGES = 1000
 """Per window; 100,000 posts. A window holding more is split by the caller choosing a shorter ``--window``."""
@@ -36,20 +37,22 @@ class BatchWindow:
     """What one back-fill batch walks: the phase, the date range, and how many articles it may request."""
 
     phase: str
-    """``api`` (the WordPress API over the window) or ``lists`` (sitemaps and feeds over the window)."""
+    """``api`` (the WordPress API over the window), ``lists`` (sitemaps and feeds over the window) or ``wayback``
+    (captures of the window's time in a Wayback Machine)."""
     after: datetime
     before: datetime
     batch: int
+    wayback: str | None = None
+    """The Wayback Machine's base URL (``https://web.archive.org``) for the ``wayback`` phase."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"phase": self.phase, "after": self.after.isoformat(), "before": self.before.isoformat(),
-                "batch": self.batch}  # fmt: skip
+                "batch": self.batch, "wayback": self.wayback}  # fmt: skip
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BatchWindow:
-        return cls(
-            data["phase"], datetime.fromisoformat(data["after"]), datetime.fromisoformat(data["before"]), data["batch"]
-        )
+        after, before = datetime.fromisoformat(data["after"]), datetime.fromisoformat(data["before"])
+        return cls(data["phase"], after, before, data["batch"], data.get("wayback"))
 
     def holds(self, entry: Discovered) -> bool:
         """Whether a listed article may belong to the window.
@@ -100,17 +103,23 @@ class BackfillPolicy(IncrementalPolicy):
         return True
 
 
-class BackfillMixin(NewsSpider):
+class BackfillMixin(WaybackImportMixin):
     """Put before a source's spider class (see :func:`backfill_spider`): the site's own rules stay in force."""
 
     def __init__(self, *args: Any, backfill: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.window = BatchWindow.from_dict(backfill)
+        if self.window.wayback:
+            self.wayback_url = self.window.wayback
+            self.allow_wayback_host()
         self.incremental = BackfillPolicy(self.incremental.known, self.window, self._inc)
         self._feed_pages: set[frozenset[str]] = set()
         self.rechecks = []  # a batch walks history; re-checks are the scheduled runs' business
 
     def discovery_requests(self) -> Iterator[Request]:
+        if self.window.phase == "wayback":
+            yield from self.wayback_requests()
+            return
         if self.window.phase == "api":
             if self.wp_api:
                 for site in self.sites():

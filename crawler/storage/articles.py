@@ -35,8 +35,8 @@ _LOAD_VERSIONS = (
 _INSERT_VERSION = (
     "INSERT INTO article_versions (article_id, version, warc_record_id, fetched_url, extractor, content_hash,"
     " title, authors, published_at, date_precision, modified_at, modified_precision, section, tags, language,"
-    " summary, body, image_url, seen_at, change_class, change_rule)"
-    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    " summary, body, image_url, seen_at, imported_from, change_class, change_rule)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
 _LOAD_TEXTS = (
     "SELECT v.article_id, v.version, v.title, v.authors, v.published_at, v.date_precision, v.body"
@@ -355,6 +355,7 @@ def _version_row(article_id: int, version: int, item: ArticleItem, content_hash:
         article.body,
         article.image_url,
         _utc(item.seen_at),
+        item.imported_from,
     )
 
 

@@ -12,9 +12,11 @@ from datetime import datetime, timedelta
 
 import psycopg
 
-PHASES = ("api", "lists", "done")
+PHASES = ("api", "lists", "wayback", "done")
 
-_COLUMNS = "id, source, since, until, window_seconds, phase, cursor, batches, articles, started_at, finished_at"
+_COLUMNS = (
+    "id, source, since, until, window_seconds, phase, cursor, batches, articles, started_at, finished_at, wayback"
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class Backfill:
     articles: int
     started_at: datetime
     finished_at: datetime | None
+    wayback: str | None
+    """The Wayback Machine whose captures the ``wayback`` phase imports (None: no such phase)."""
 
     @property
     def done(self) -> bool:
@@ -46,14 +50,19 @@ class Backfill:
         """API windows not walked yet, plus one for the lists phase (what a progress bar counts)."""
         if self.phase == "done":
             return 0
-        if self.phase == "lists":
-            return 1
+        extra = 1 if self.wayback else 0
+        if self.phase != "api":
+            return 1 if self.phase == "wayback" else 1 + extra
         span = (self.cursor - self.since).total_seconds()
-        return -(-int(span) // self.window_seconds) + 1
+        return -(-int(span) // self.window_seconds) + 1 + extra
 
     def windows_total(self) -> int:
         span = (self.until - self.since).total_seconds()
-        return -(-int(span) // self.window_seconds) + 1
+        return -(-int(span) // self.window_seconds) + 1 + (1 if self.wayback else 0)
+
+    def phase_after(self, phase: str) -> str:
+        following = PHASES[PHASES.index(phase) + 1]
+        return "done" if following == "wayback" and not self.wayback else following
 
 
 def latest_backfills(conn: psycopg.Connection) -> dict[str, Backfill]:
@@ -70,21 +79,33 @@ class BackfillStore:
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
 
-    def open(self, source: str, since: datetime, until: datetime | None, window: timedelta) -> tuple[Backfill, bool]:
+    def open(
+        self, source: str, since: datetime, until: datetime | None, window: timedelta, wayback: str | None = None
+    ) -> tuple[Backfill, bool]:
         """The unfinished back-fill of ``source`` from ``since`` (and to ``until`` if given), else a new one.
 
-        Returns it and whether it was resumed. ``until`` defaults to now for a new one.
+        Returns it and whether it was resumed. ``until`` defaults to now for a new one. A ``wayback`` given on
+        resuming is added to the back-fill (its import phase comes after the others).
         """
         resumed = self._unfinished(source, since, until)
         if resumed is not None:
+            if wayback and wayback != resumed.wayback:
+                resumed = self._set_wayback(resumed, wayback)
             return resumed, True
         end = until or datetime.now(since.tzinfo)
         row = self.conn.execute(
-            f"INSERT INTO backfills (source, since, until, window_seconds, cursor) VALUES (%s, %s, %s, %s, %s)"
-            f" RETURNING {_COLUMNS}",
-            (source, since, end, int(window.total_seconds()), end),
+            "INSERT INTO backfills (source, since, until, window_seconds, cursor, wayback)"
+            f" VALUES (%s, %s, %s, %s, %s, %s) RETURNING {_COLUMNS}",
+            (source, since, end, int(window.total_seconds()), end, wayback),
         ).fetchone()
         return Backfill(*row), False
+
+    def _set_wayback(self, backfill: Backfill, wayback: str) -> Backfill:
+        row = self.conn.execute(
+            f"UPDATE backfills SET wayback = %s, updated_at = now() WHERE id = %s RETURNING {_COLUMNS}",
+            (wayback, backfill.id),
+        ).fetchone()
+        return Backfill(*row)
 
     def advance(self, backfill: Backfill, *, window_done: bool, articles: int) -> Backfill:
         """Record one batch: its stored articles, and (when it walked its window to the end) the next cursor."""
@@ -94,7 +115,7 @@ class BackfillStore:
             if phase == "api" and start > backfill.since:
                 cursor = start
             else:
-                phase = PHASES[PHASES.index(phase) + 1]
+                phase = backfill.phase_after(phase)
                 cursor = backfill.since
         row = self.conn.execute(
             "UPDATE backfills SET phase = %s, cursor = %s, batches = batches + 1, articles = articles + %s,"
@@ -106,7 +127,7 @@ class BackfillStore:
 
     def skip_phase(self, backfill: Backfill) -> Backfill:
         """Leave the current phase (the source has nothing it could walk in it)."""
-        return self.advance_to(backfill, PHASES[PHASES.index(backfill.phase) + 1])
+        return self.advance_to(backfill, backfill.phase_after(backfill.phase))
 
     def advance_to(self, backfill: Backfill, phase: str) -> Backfill:
         row = self.conn.execute(

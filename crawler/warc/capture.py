@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-PAGE_KINDS = ("article", "listing", "feed", "sitemap", "api", "robots", "other")
-"""What a fetched page was to the crawl; recorded in the metadata record so a replay knows what to extract."""
+PAGE_KINDS = ("article", "listing", "feed", "sitemap", "api", "robots", "cdx", "imported", "other")
+"""What a fetched page was to the crawl; recorded in the metadata record so a replay knows what to extract.
+
+``cdx`` and ``imported``: a Wayback Machine's capture listing and a capture fetched from it
+(see ``crawler.spiders.wayback``)."""
 
 
 @dataclass(frozen=True)

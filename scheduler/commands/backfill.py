@@ -39,6 +39,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--window", type=_span, default=DEFAULT_WINDOW, help="date window per batch (default 90d)")
     parser.add_argument("--batch", type=int, default=DEFAULT_BATCH, help="articles per batch at most (default 500)")
     parser.add_argument("--delay", type=_seconds, help="between requests (default: the source's download_delay)")
+    parser.add_argument(
+        "--wayback",
+        metavar="URL",
+        help="last, import the articles still missing from this Wayback Machine's captures (https://web.archive.org)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -52,7 +57,10 @@ def run(args: argparse.Namespace) -> int:
     if args.batch < 1:
         print("newsarchive backfill: --batch must be at least 1", file=sys.stderr)
         return exitcodes.USAGE
-    plan = BackfillPlan(args.since, args.until, args.window, args.batch, args.delay)
+    if args.wayback and not args.wayback.startswith(("http://", "https://")):
+        print("newsarchive backfill: --wayback must be an http(s) URL", file=sys.stderr)
+        return exitcodes.USAGE
+    plan = BackfillPlan(args.since, args.until, args.window, args.batch, args.delay, args.wayback)
     console = Console(stderr=True)
     with Progress(
         TextColumn("[bold]{task.description}"),

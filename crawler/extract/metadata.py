@@ -167,12 +167,21 @@ def _title(
     if not cleaned:
         return clean_title(fallback.title(), sites, headings)
     evidence = [_title_key(text) for text in [*headings, meta.title_tag or ""] if text]
+    chosen = cleaned[0]
     for index, title in enumerate(cleaned):
         key = _title_key(title)
         others = evidence + [_title_key(t) for j, t in enumerate(cleaned) if j != index]
         if key and any(key in other for other in others if other):
-            return title
-    return cleaned[0]
+            chosen = title
+            break
+    return _as_shown(chosen, headings)
+
+
+def _as_shown(title: str, headings: list[str]) -> str:
+    """The title as the page's <h1> writes it when the two differ only in punctuation: the page's own typographic
+    quotes and dashes where og:title has straight ones."""
+    key = _title_key(title)
+    return next((heading for heading in headings if heading and _title_key(heading) == key), title)
 
 
 def _title_key(text: str | None) -> str:

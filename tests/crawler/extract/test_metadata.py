@@ -295,3 +295,28 @@ def test_title_falls_back_to_the_title_tag_and_headings():
     assert extract("", "<h1>Bridge reopens after repairs</h1>" + article_body()).title == (
         "Bridge reopens after repairs"
     )
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Opinion | Bridge reopens after long repairs", "Bridge reopens after long repairs"),
+        ("Example News \u2013 World \u2013 Bridge reopens after long repairs", "Bridge reopens after long repairs"),
+        ("Bridge reopens after long repairs | World | Example News", "Bridge reopens after long repairs"),
+        # a headline of its own before the <h1> is not a section label: the title stays whole
+        (
+            "Evolve: Shared Mutable History Of Everything — Bridge reopens after long repairs",
+            "Evolve: Shared Mutable History Of Everything — Bridge reopens after long repairs",
+        ),
+    ],
+)
+def test_title_loses_site_and_section_parts_around_the_h1(title, expected):
+    head = meta("og:title", title) + meta("og:site_name", "Example News")
+    assert extract(head, "<h1>Bridge reopens after long repairs</h1>" + article_body()).title == expected
+
+
+def test_title_keeps_the_pages_own_typographic_quotes():
+    head = meta("og:title", "'We had some issues,' exec says - Example News") + meta("og:site_name", "Example News")
+    body = "<h1>\u2018We had some issues,\u2019 exec says</h1>" + article_body()
+    assert extract(head, body).title == "\u2018We had some issues,\u2019 exec says"
+

@@ -13,6 +13,7 @@ from lxml.html import HtmlElement
 
 from crawler.extract import _jsonld
 from crawler.extract._authors import clean_authors
+from crawler.extract._byline import visible_authors
 from crawler.extract._dates import parse_page_time
 from crawler.extract._language import primary_tag
 from crawler.extract._meta import PageMeta, read_meta
@@ -90,7 +91,7 @@ def extract_metadata(root: HtmlElement, url: str) -> Metadata:
     result = Metadata(url=canonical_url(url, [meta.link("canonical"), meta.first("og:url")]), site_names=sites)
     result.declared_type = _declared_type(nodes, article, meta)
     result.title = _title(root, article, meta, sites, fallback)
-    result.authors = _authors(article, nodes, meta, sites, fallback)
+    result.authors = _authors(root, article, nodes, meta, sites, fallback)
     result.published_at = _first_time(
         article.get("datePublished"),
         page.get("datePublished"),
@@ -189,23 +190,58 @@ def _title_key(text: str | None) -> str:
 
 
 def _authors(
-    article: dict[str, Any], nodes: list[dict[str, Any]], meta: PageMeta, sites: list[str], fallback: FallbackMetadata
+    root: HtmlElement,
+    article: dict[str, Any],
+    nodes: list[dict[str, Any]],
+    meta: PageMeta,
+    sites: list[str],
+    fallback: FallbackMetadata,
 ) -> tuple[str, ...]:
     people, organisations = _jsonld_people(_jsonld.resolve(article.get("author"), nodes))
     # A "person" named like the site is the organisation (WordPress sites often publish as a user named so).
     site_keys = {_title_key(site) for site in sites}
     organisations += [name for name in people if _title_key(name) in site_keys]
     people = [name for name in people if _title_key(name) not in site_keys]
+    known = [*organisations, *sites]
     # A person named anywhere beats an organisation named as the author in JSON-LD.
-    raw = people
-    if not raw:
-        raw = [value for value in meta.all(*_AUTHOR_META) if not value.lower().startswith(("http://", "https://"))]
-    if not raw:
-        raw = meta.all("itemprop:author")[:3]
-    raw = raw or organisations
+    declared = clean_authors(people or _meta_authors(meta), organisations=known)
+    visible = visible_authors(root, known)
+    if visible and _byline_completes(declared, visible):
+        return tuple(visible)
+    if declared:
+        return declared
+    raw = meta.all("itemprop:author")[:3] or organisations
     if not raw and fallback.author():
         raw = [fallback.author()]
-    return clean_authors(raw, organisations=[*organisations, *sites])
+    return clean_authors(raw, organisations=known)
+
+
+def _meta_authors(meta: PageMeta) -> list[str]:
+    """The values of the first author tag that has any: several tags restate one byline, they do not add to it."""
+    for key in _AUTHOR_META:
+        values = [value for value in meta.all(key) if not value.lower().startswith(("http://", "https://"))]
+        if values:
+            return values
+    return []
+
+
+def _byline_completes(declared: tuple[str, ...], visible: list[str]) -> bool:
+    """Whether the visible byline should replace the declared names: there are none; or every declared name is
+    in the byline, which names more (all authors, in page order); or the declaration is a user handle or URL slug
+    ("jdoe", "jane-doe") where the byline shows a display name."""
+    if not declared:
+        return True
+    shown = {_title_key(name).replace(" ", "") for name in visible}
+    if len(visible) > len(declared) and all(_title_key(name).replace(" ", "") in shown for name in declared):
+        return True
+    return len(declared) == len(visible) and all(map(_is_handle_of, declared, visible))
+
+
+def _is_handle_of(handle: str, name: str) -> bool:
+    """``handle`` is a user name or URL slug spelling ``name`` ("jane-doe", "janedoe" for "Jane Doe")."""
+    if " " in handle or handle == name:
+        return False
+    return re.sub(r"[\W_]+", "", handle.casefold()) == re.sub(r"[\W_]+", "", name.casefold())
 
 
 def _jsonld_people(value: Any) -> tuple[list[str], list[str]]:

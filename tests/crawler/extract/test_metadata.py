@@ -320,3 +320,7 @@ def test_title_keeps_the_pages_own_typographic_quotes():
     body = "<h1>\u2018We had some issues,\u2019 exec says</h1>" + article_body()
     assert extract(head, body).title == "\u2018We had some issues,\u2019 exec says"
 
+
+def test_space_separated_meta_properties_each_count():
+    head = meta("og:title twitter:title", "Bridge reopens after repairs") + "<title>Example News</title>"
+    assert extract(head).title == "Bridge reopens after repairs"

@@ -7,12 +7,13 @@ import re
 from lxml.html import HtmlElement
 
 from crawler.extract._authors import clean_authors, looks_like_name
+from crawler.extract._document import marked
 
-_NS = {"re": "http://exslt.org/regular-expressions"}
-_CANDIDATES = (
-    "//*[@rel='author' or contains(concat(' ', normalize-space(@itemprop), ' '), ' author ') or "
-    "re:test(concat(@class, ' ', @id), '(^|[\\s_-])(byline|bylines|author|authors|author-?name|by-author|"
-    "article-?author|post-?author|entry-?author|byline__author-name)([\\s_-]|$)', 'i')]"
+# rel="author", itemprop="author", or a byline/author class or id.
+_CANDIDATE = re.compile(
+    r"(?:^|[\s_-])(?:byline|bylines|author|authors|author-?name|by-author|article-?author|"
+    r"post-?author|entry-?author|byline__author-name)(?:[\s_-]|$)",
+    re.I,
 )
 # A byline elsewhere on the page (a comment's author, a related story's writer, a bio box) is not this article's.
 _ELSEWHERE = re.compile(
@@ -21,9 +22,7 @@ _ELSEWHERE = re.compile(
     re.I,
 )
 _NOT_NAMES = re.compile(r"bio|avatar|photo|image|img|title|role|desc|twitter|social|email|follow|date|time", re.I)
-_DATE_PARTS = (
-    ".//time | .//*[re:test(concat(@class, ' ', @id), 'date|time|stamp|publish|updated|dateline|read-?time', 'i')]"
-)
+_DATE_PART = re.compile(r"date|time|stamp|publish|updated|dateline|read-?time", re.I)
 _BLOCKS = frozenset({"p", "div", "li", "ul", "ol", "section", "header", "br", "h1", "h2", "h3", "h4", "h5", "h6"})
 _MAX_CANDIDATES = 12
 _MAX_TEXT = 300
@@ -31,8 +30,8 @@ _MAX_TEXT = 300
 
 def visible_authors(root: HtmlElement, organisations: list[str]) -> list[str]:
     """Names in the first byline of the article (skipping comments, related stories and bio boxes)."""
-    for element in root.xpath(_CANDIDATES, namespaces=_NS)[:_MAX_CANDIDATES]:
-        if _elsewhere(element):
+    for element in marked(root, _CANDIDATE, attributes=("rel", "itemprop", "class", "id"))[:_MAX_CANDIDATES]:
+        if _NOT_NAMES.search(_marks(element)) or elsewhere(element):
             continue
         for line in _lines(element):
             names = [name for name in clean_authors([line], organisations) if looks_like_name(name)]
@@ -41,8 +40,9 @@ def visible_authors(root: HtmlElement, organisations: list[str]) -> list[str]:
     return []
 
 
-def _elsewhere(element: HtmlElement) -> bool:
-    if element.tag in ("meta", "link", "script", "style") or _NOT_NAMES.search(_marks(element)):
+def elsewhere(element: HtmlElement) -> bool:
+    """Whether ``element`` belongs to something besides the article: a comment, a related story, a bio box."""
+    if element.tag in ("meta", "link", "script", "style"):
         return True
     for node in element.iterancestors():
         if node.tag in ("aside", "footer", "nav") or _ELSEWHERE.search(_marks(node)):
@@ -56,7 +56,7 @@ def _marks(element: HtmlElement) -> str:
 
 def _lines(element: HtmlElement) -> list[str]:
     """The element's text line by line (blocks and ``<br>`` break lines), its dates and times left out."""
-    skipped = set(element.xpath(_DATE_PARTS, namespaces=_NS))
+    skipped = set(element.iterdescendants("time")) | set(marked(element, _DATE_PART))
     pieces: list[str] = []
 
     def walk(node: HtmlElement) -> None:

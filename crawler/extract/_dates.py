@@ -1,7 +1,9 @@
-"""Page times: ISO 8601, RFC 2822 and common written forms to an aware datetime (offset kept) or a bare date.
+"""Page times: ISO 8601, RFC 2822 and written forms to an aware datetime (offset kept) or a bare date.
 
 Policy: a time with an offset (``Z`` included) stays an aware datetime in that offset; a time without any zone is
-ambiguous (server-local? UTC?), so only its day is kept: a ``date``, never an invented zone.
+ambiguous (server-local? UTC?), so only its day is kept: a ``date``, never an invented zone. Written dates in the
+page's language ("25. September 2018", "05/10/2018" on a French page: 5 October) are read by dateparser, whose
+locale data decides month names and the day/month order; this is the one module that calls it.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import re
 import warnings
 from datetime import date, datetime, timezone
 
+import dateparser
 from dateutil import parser as dateutil_parser
 
 from crawler.extract.article import PageTime
@@ -19,17 +22,62 @@ _MIN_YEAR, _MAX_YEAR = 1990, 2100
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _DEFAULTS = (datetime(2001, 1, 1), datetime(2002, 2, 2))
+_NUMERIC_DAY = re.compile(r"^\s*\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b")
+_CLOCK = re.compile(r"\d{1,2}[:.h]\d{2}")
+_MAX_LABEL_WORDS = 3
 
 
-def parse_page_time(value: object) -> PageTime | None:
-    """The time ``value`` states, per the module's policy; ``None`` when it is not a plausible complete date."""
+def parse_page_time(value: object, language: str | None = None) -> PageTime | None:
+    """The time ``value`` states, per the module's policy; ``None`` when it is not a plausible complete date.
+
+    With the page's ``language``, a numeric day ("05/10/2018") is read in that language's day/month order and
+    month names of that language are understood.
+    """
     if not isinstance(value, str):
         return None
     text = value.strip()
     if not text or len(text) > 80:
         return None
-    parsed = _iso(text) or _rfc2822(text) or _written(text)
+    parsed = _iso(text) or _rfc2822(text)
+    if parsed is None and language and _NUMERIC_DAY.match(text):
+        parsed = _localised(text, language, None)
+    elif parsed is None:
+        parsed = _written(text) or (_localised(text, language, None) if language else None)
     return _plausible(_apply_policy(parsed))
+
+
+def parse_shown_time(text: str, language: str | None, base: datetime | None) -> datetime | None:
+    """A date as a page shows it in its text ("Posted Nov 18, 8:19 PM"), as written: naive wall-clock time.
+
+    A missing year comes from ``base`` (the declared time, when there is one); leading label words ("Posted",
+    "publiziert am", up to three) are skipped. The time of day is 00:00 when the text shows none.
+    """
+    words = text.split()
+    first_number = next((i for i, word in enumerate(words) if any(ch.isdigit() for ch in word)), 0)
+    # From the word before the first number ("Posted Nov 18"), then from the number ("publiziert am 25.").
+    for start in dict.fromkeys((max(0, first_number - 1), first_number)):
+        if start > _MAX_LABEL_WORDS:
+            break
+        parsed = _localised(" ".join(words[start:]), language, base)
+        if parsed is not None:
+            return parsed.replace(tzinfo=None) if _plausible(parsed) else None
+    return None
+
+
+def shows_clock_time(text: str) -> bool:
+    """Whether ``text`` writes a time of day ("8:19 PM", "18.54", "20h15"), not only a day."""
+    return bool(_CLOCK.search(text))
+
+
+def _localised(text: str, language: str | None, base: datetime | None) -> datetime | None:
+    settings: dict[str, object] = {"REQUIRE_PARTS": ["day", "month", "year"], "PREFER_LOCALE_DATE_ORDER": True}
+    if base is not None:
+        # The year may be left out ("Nov 18, 8:19 PM"): the declared time's year, not the current one.
+        settings.update(REQUIRE_PARTS=["day", "month"], RELATIVE_BASE=base.replace(tzinfo=None))
+    try:
+        return dateparser.parse(text, languages=[language] if language else None, settings=settings)
+    except (ValueError, OverflowError, TypeError, KeyError):  # an unknown language code, an odd string
+        return None
 
 
 def _iso(text: str) -> datetime | date | None:

@@ -1,4 +1,4 @@
-"""HTML text to an lxml tree, tolerant of broken markup."""
+"""HTML text to an lxml tree, tolerant of broken markup; elements found by their class and id."""
 
 from __future__ import annotations
 
@@ -34,3 +34,17 @@ def parse_html(html: str) -> HtmlElement:
 def node_text(node: HtmlElement) -> str:
     """Text of a node with whitespace collapsed."""
     return " ".join(node.text_content().split())
+
+
+def marked(root: HtmlElement, pattern: re.Pattern[str], *, attributes: tuple[str, ...] = ("class", "id")) -> list:
+    """Descendants of ``root`` whose ``attributes`` (joined by spaces) match ``pattern``, in document order.
+
+    A Python filter over the elements that carry such an attribute: several times faster than an XPath with an
+    EXSLT ``re:test``, which calls back into Python for every element of the page.
+    """
+    query = ".//*[" + " or ".join(f"@{name}" for name in attributes) + "]"
+    return [
+        element
+        for element in root.xpath(query)
+        if pattern.search(" ".join(element.get(name) or "" for name in attributes))
+    ]

@@ -17,8 +17,9 @@ from crawler.extract._byline import visible_authors
 from crawler.extract._dates import parse_page_time
 from crawler.extract._language import primary_tag
 from crawler.extract._meta import PageMeta, read_meta
+from crawler.extract._shown_dates import in_shown_zone, shown_day
 from crawler.extract._title import clean_title
-from crawler.extract._urls import absolute_url, canonical_url, registrable_domain
+from crawler.extract._urls import absolute_url, canonical_url, registrable_domain, url_day
 from crawler.extract.article import PageTime
 from crawler.extract.fallback import FallbackMetadata
 
@@ -92,18 +93,16 @@ def extract_metadata(root: HtmlElement, url: str) -> Metadata:
     result.declared_type = _declared_type(nodes, article, meta)
     result.title = _title(root, article, meta, sites, fallback)
     result.authors = _authors(root, article, nodes, meta, sites, fallback)
-    result.published_at = _first_time(
-        article.get("datePublished"),
-        page.get("datePublished"),
-        *meta.all(*_PUBLISHED_META),
-        *_published_time_elements(root),
+    result.language = _language(article, meta)
+    result.published_at = _published(root, article, page, meta, url, fallback, result.language)
+    result.modified_at = _first_time(
+        result.language, article.get("dateModified"), page.get("dateModified"), *meta.all(*_MODIFIED_META)
     )
-    if result.published_at is None:
-        result.published_at = parse_page_time(fallback.date())
-    result.modified_at = _first_time(article.get("dateModified"), page.get("dateModified"), *meta.all(*_MODIFIED_META))
+    if isinstance(result.published_at, datetime):
+        references = [t for t in (result.published_at, result.modified_at) if isinstance(t, datetime)]
+        result.published_at = in_shown_zone(result.published_at, references, root, result.language)
     result.section = _first_text(article.get("articleSection"), meta.first("article:section", "parsely-section"))
     result.tags = _tags(article.get("keywords"), meta)
-    result.language = _language(article, meta)
     result.summary = _first_text(article.get("description"), meta.first("og:description", "description"))
     result.image_url = absolute_url(url, meta.first("og:image", "og:image:url", "twitter:image") or _image(article))
     return result
@@ -117,6 +116,29 @@ def _declared_type(nodes: list[dict[str, Any]], article: dict[str, Any], meta: P
     if (meta.first("og:type") or "").lower() == "website":
         return "website"
     return None
+
+
+def _published(
+    root: HtmlElement,
+    article: dict[str, Any],
+    page: dict[str, Any],
+    meta: PageMeta,
+    url: str,
+    fallback: FallbackMetadata,
+    language: str | None,
+) -> PageTime | None:
+    """The publication time the page declares (never its modification time); else the day its text shows; else
+    the day in its URL; else htmldate's guess."""
+    declared = _first_time(
+        language,
+        article.get("datePublished"),
+        page.get("datePublished"),
+        *meta.all(*_PUBLISHED_META),
+        *_published_time_elements(root),
+    )
+    if declared is not None:
+        return declared
+    return shown_day(root, language) or url_day(url) or parse_page_time(fallback.date())
 
 
 def _published_time_elements(root: HtmlElement) -> list[str]:
@@ -268,13 +290,13 @@ def _name(value: Any) -> str | None:
     return None
 
 
-def _first_time(*values: Any) -> PageTime | None:
+def _first_time(language: str | None, *values: Any) -> PageTime | None:
     """The first stated time; a day-only first answer gives way to a later full time of that same day."""
     found: list[PageTime] = []
     for value in values:
         if isinstance(value, list):
             value = value[0] if value else None
-        parsed = parse_page_time(value)
+        parsed = parse_page_time(value, language)
         if parsed is not None:
             found.append(parsed)
     if not found:

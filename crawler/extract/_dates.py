@@ -58,7 +58,8 @@ def parse_shown_time(text: str, language: str | None, base: datetime | None) -> 
     for start in dict.fromkeys((max(0, first_number - 1), first_number)):
         if start > _MAX_LABEL_WORDS:
             break
-        parsed = _localised(" ".join(words[start:]), language, base)
+        shown = " ".join(words[start:])
+        parsed = (_english(shown, base) if language == "en" else None) or _localised(shown, language, base)
         if parsed is not None:
             return parsed.replace(tzinfo=None) if _plausible(parsed) else None
     return None
@@ -67,6 +68,20 @@ def parse_shown_time(text: str, language: str | None, base: datetime | None) -> 
 def shows_clock_time(text: str) -> bool:
     """Whether ``text`` writes a time of day ("8:19 PM", "18.54", "20h15"), not only a day."""
     return bool(_CLOCK.search(text))
+
+
+def _english(text: str, base: datetime | None) -> datetime | None:
+    """dateutil's reading of an English date, twenty times faster than dateparser's; ``None`` unless day and month
+    (and the year, without ``base``) are written."""
+    year = base.year if base is not None else None
+    defaults = [datetime(year or 2001, 1, 1), datetime(year or 2002, 2, 2)]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # unknown zone names ("ET"): the wall-clock time is what we want
+            first, second = (dateutil_parser.parse(text, default=default) for default in defaults)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    return first if first.date() == second.date() else None
 
 
 def _localised(text: str, language: str | None, base: datetime | None) -> datetime | None:

@@ -17,8 +17,8 @@ _CANDIDATE = re.compile(
 )
 # A byline elsewhere on the page (a comment's author, a related story's writer, a bio box) is not this article's.
 _ELSEWHERE = re.compile(
-    r"comment|related|recommend|popular|trending|sidebar|widget|footer|newsletter|promo|teaser|more-?stories|"
-    r"most-?read|latest|next|prev|reply|review-?author|quote|statement",
+    r"(?<![a-z])(?<!no-)(?:comment|related|recommend|popular|trending|sidebar|widget|footer|newsletter|promo|"
+    r"teaser|more-?stories|most-?read|latest|next|prev|reply|review-?author|quote|statement)",
     re.I,
 )
 _NOT_NAMES = re.compile(r"bio|avatar|photo|image|img|title|role|desc|twitter|social|email|follow|date|time", re.I)
@@ -45,6 +45,8 @@ def elsewhere(element: HtmlElement) -> bool:
     if element.tag in ("meta", "link", "script", "style"):
         return True
     for node in element.iterancestors():
+        if node.tag in ("body", "html"):
+            break  # its classes describe the whole page ("sidebar-left" layouts), not a part of it
         if node.tag in ("aside", "footer", "nav") or _ELSEWHERE.search(_marks(node)):
             return True
     return False

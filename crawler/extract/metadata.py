@@ -60,6 +60,7 @@ _AUTHOR_META = (
     "byl",
 )
 _MAX_TAGS = 50
+_MAX_SITE_WORDS = 5
 
 
 @dataclass
@@ -163,10 +164,20 @@ def _site_names(nodes: list[dict[str, Any]], article: dict[str, Any], meta: Page
     names = [meta.first("og:site_name"), meta.first("application-name"), _name(publisher)]
     names += [_name(node) for node in nodes if _jsonld.node_types(node) & {"organization", "newsmediaorganization"}]
     names += [_name(node) for node in nodes if _jsonld.node_types(node) == {"website"}]
+    names.append(_title_tag_site(meta, _first_text(article.get("headline"))))
     host = urlsplit(url).hostname or ""
     domain = registrable_domain(url) if host else ""
     names += [domain, domain.split(".")[0], host]
     return [name for name in dict.fromkeys(names) if name]
+
+
+def _title_tag_site(meta: PageMeta, headline: str | None) -> str | None:
+    """The site name a ``<title>`` adds after the headline the page declares elsewhere ("Headline - Site")."""
+    title, keys = meta.title_tag or "", {_title_key(text) for text in (headline, meta.first("og:title")) if text}
+    match = re.match(r"^(.+?)\s+(?:[|\-\u2013\u2014:·•»]|::)\s+([^|\-\u2013\u2014:·•»]{2,60})$", title)
+    if match and _title_key(match[1]) in keys and len(match[2].split()) <= _MAX_SITE_WORDS:
+        return match[2].strip()
+    return None
 
 
 def _title(

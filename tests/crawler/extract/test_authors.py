@@ -129,3 +129,15 @@ def test_space_separated_itemprop_names_the_author():
 )
 def test_looks_like_name(text, expected):
     assert looks_like_name(text) is expected
+
+
+def test_page_wide_layout_classes_do_not_hide_the_byline():
+    html = page("", '<header class="content__header--no-promo"><p class="byline">By Jane Doe</p></header>')
+    html = html.replace("<body>", '<body class="single sidebar-left">') + article_body()
+    assert extract_metadata(parse_html(html), URL).authors == ("Jane Doe",)
+
+
+def test_site_name_the_title_tag_adds_is_cut_from_a_byline():
+    head = "<title>Bridge reopens - Example International</title>" + meta("og:title", "Bridge reopens")
+    head += meta("author", "Jane Doe. Example International", attribute="name")
+    assert authors(head) == ("Jane Doe",)

@@ -192,19 +192,23 @@ def _title(
     declared = [
         _first_text(article.get("headline")),
         _first_text(article.get("name")),
+        meta.first("dc:title", "dc.title", "dcterms.title"),
         meta.first("og:title"),
         meta.first("twitter:title"),
         meta.first("itemprop:headline"),
         meta.title_tag,
     ]
+    from_tag = [index == len(declared) - 1 for index, raw in enumerate(declared) if raw]
     cleaned = [clean_title(raw, sites, headings) for raw in declared if raw]
     if not cleaned:
         return clean_title(fallback.title(), sites, headings)
-    evidence = [_title_key(text) for text in [*headings, meta.title_tag or ""] if text]
+    headings_keys = [_title_key(text) for text in headings if text]
     chosen = cleaned[0]
     for index, title in enumerate(cleaned):
         key = _title_key(title)
-        others = evidence + [_title_key(t) for j, t in enumerate(cleaned) if j != index]
+        # The <title> confirms other declarations, never itself.
+        tag = [] if from_tag[index] else [_title_key(meta.title_tag)]
+        others = headings_keys + tag + [_title_key(t) for j, t in enumerate(cleaned) if j != index]
         if key and any(key in other for other in others if other):
             chosen = title
             break

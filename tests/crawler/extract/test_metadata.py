@@ -324,3 +324,14 @@ def test_title_keeps_the_pages_own_typographic_quotes():
 def test_space_separated_meta_properties_each_count():
     head = meta("og:title twitter:title", "Bridge reopens after repairs") + "<title>Example News</title>"
     assert extract(head).title == "Bridge reopens after repairs"
+
+
+def test_dublin_core_title_is_a_declaration():
+    head = "<title>Example News</title>" + meta("dc.title", "Bridge reopens after repairs", attribute="name")
+    assert extract(head).title == "Bridge reopens after repairs"
+
+
+def test_the_title_tag_does_not_confirm_itself():
+    # Nothing repeats either: the more trusted declaration (og:title) wins over the <title>.
+    head = "<title>Title element</title>" + meta("og:title", "Bridge reopens after repairs")
+    assert extract(head).title == "Bridge reopens after repairs"

@@ -68,8 +68,9 @@ def clean_authors(raw: Iterable[str], organisations: Iterable[str] = ()) -> tupl
     for value in raw:
         text = _NOT_AUTHORS.sub("", _URL.sub(" ", _SPACE.sub(" ", value or "").strip()))
         text = _WRITTEN_FOR.sub("", _PREFIX.sub("", _BOILERPLATE.sub("", text)))
-        for part in _SPLIT.split(_without_site_suffix(text, organisations)):
-            name = _clean_name(part)
+        parts = [part for part in _SPLIT.split(_without_site_suffix(text, organisations)) if part.strip(_STRIP)]
+        for part in parts:
+            name = _clean_name(part, alone=len(parts) == 1)
             if name and name.casefold() not in {n.casefold() for n in names}:
                 names.append(name)
     orgs = {_key(org) for org in organisations}
@@ -89,12 +90,14 @@ def _without_site_suffix(text: str, organisations: list[str]) -> str:
     return text
 
 
-def _clean_name(part: str) -> str | None:
+def _clean_name(part: str, *, alone: bool = False) -> str | None:
+    """One name, or ``None``; an all-capitals acronym is a credential after a name ("Jane Doe, MD") and an agency
+    when ``alone`` ("AFP")."""
     name = _BOILERPLATE.sub("", _PREFIX.sub("", part)).strip(_STRIP)
     if len(name.split()) >= 3:
         name = _MONTH_TAIL.sub("", name).strip(_STRIP)  # "Jane Doe March 3": a date glued to the byline
     name = _FOLLOW.sub("", name).strip(_STRIP)
-    if not name or _JUNK.search(name) or _ROLE.search(name) or _CREDENTIAL.match(name):
+    if not name or _JUNK.search(name) or _ROLE.search(name) or (_CREDENTIAL.match(name) and not alone):
         return None
     if len(name.split()) > _MAX_WORDS or len(name) > 80 or not any(ch.isalpha() for ch in name):
         return None

@@ -141,3 +141,8 @@ def test_site_name_the_title_tag_adds_is_cut_from_a_byline():
     head = "<title>Bridge reopens - Example International</title>" + meta("og:title", "Bridge reopens")
     head += meta("author", "Jane Doe. Example International", attribute="name")
     assert authors(head) == ("Jane Doe",)
+
+
+def test_an_agency_acronym_alone_is_an_author_and_a_credential_after_a_name_is_not():
+    assert clean_authors(["AFP"]) == ("AFP",)
+    assert clean_authors(["Jane Doe, MD"]) == ("Jane Doe",)

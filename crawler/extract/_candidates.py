@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from copy import deepcopy
 
 import lxml.etree
 import lxml.html
@@ -97,13 +98,14 @@ def _trafilatura(html: str, url: str, *, favor_recall: bool) -> str:
     return text or ""
 
 
-def readability_text(html: str, url: str | None = None) -> str:
+def readability_text(html: str, url: str | None = None, root: lxml.html.HtmlElement | None = None) -> str:
     """readability-lxml's article node, rendered one block per line.
 
     No URL is given to readability on purpose: with one it rewrites every link absolute, a third of its time, for
-    links the plain text does not show.
+    links the plain text does not show. Given the page's parsed ``root``, readability works on a copy of it (it
+    edits the tree) instead of parsing the HTML again: half the cost, the same article on every dev-set page.
     """
-    summary = ReadabilityDocument(html).summary(html_partial=True)
+    summary = ReadabilityDocument(html if root is None else deepcopy(root)).summary(html_partial=True)
     if not summary or not summary.strip():
         return ""
     return html_to_lines(lxml.html.fragment_fromstring(summary, create_parent="div"))

@@ -12,11 +12,10 @@ from urllib.parse import urlsplit
 from lxml.html import HtmlElement
 
 from crawler.extract import _jsonld
-from crawler.extract._authors import clean_authors
-from crawler.extract._byline import visible_authors
 from crawler.extract._dates import parse_page_time
 from crawler.extract._language import primary_tag
 from crawler.extract._meta import PageMeta, read_meta
+from crawler.extract._people import choose_authors
 from crawler.extract._shown_dates import in_shown_zone, shown_day
 from crawler.extract._title import clean_title
 from crawler.extract._urls import absolute_url, canonical_url, registrable_domain, url_day
@@ -47,17 +46,6 @@ _MODIFIED_META = (
     "itemprop:datemodified",
     "datemodified",
     "dcterms.modified",
-)
-_AUTHOR_META = (
-    "author",
-    "article:author",
-    "parsely-author",
-    "sailthru.author",
-    "dc.creator",
-    "dc:creator",
-    "dcterms.creator",
-    "dcterms:creator",
-    "byl",
 )
 _MAX_TAGS = 50
 _MAX_SITE_WORDS = 5
@@ -93,7 +81,7 @@ def extract_metadata(root: HtmlElement, url: str) -> Metadata:
     result = Metadata(url=canonical_url(url, [meta.link("canonical"), meta.first("og:url")]), site_names=sites)
     result.declared_type = _declared_type(nodes, article, meta)
     result.title = _title(root, article, meta, sites, fallback)
-    result.authors = _authors(root, article, nodes, meta, sites, fallback)
+    result.authors = choose_authors(root, article, nodes, meta, sites, fallback)
     result.language = _language(article, meta)
     result.published_at = _published(root, article, page, meta, url, fallback, result.language)
     result.modified_at = _first_time(
@@ -161,9 +149,11 @@ def _published_time_elements(root: HtmlElement) -> list[str]:
 
 def _site_names(nodes: list[dict[str, Any]], article: dict[str, Any], meta: PageMeta, url: str) -> list[str]:
     publisher = _jsonld.resolve(article.get("publisher"), nodes)
-    names = [meta.first("og:site_name"), meta.first("application-name"), _name(publisher)]
-    names += [_name(node) for node in nodes if _jsonld.node_types(node) & {"organization", "newsmediaorganization"}]
-    names += [_name(node) for node in nodes if _jsonld.node_types(node) == {"website"}]
+    names = [meta.first("og:site_name"), meta.first("application-name"), _jsonld.name_of(publisher)]
+    names += [
+        _jsonld.name_of(node) for node in nodes if _jsonld.node_types(node) & {"organization", "newsmediaorganization"}
+    ]
+    names += [_jsonld.name_of(node) for node in nodes if _jsonld.node_types(node) == {"website"}]
     names.append(_title_tag_site(meta, _first_text(article.get("headline"))))
     host = urlsplit(url).hostname or ""
     domain = registrable_domain(url) if host else ""
@@ -224,85 +214,6 @@ def _as_shown(title: str, headings: list[str]) -> str:
 
 def _title_key(text: str | None) -> str:
     return " ".join(re.findall(r"\w+", (text or "").casefold()))
-
-
-def _authors(
-    root: HtmlElement,
-    article: dict[str, Any],
-    nodes: list[dict[str, Any]],
-    meta: PageMeta,
-    sites: list[str],
-    fallback: FallbackMetadata,
-) -> tuple[str, ...]:
-    people, organisations = _jsonld_people(_jsonld.resolve(article.get("author"), nodes))
-    # A "person" named like the site is the organisation (WordPress sites often publish as a user named so).
-    site_keys = {_title_key(site) for site in sites}
-    organisations += [name for name in people if _title_key(name) in site_keys]
-    people = [name for name in people if _title_key(name) not in site_keys]
-    known = [*organisations, *sites]
-    # A person named anywhere beats an organisation named as the author in JSON-LD.
-    declared = clean_authors(people or _meta_authors(meta), organisations=known)
-    visible = visible_authors(root, known)
-    if visible and _byline_completes(declared, visible):
-        return tuple(visible)
-    if declared:
-        return declared
-    raw = meta.all("itemprop:author")[:3] or organisations
-    if not raw and fallback.author():
-        raw = [fallback.author()]
-    return clean_authors(raw, organisations=known)
-
-
-def _meta_authors(meta: PageMeta) -> list[str]:
-    """The values of the first author tag that has any: several tags restate one byline, they do not add to it."""
-    for key in _AUTHOR_META:
-        values = [value for value in meta.all(key) if not value.lower().startswith(("http://", "https://"))]
-        if values:
-            return values
-    return []
-
-
-def _byline_completes(declared: tuple[str, ...], visible: list[str]) -> bool:
-    """Whether the visible byline should replace the declared names: there are none; or every declared name is
-    in the byline, which names more (all authors, in page order); or the declaration is a user handle or URL slug
-    ("jdoe", "jane-doe") where the byline shows a display name."""
-    if not declared:
-        return True
-    shown = {_title_key(name).replace(" ", "") for name in visible}
-    if len(visible) > len(declared) and all(_title_key(name).replace(" ", "") in shown for name in declared):
-        return True
-    return len(declared) == len(visible) and all(map(_is_handle_of, declared, visible))
-
-
-def _is_handle_of(handle: str, name: str) -> bool:
-    """``handle`` is a user name or URL slug spelling ``name`` ("jane-doe", "janedoe" for "Jane Doe")."""
-    if " " in handle or handle == name:
-        return False
-    return re.sub(r"[\W_]+", "", handle.casefold()) == re.sub(r"[\W_]+", "", name.casefold())
-
-
-def _jsonld_people(value: Any) -> tuple[list[str], list[str]]:
-    people: list[str] = []
-    organisations: list[str] = []
-    for item in value if isinstance(value, list) else [value]:
-        name = _name(item)
-        if not name:
-            continue
-        is_org = isinstance(item, dict) and _jsonld.node_types(item) & {"organization", "newsmediaorganization"}
-        (organisations if is_org else people).append(name)
-    return people, organisations
-
-
-def _name(value: Any) -> str | None:
-    if isinstance(value, list):
-        value = value[0] if value else None
-    if isinstance(value, dict):
-        value = value.get("name")
-        if isinstance(value, list):
-            value = value[0] if value else None
-    if isinstance(value, str) and value.strip():
-        return " ".join(value.split())
-    return None
 
 
 def _first_time(language: str | None, *values: Any) -> PageTime | None:

@@ -7,7 +7,7 @@ import re
 from lxml.html import HtmlElement
 
 from crawler.extract._authors import clean_authors, looks_like_name
-from crawler.extract._document import marked
+from crawler.extract._document import Marks, marked
 
 # rel="author", itemprop="author", or a byline/author class or id.
 _CANDIDATE = re.compile(
@@ -28,9 +28,10 @@ _MAX_CANDIDATES = 12
 _MAX_TEXT = 300
 
 
-def visible_authors(root: HtmlElement, organisations: list[str]) -> list[str]:
+def visible_authors(marks: Marks, organisations: list[str]) -> list[str]:
     """Names in the first byline of the article (skipping comments, related stories and bio boxes)."""
-    for element in marked(root, _CANDIDATE, attributes=("rel", "itemprop", "class", "id"))[:_MAX_CANDIDATES]:
+    search = _CANDIDATE.search
+    for element in [element for element, values in marks if values and search(values)][:_MAX_CANDIDATES]:
         if _NOT_NAMES.search(_marks(element)) or elsewhere(element):
             continue
         for line in _lines(element):

@@ -59,7 +59,8 @@ def parse_shown_time(text: str, language: str | None, base: datetime | None) -> 
         if start > _MAX_LABEL_WORDS:
             break
         shown = " ".join(words[start:])
-        parsed = (_english(shown, base) if language == "en" else None) or _localised(shown, language, base)
+        # English is dateutil's alone: what it cannot read there ("2 days ago") dateparser rarely reads better.
+        parsed = _english(shown, base) if language == "en" else _localised(shown, language, base)
         if parsed is not None:
             return parsed.replace(tzinfo=None) if _plausible(parsed) else None
     return None

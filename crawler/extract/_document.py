@@ -36,6 +36,20 @@ def node_text(node: HtmlElement) -> str:
     return " ".join(node.text_content().split())
 
 
+Marks = list[tuple[HtmlElement, str]]
+"""Elements of a page with their class, id, rel and itemprop values joined by spaces, in page order."""
+
+
+def page_marks(root: HtmlElement) -> Marks:
+    """Every element carrying a class, id, rel or itemprop (and every ``<time>``), with those values: the one pass
+    over the page that the byline and shown-date lookups then filter with their own patterns."""
+    found: Marks = []
+    for element in root.xpath(".//*[@class or @id or @rel or @itemprop] | .//time"):
+        get = element.get
+        found.append((element, f"{get('class') or ''} {get('id') or ''} {get('rel') or ''} {get('itemprop') or ''}"))
+    return found
+
+
 def marked(root: HtmlElement, pattern: re.Pattern[str], *, attributes: tuple[str, ...] = ("class", "id")) -> list:
     """Descendants of ``root`` whose ``attributes`` (joined by spaces) match ``pattern``, in document order.
 

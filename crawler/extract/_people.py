@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lxml.html import HtmlElement
-
 from crawler.extract import _jsonld
 from crawler.extract._authors import clean_authors
 from crawler.extract._byline import visible_authors
+from crawler.extract._document import Marks
 from crawler.extract._meta import PageMeta
 from crawler.extract.fallback import FallbackMetadata
 
@@ -27,7 +26,7 @@ _AUTHOR_META = (
 
 
 def choose_authors(
-    root: HtmlElement,
+    marks: Marks,
     article: dict[str, Any],
     nodes: list[dict[str, Any]],
     meta: PageMeta,
@@ -44,7 +43,7 @@ def choose_authors(
     known = [*organisations, *sites]
     # A person named anywhere beats an organisation named as the author in JSON-LD.
     declared = clean_authors(people or _meta_authors(meta), organisations=known)
-    visible = visible_authors(root, known)
+    visible = visible_authors(marks, known)
     if visible and _byline_completes(declared, visible):
         return tuple(visible)
     if declared:

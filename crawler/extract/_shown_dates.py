@@ -9,6 +9,7 @@ from lxml.html import HtmlElement
 
 from crawler.extract._byline import elsewhere
 from crawler.extract._dates import parse_shown_time, shows_clock_time
+from crawler.extract._document import Marks
 from crawler.extract.fallback import CHROME_MARKS
 
 _SHOWN = re.compile(
@@ -26,11 +27,12 @@ _QUARTER = timedelta(minutes=15)
 _MAX_OFFSET = timedelta(hours=14)
 
 
-def shown_texts(root: HtmlElement) -> list[str]:
+def shown_texts(marks: Marks) -> list[str]:
     """Short texts of the page's date elements in page order, those of comments and related stories left out."""
     texts: list[str] = []
-    for element in root.xpath(".//time | .//*[@class or @id]"):
-        if element.tag != "time" and not _SHOWN.search(f"{element.get('class') or ''} {element.get('id') or ''}"):
+    search = _SHOWN.search
+    for element, values in marks:
+        if element.tag != "time" and not search(values):
             continue
         if len(texts) >= _MAX_ELEMENTS:
             break
@@ -49,9 +51,9 @@ def _aside(element: HtmlElement) -> bool:
     return False
 
 
-def shown_day(root: HtmlElement, language: str | None) -> date | None:
+def shown_day(marks: Marks, language: str | None) -> date | None:
     """The first full date the page shows, unless it is labelled an update."""
-    for element_text in shown_texts(root):
+    for element_text in shown_texts(marks):
         if _UPDATED.search(element_text):
             continue
         parsed = parse_shown_time(element_text, language, None)
@@ -60,7 +62,7 @@ def shown_day(root: HtmlElement, language: str | None) -> date | None:
     return None
 
 
-def in_shown_zone(declared: datetime, references: list[datetime], root: HtmlElement, language: str | None) -> datetime:
+def in_shown_zone(declared: datetime, references: list[datetime], marks: Marks, language: str | None) -> datetime:
     """``declared`` (stated in UTC) in the publisher's zone when the page shows one of ``references`` (the
     published or modified time) as local wall-clock time: "November 18, 2019 11:03 PM" for 07:03Z is UTC-8.
 
@@ -69,7 +71,7 @@ def in_shown_zone(declared: datetime, references: list[datetime], root: HtmlElem
     """
     if declared.utcoffset() != timedelta(0):
         return declared
-    for text in [text for text in shown_texts(root) if shows_clock_time(text)][:_MAX_CLOCKS]:
+    for text in [text for text in shown_texts(marks) if shows_clock_time(text)][:_MAX_CLOCKS]:
         shown = parse_shown_time(text, language, declared)
         if shown is None:
             continue

@@ -13,6 +13,7 @@ from lxml.html import HtmlElement
 
 from crawler.extract import _jsonld
 from crawler.extract._dates import parse_page_time
+from crawler.extract._document import Marks, page_marks
 from crawler.extract._language import primary_tag
 from crawler.extract._meta import PageMeta, read_meta
 from crawler.extract._people import choose_authors
@@ -81,15 +82,16 @@ def extract_metadata(root: HtmlElement, url: str) -> Metadata:
     result = Metadata(url=canonical_url(url, [meta.link("canonical"), meta.first("og:url")]), site_names=sites)
     result.declared_type = _declared_type(nodes, article, meta)
     result.title = _title(root, article, meta, sites, fallback)
-    result.authors = choose_authors(root, article, nodes, meta, sites, fallback)
+    marks = page_marks(root)
+    result.authors = choose_authors(marks, article, nodes, meta, sites, fallback)
     result.language = _language(article, meta)
-    result.published_at = _published(root, article, page, meta, url, fallback, result.language)
+    result.published_at = _published(root, marks, article, page, meta, url, fallback, result.language)
     result.modified_at = _first_time(
         result.language, article.get("dateModified"), page.get("dateModified"), *meta.all(*_MODIFIED_META)
     )
     if isinstance(result.published_at, datetime):
         references = [t for t in (result.published_at, result.modified_at) if isinstance(t, datetime)]
-        result.published_at = in_shown_zone(result.published_at, references, root, result.language)
+        result.published_at = in_shown_zone(result.published_at, references, marks, result.language)
     result.section = _first_text(article.get("articleSection"), meta.first("article:section", "parsely-section"))
     result.tags = _tags(article.get("keywords"), meta)
     result.summary = _first_text(article.get("description"), meta.first("og:description", "description"))
@@ -109,6 +111,7 @@ def _declared_type(nodes: list[dict[str, Any]], article: dict[str, Any], meta: P
 
 def _published(
     root: HtmlElement,
+    marks: Marks,
     article: dict[str, Any],
     page: dict[str, Any],
     meta: PageMeta,
@@ -127,7 +130,7 @@ def _published(
     )
     if declared is not None:
         return declared
-    return shown_day(root, language) or url_day(url) or parse_page_time(fallback.date())
+    return shown_day(marks, language) or url_day(url) or parse_page_time(fallback.date())
 
 
 def _published_time_elements(root: HtmlElement) -> list[str]:

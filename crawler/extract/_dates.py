@@ -12,8 +12,9 @@ import email.utils
 import re
 import warnings
 from datetime import date, datetime, timezone
+from functools import lru_cache
 
-import dateparser
+from dateparser.date import DateDataParser
 from dateutil import parser as dateutil_parser
 
 from crawler.extract.article import PageTime
@@ -25,6 +26,8 @@ _DEFAULTS = (datetime(2001, 1, 1), datetime(2002, 2, 2))
 _NUMERIC_DAY = re.compile(r"^\s*\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b")
 _CLOCK = re.compile(r"\d{1,2}[:.h]\d{2}")
 _MAX_LABEL_WORDS = 3
+_SHORT_YEAR = re.compile(r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2}\b")
+_DATEPARSER_SETTINGS = {"REQUIRE_PARTS": ["day", "month"], "PREFER_LOCALE_DATE_ORDER": True}
 
 
 def parse_page_time(value: object, language: str | None = None) -> PageTime | None:
@@ -86,13 +89,25 @@ def _english(text: str, base: datetime | None) -> datetime | None:
 
 
 def _localised(text: str, language: str | None, base: datetime | None) -> datetime | None:
-    settings: dict[str, object] = {"REQUIRE_PARTS": ["day", "month", "year"], "PREFER_LOCALE_DATE_ORDER": True}
-    if base is not None:
-        # The year may be left out ("Nov 18, 8:19 PM"): the declared time's year, not the current one.
-        settings.update(REQUIRE_PARTS=["day", "month"], RELATIVE_BASE=base.replace(tzinfo=None))
+    parser = _parser(language)
+    if parser is None:
+        return None
     try:
-        return dateparser.parse(text, languages=[language] if language else None, settings=settings)
-    except (ValueError, OverflowError, TypeError, KeyError):  # an unknown language code, an odd string
+        parsed = parser.get_date_data(text).date_obj
+    except (ValueError, OverflowError, TypeError, KeyError):  # an odd string
+        return None
+    if parsed is None or _YEAR.search(text) or _SHORT_YEAR.search(text):
+        return parsed
+    # No year written ("Nov 18, 8:19 PM"): the declared time's year, not the current one; none without it.
+    return parsed.replace(year=base.year) if base is not None else None
+
+
+@lru_cache(maxsize=64)
+def _parser(language: str | None) -> DateDataParser | None:
+    """One parser per language: dateparser rebuilds its locale tables for every new settings object (~25 ms)."""
+    try:
+        return DateDataParser(languages=[language] if language else None, settings=_DATEPARSER_SETTINGS)
+    except ValueError:  # a language dateparser does not know
         return None
 
 

@@ -75,6 +75,9 @@ def clean_authors(raw: Iterable[str], organisations: Iterable[str] = ()) -> tupl
                 names.append(name)
     orgs = {_key(org) for org in organisations}
     people = [name for name in names if _key(name) not in orgs and not _ORGANISATION.search(name)]
+    if any(len(name.split()) > 1 for name in people):
+        # Beside full names, a lone capitalised word is an affiliation ("Victor Tangermann, Futurism").
+        people = [name for name in people if len(name.split()) > 1 or not name[:1].isupper()]
     chosen = people or names
     return tuple(chosen[:MAX_AUTHORS])
 

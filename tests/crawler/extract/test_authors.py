@@ -146,3 +146,9 @@ def test_site_name_the_title_tag_adds_is_cut_from_a_byline():
 def test_an_agency_acronym_alone_is_an_author_and_a_credential_after_a_name_is_not():
     assert clean_authors(["AFP"]) == ("AFP",)
     assert clean_authors(["Jane Doe, MD"]) == ("Jane Doe",)
+
+
+def test_a_lone_word_beside_full_names_is_an_affiliation():
+    assert clean_authors(["Jane Doe, Futurism"]) == ("Jane Doe",)
+    assert clean_authors(["Regan"]) == ("Regan",)  # alone, a single name stays
+    assert clean_authors(["Jane Doe, 정덕현"]) == ("Jane Doe", "정덕현")  # no case: no telling, both stay

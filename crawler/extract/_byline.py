@@ -26,19 +26,39 @@ _DATE_PART = re.compile(r"date|time|stamp|publish|updated|dateline|read-?time", 
 _BLOCKS = frozenset({"p", "div", "li", "ul", "ol", "section", "header", "br", "h1", "h2", "h3", "h4", "h5", "h6"})
 _MAX_CANDIDATES = 12
 _MAX_TEXT = 300
+_BLOCK_LEVELS = 2
+_MAX_BLOCK_TEXT = 160
 
 
 def visible_authors(marks: Marks, organisations: list[str]) -> list[str]:
     """Names in the first byline of the article (skipping comments, related stories and bio boxes)."""
-    search = _CANDIDATE.search
-    for element in [element for element, values in marks if values and search(values)][:_MAX_CANDIDATES]:
-        if _NOT_NAMES.search(_marks(element)) or elsewhere(element):
-            continue
+    for element in _bylines(marks):
         for line in _lines(element):
             names = [name for name in clean_authors([line], organisations) if looks_like_name(name)]
             if names:
                 return names
     return []
+
+
+def byline_block_text(marks: Marks) -> str | None:
+    """The text of the block around the first byline ("Von Jane Doe publiziert am 25. September 2018"): the
+    widest of the byline element and its next two ancestors that stays short."""
+    first = next(iter(_bylines(marks)), None)
+    if first is None:
+        return None
+    text = None
+    for node in (first, *list(first.iterancestors())[:_BLOCK_LEVELS]):
+        content = " ".join(node.text_content().split())
+        if len(content) > _MAX_BLOCK_TEXT:
+            break
+        text = content
+    return text
+
+
+def _bylines(marks: Marks) -> list[HtmlElement]:
+    search = _CANDIDATE.search
+    candidates = [element for element, values in marks if values and search(values)][:_MAX_CANDIDATES]
+    return [element for element in candidates if not _NOT_NAMES.search(_marks(element)) and not elsewhere(element)]
 
 
 def elsewhere(element: HtmlElement) -> bool:

@@ -49,17 +49,19 @@ def parse_page_time(value: object, language: str | None = None) -> PageTime | No
     return _plausible(_apply_policy(parsed))
 
 
-def parse_shown_time(text: str, language: str | None, base: datetime | None) -> datetime | None:
+def parse_shown_time(
+    text: str, language: str | None, base: datetime | None, *, labels: int = _MAX_LABEL_WORDS
+) -> datetime | None:
     """A date as a page shows it in its text ("Posted Nov 18, 8:19 PM"), as written: naive wall-clock time.
 
-    A missing year comes from ``base`` (the declared time, when there is one); leading label words ("Posted",
-    "publiziert am", up to three) are skipped. The time of day is 00:00 when the text shows none.
+    A missing year comes from ``base`` (the declared time, when there is one); up to ``labels`` leading words
+    ("Posted", "publiziert am") are skipped. The time of day is 00:00 when the text shows none.
     """
     words = text.split()
     first_number = next((i for i, word in enumerate(words) if any(ch.isdigit() for ch in word)), 0)
     # From the word before the first number ("Posted Nov 18"), then from the number ("publiziert am 25.").
     for start in dict.fromkeys((max(0, first_number - 1), first_number)):
-        if start > _MAX_LABEL_WORDS:
+        if start > labels:
             break
         shown = " ".join(words[start:])
         # English is dateutil's alone: what it cannot read there ("2 days ago") dateparser rarely reads better.

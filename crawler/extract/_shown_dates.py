@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 from lxml.html import HtmlElement
 
-from crawler.extract._byline import elsewhere
+from crawler.extract._byline import byline_block_text, elsewhere
 from crawler.extract._dates import parse_shown_time, shows_clock_time
 from crawler.extract._document import Marks
 from crawler.extract.fallback import CHROME_MARKS
@@ -23,6 +23,7 @@ _UPDATED = re.compile(r"updat|modif", re.I)
 _MAX_ELEMENTS = 8
 _MAX_TEXT = 80
 _MAX_CLOCKS = 3
+_MAX_BYLINE_WORDS = 10
 _QUARTER = timedelta(minutes=15)
 _MAX_OFFSET = timedelta(hours=14)
 
@@ -57,6 +58,12 @@ def shown_day(marks: Marks, language: str | None) -> date | None:
         if _UPDATED.search(element_text):
             continue
         parsed = parse_shown_time(element_text, language, None)
+        if parsed is not None:
+            return parsed.date()
+    # A date in the byline's block without any date markup ("Von Jane Doe publiziert am 25. September 2018").
+    block = byline_block_text(marks)
+    if block and not _UPDATED.search(block):
+        parsed = parse_shown_time(block, language, None, labels=_MAX_BYLINE_WORDS)
         if parsed is not None:
             return parsed.date()
     return None

@@ -125,3 +125,16 @@ def test_the_header_date_bar_does_not_set_the_zone():
     head = meta("article:published_time", "2019-11-19T07:03:25+00:00")
     result = published(head, '<div class="top-bar"><span class="date">Monday 18 November 2019 11:03 PM</span></div>')
     assert result.utcoffset() == timedelta(0)
+
+
+def test_a_date_in_the_byline_block_is_the_shown_day():
+    body = (
+        '<p class="about"><span>Von</span> <span><a class="author-link" href="/author/jane-doe">Jane Doe</a></span>'
+        " <span>publiziert am 25. September 2018</span></p>"
+    )
+    assert published(body=body, lang="de") == date(2018, 9, 25)
+
+
+def test_a_byline_block_without_a_date_leaves_the_url_day():
+    body = '<p class="about"><a class="author-link" href="/author/jane-doe">Jane Doe</a> <span>2 comments</span></p>'
+    assert published(body=body, url="https://a.example/2019/01/02/x") == date(2019, 1, 2)

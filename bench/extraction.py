@@ -1,6 +1,8 @@
-"""Extraction bench: body precision/recall/F1 and ms/page per mode, metadata scores ours vs trafilatura's.
+"""Extraction bench: body precision/recall/F1 and ms/page per mode, metadata scores ours vs the libraries alone.
 
-Usage: ``python bench/extraction.py [--mode default|fast|both] [--quick] [--bodies DIR] [--metadata DIR]``.
+Usage: ``python bench/extraction.py [--mode default|fast|both] [--quick] [--bodies DIR] [--metadata [DIR]]
+[--annotations FILE]``. ``--metadata`` scores metadata only: title, authors and day of ours, trafilatura's and
+newspaper4k's, on Readability's test pages (``meta_*`` keys) and on our annotations of the body set (``annot_*``).
 The last line holds every number as ``key=value`` pairs.
 """
 
@@ -19,15 +21,13 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.metrics import BodyScore, byline_matches, day_matches, score_bodies, title_matches
+from bench.metadata import annotated_set, readability_set, report_lines, score_set
+from bench.metrics import BodyScore, score_bodies
 from crawler.errors import NotAnArticle
 from crawler.extract import extract_article
-from crawler.extract._decode import decode_html
-from crawler.extract._document import clean_text, parse_html
-from crawler.extract._language import primary_tag
-from crawler.extract.metadata import extract_metadata
 
 EVAL = Path("/work/shared/eval")
+ANNOTATIONS = Path(__file__).resolve().parent / "data" / "metadata-annotations.json"
 QUICK_PAGES = 20
 
 
@@ -90,58 +90,32 @@ def run_bodies(pages: list[tuple[str, str, str, bytes]], mode: str) -> BodyRun:
     return BodyRun(mode, score_bodies(pairs), millis, cpu_millis, refused)
 
 
-def run_metadata(folder: Path, quick: bool) -> dict[str, float | int]:
-    """Title, byline and day-of-publication scores on a metadata set, ours and trafilatura's."""
-    from trafilatura.metadata import extract_metadata as trafilatura_metadata
-
-    expected = json.loads((folder / "expected-metadata.json").read_text(encoding="utf-8"))
-    names = sorted(expected)[:QUICK_PAGES] if quick else sorted(expected)
-    hits = {key: 0 for key in ("ours_title", "ours_authors", "ours_date", "traf_title", "traf_authors", "traf_date")}
-    counts = {"title": 0, "authors": 0, "date": 0}
-    language_pages = language_hits = 0
-    for name in names:
-        want = expected[name]
-        html = clean_text(decode_html(_gunzip(folder / "pages" / f"{name}.html.gz")))
-        ours = extract_metadata(parse_html(html), "")
-        theirs = trafilatura_metadata(html)
-        ours_date = ours.published_at.isoformat() if ours.published_at else None
-        checks = {
-            "title": (want.get("title"), title_matches, ours.title, theirs.title),
-            "authors": (
-                want.get("byline"),
-                byline_matches,
-                list(ours.authors),
-                (theirs.author or "").replace(";", ","),
-            ),
-            "date": (want.get("publishedTime"), day_matches, ours_date, theirs.date),
-        }
-        if want.get("lang"):
-            # Language from markup only here (metadata step); trafilatura's metadata has no language to compare.
-            language_pages += 1
-            language_hits += ours.language == primary_tag(want["lang"])
-        for field, (target, match, mine, other) in checks.items():
-            if target:
-                counts[field] += 1
-                hits[f"ours_{field}"] += match(target, mine)
-                hits[f"traf_{field}"] += match(target, other)
-    result: dict[str, float | int] = {f"meta_{field}_pages": count for field, count in counts.items()}
-    result["meta_language_pages"] = language_pages
-    result["meta_ours_language"] = round(language_hits / language_pages, 4) if language_pages else 0.0
-    for key, value in hits.items():
-        field = key.split("_", 1)[1]
-        result[f"meta_{key}"] = round(value / counts[field], 4) if counts[field] else 0.0
-    return result
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mode", choices=["default", "fast", "both"], default="both")
     parser.add_argument("--quick", action="store_true", help=f"only the first {QUICK_PAGES} pages of each set")
     parser.add_argument("--bodies", type=Path, default=EVAL / "article-extraction-dev")
-    parser.add_argument("--metadata", type=Path, default=EVAL / "metadata-dev")
+    parser.add_argument(
+        "--metadata",
+        type=Path,
+        nargs="?",
+        const=EVAL / "metadata-dev",
+        help="metadata scores only (no body runs), on this Readability-style set (default: %(const)s)",
+    )
+    parser.add_argument("--annotations", type=Path, default=ANNOTATIONS, help="hand annotations of the body set")
     parser.add_argument("--no-metadata", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
+    totals: dict[str, float | int] = {}
+    if args.metadata is None:
+        totals.update(_bodies(args))
+    if not args.no_metadata:
+        totals.update(_metadata(args))
+    print(" ".join(f"{key}={value}" for key, value in totals.items()))
+    return 0
+
+
+def _bodies(args: argparse.Namespace) -> dict[str, float | int]:
     totals: dict[str, float | int] = {}
     pages = load_bodies(args.bodies, args.quick)
     for mode in ("default", "fast") if args.mode == "both" else (args.mode,):
@@ -153,17 +127,20 @@ def main(argv: list[str] | None = None) -> int:
             f"(CPU median={totals[f'{mode}_cpu_ms_median']} p95={totals[f'{mode}_cpu_ms_p95']}) "
             f"not-an-article={run.not_articles}"
         )
-    if not args.no_metadata:
-        meta = run_metadata(args.metadata, args.quick)
-        totals.update(meta)
-        for field in ("title", "authors", "date"):
-            print(
-                f"metadata {field:7} pages={meta[f'meta_{field}_pages']} ours={meta[f'meta_ours_{field}']:.4f} "
-                f"trafilatura={meta[f'meta_traf_{field}']:.4f}"
-            )
-        print(f"metadata language pages={meta['meta_language_pages']} ours={meta['meta_ours_language']:.4f}")
-    print(" ".join(f"{key}={value}" for key, value in totals.items()))
-    return 0
+    return totals
+
+
+def _metadata(args: argparse.Namespace) -> dict[str, float | int]:
+    limit = QUICK_PAGES if args.quick else None
+    totals: dict[str, float | int] = {}
+    sets = [("metadata-dev", "meta", readability_set(args.metadata or EVAL / "metadata-dev", limit))]
+    if args.annotations.exists():
+        sets.append(("annotated", "annot", annotated_set(args.annotations, args.bodies, limit)))
+    for label, prefix, pages in sets:
+        result = score_set(prefix, pages)
+        totals.update(result)
+        print("\n".join(report_lines(label, prefix, result)))
+    return totals
 
 
 if __name__ == "__main__":

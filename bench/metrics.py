@@ -121,6 +121,14 @@ def byline_matches(expected: str | None, found: Iterable[str] | str | None) -> b
     return all(name in text for name in names)
 
 
+def authors_match(expected: Iterable[str], found: Iterable[str]) -> bool:
+    """The same names, each whole, in any order (case and spacing ignored): for our own annotations, which list
+    exactly the people a reader sees credited."""
+    return {normalise_space(name).casefold() for name in expected} == {
+        normalise_space(name).casefold() for name in found
+    }
+
+
 def day_matches(expected: str | None, found: str | None) -> bool:
     """Same calendar day as written (the first ten characters of ISO 8601)."""
     if not expected or not found:

@@ -5,6 +5,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+# Archive-link and label boilerplate around a name: "View all posts by Jane Doe", "Zeige alle Beiträge von …",
+# "Autor: …", "Text: …", "Follow".
+_BOILERPLATE = re.compile(
+    r"^\s*(?:(?:view|see|read)\s+(?:all|more)\s+(?:posts|articles|stories)\s+(?:by|from)|"
+    r"(?:more\s+)?(?:posts|articles|stories)\s+by|zeige\s+alle\s+beitr(?:ä|ae)ge\s+von|"
+    r"alle\s+(?:beitr(?:ä|ae)ge|artikel)\s+von|tous\s+les\s+articles\s+(?:de|par)|"
+    r"(?:autor(?:in)?|auteur(?:e)?|author|text|texte|tekst|testo|texto|текст|автор)\s*:?|follow)\s+",
+    re.IGNORECASE,
+)
+_FOLLOW = re.compile(r"^(?:follow|folgen|suivre|seguir)(?:\s+(?:on|us|me))?$|\s+follow$", re.IGNORECASE)
+# "By A and B for The X": the organisation the story was written for is not an author (lower-case "for" only).
+_WRITTEN_FOR = re.compile(r"\s+(?:for|special\s+to)\s+(?:the\s+)?\S.*$")
 _PREFIX = re.compile(
     r"^\s*(?:(?:written|posted|published|reported|compiled|edited|story|text|words|photos?)\s+)?"
     r"(?:by|von|par|por|di|door|av|af)\s*[:\-]?\s+",
@@ -27,8 +39,24 @@ _MONTH_TAIL = re.compile(
     r"\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?:\s+\d{1,2}(?:st|nd|rd|th)?)?,?(?:\s+\d{4})?$",
     re.I,
 )
+# Words that make a byline entry an organisation ("NJ Advance Media", "Sioux Falls Argus Leader" does not: it stays
+# unless a known site name or a person beside it decides).
+_ORGANISATION = re.compile(
+    r"\b(?:media|news|press|agency|network|group|inc|ltd|llc|gmbh|corp|magazine|newspaper|times|post|daily|"
+    r"journal|herald|tribune|gazette|wire|service|services|associated)\b",
+    re.IGNORECASE,
+)
 _CREDENTIAL = re.compile(r"^(?:[A-Z]{2,3}|Ph\.?D|M\.?D|Jr|Sr)\.?$")
 _SPACE = re.compile(r"\s+")
+_STRIP = " \t.,:;-\u2013\u2014|\"'()[]"
+_PARTICLES = frozenset(
+    {"al", "bin", "da", "das", "de", "del", "della", "der", "di", "do", "dos", "du", "e", "el", "la", "le", "ten"}
+    | {"ter", "van", "von", "y", "zu"}
+)
+_NOT_A_NAME = frozenset(
+    {"biography", "bio", "by", "comments", "contact", "email", "follow", "menu", "more", "print", "profile"}
+    | {"share", "subscribe"}
+)
 MAX_AUTHORS = 10
 _MAX_WORDS = 6
 
@@ -36,23 +64,43 @@ _MAX_WORDS = 6
 def clean_authors(raw: Iterable[str], organisations: Iterable[str] = ()) -> tuple[str, ...]:
     """Split, clean and dedupe ``raw`` names; drop ``organisations`` when at least one person remains."""
     names: list[str] = []
+    organisations = [org for org in organisations if org]
     for value in raw:
         text = _NOT_AUTHORS.sub("", _URL.sub(" ", _SPACE.sub(" ", value or "").strip()))
-        for part in _SPLIT.split(_PREFIX.sub("", text)):
-            name = _clean_name(part)
+        text = _WRITTEN_FOR.sub("", _PREFIX.sub("", _BOILERPLATE.sub("", text)))
+        parts = [part for part in _SPLIT.split(_without_site_suffix(text, organisations)) if part.strip(_STRIP)]
+        for part in parts:
+            name = _clean_name(part, alone=len(parts) == 1)
             if name and name.casefold() not in {n.casefold() for n in names}:
                 names.append(name)
-    orgs = {_key(org) for org in organisations if org}
-    people = [name for name in names if _key(name) not in orgs]
+    orgs = {_key(org) for org in organisations}
+    people = [name for name in names if _key(name) not in orgs and not _ORGANISATION.search(name)]
+    if any(len(name.split()) > 1 for name in people):
+        # Beside full names, a lone capitalised word is an affiliation ("Victor Tangermann, Futurism").
+        people = [name for name in people if len(name.split()) > 1 or not name[:1].isupper()]
     chosen = people or names
     return tuple(chosen[:MAX_AUTHORS])
 
 
-def _clean_name(part: str) -> str | None:
-    name = _PREFIX.sub("", part).strip(" \t.,:;-\u2013\u2014|\"'()[]")
+def _without_site_suffix(text: str, organisations: list[str]) -> str:
+    """ "Finian Cunningham. Sputnik International" without the site glued to the name by a stop or a dash."""
+    folded = text.casefold()
+    for org in organisations:
+        if len(org) >= 4 and len(text) > len(org) + 3 and folded.endswith(org.casefold()):
+            head = text[: -len(org)]
+            if re.search(r"[.,|\-\u2013\u2014]\s*$", head):
+                return head.rstrip(" .,|-\u2013\u2014")
+    return text
+
+
+def _clean_name(part: str, *, alone: bool = False) -> str | None:
+    """One name, or ``None``; an all-capitals acronym is a credential after a name ("Jane Doe, MD") and an agency
+    when ``alone`` ("AFP")."""
+    name = _BOILERPLATE.sub("", _PREFIX.sub("", part)).strip(_STRIP)
     if len(name.split()) >= 3:
-        name = _MONTH_TAIL.sub("", name)  # "Jane Doe March 3": a date glued to the byline ("Theresa May" stays)
-    if not name or _JUNK.search(name) or _ROLE.search(name) or _CREDENTIAL.match(name):
+        name = _MONTH_TAIL.sub("", name).strip(_STRIP)  # "Jane Doe March 3": a date glued to the byline
+    name = _FOLLOW.sub("", name).strip(_STRIP)
+    if not name or _JUNK.search(name) or _ROLE.search(name) or (_CREDENTIAL.match(name) and not alone):
         return None
     if len(name.split()) > _MAX_WORDS or len(name) > 80 or not any(ch.isalpha() for ch in name):
         return None
@@ -63,3 +111,17 @@ def _clean_name(part: str) -> str | None:
 
 def _key(name: str) -> str:
     return re.sub(r"\W+", "", name.casefold())
+
+
+def looks_like_name(name: str) -> bool:
+    """A person's or agency's name as a byline shows it: a few capitalised words (particles aside), no digits.
+
+    For text read off the page, where any short line ("Share", "2 min read") may sit inside a byline block.
+    """
+    words = name.split()
+    if not 1 <= len(words) <= _MAX_WORDS - 1 or any(ch.isdigit() for ch in name):
+        return False
+    if name.casefold() in _NOT_A_NAME:
+        return False
+    # Scripts without case (Korean, Chinese, Arabic...) pass: islower() is false for them.
+    return all(not word[0].islower() or word in _PARTICLES for word in words)

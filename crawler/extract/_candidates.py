@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 import warnings
+from copy import deepcopy
 
 import lxml.etree
 import lxml.html
+import readability.readability
 import trafilatura
+from lxml_html_clean import Cleaner
 from readability import Document as ReadabilityDocument
 
 with warnings.catch_warnings():
@@ -20,6 +23,28 @@ with warnings.catch_warnings():
     from newspaper.outputformatters import OutputFormatter
 
 log = logging.getLogger(__name__)
+
+# readability cleans every page with javascript=True, which walks every link and attribute of the page to drop
+# "javascript:" URLs and on* handlers: a fifth of its time, for markup its text output never shows. Scripts and
+# styles still go (scripts=True, style=True); the text it finds is the same.
+readability.readability.html_cleaner = Cleaner(
+    scripts=True,
+    javascript=False,
+    comments=True,
+    style=True,
+    links=True,
+    meta=False,
+    add_nofollow=False,
+    page_structure=False,
+    processing_instructions=True,
+    embedded=False,
+    frames=False,
+    forms=False,
+    annoying_tags=False,
+    remove_tags=None,
+    remove_unknown_tags=False,
+    safe_attrs_only=False,
+)
 # trafilatura logs "discarding data" at WARNING for every page without a main text: for us that is an ordinary
 # outcome (a listing, a stub), reported as NotAnArticle, not a warning for the operator.
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
@@ -73,13 +98,14 @@ def _trafilatura(html: str, url: str, *, favor_recall: bool) -> str:
     return text or ""
 
 
-def readability_text(html: str, url: str | None = None) -> str:
+def readability_text(html: str, url: str | None = None, root: lxml.html.HtmlElement | None = None) -> str:
     """readability-lxml's article node, rendered one block per line.
 
     No URL is given to readability on purpose: with one it rewrites every link absolute, a third of its time, for
-    links the plain text does not show.
+    links the plain text does not show. Given the page's parsed ``root``, readability works on a copy of it (it
+    edits the tree) instead of parsing the HTML again: half the cost, the same article on every dev-set page.
     """
-    summary = ReadabilityDocument(html).summary(html_partial=True)
+    summary = ReadabilityDocument(html if root is None else deepcopy(root)).summary(html_partial=True)
     if not summary or not summary.strip():
         return ""
     return html_to_lines(lxml.html.fragment_fromstring(summary, create_parent="div"))

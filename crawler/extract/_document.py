@@ -1,4 +1,4 @@
-"""HTML text to an lxml tree, tolerant of broken markup."""
+"""HTML text to an lxml tree, tolerant of broken markup; elements found by their class and id."""
 
 from __future__ import annotations
 
@@ -34,3 +34,31 @@ def parse_html(html: str) -> HtmlElement:
 def node_text(node: HtmlElement) -> str:
     """Text of a node with whitespace collapsed."""
     return " ".join(node.text_content().split())
+
+
+Marks = list[tuple[HtmlElement, str]]
+"""Elements of a page with their class, id, rel and itemprop values joined by spaces, in page order."""
+
+
+def page_marks(root: HtmlElement) -> Marks:
+    """Every element carrying a class, id, rel or itemprop (and every ``<time>``), with those values: the one pass
+    over the page that the byline and shown-date lookups then filter with their own patterns."""
+    found: Marks = []
+    for element in root.xpath(".//*[@class or @id or @rel or @itemprop] | .//time"):
+        get = element.get
+        found.append((element, f"{get('class') or ''} {get('id') or ''} {get('rel') or ''} {get('itemprop') or ''}"))
+    return found
+
+
+def marked(root: HtmlElement, pattern: re.Pattern[str], *, attributes: tuple[str, ...] = ("class", "id")) -> list:
+    """Descendants of ``root`` whose ``attributes`` (joined by spaces) match ``pattern``, in document order.
+
+    A Python filter over the elements that carry such an attribute: several times faster than an XPath with an
+    EXSLT ``re:test``, which calls back into Python for every element of the page.
+    """
+    query = ".//*[" + " or ".join(f"@{name}" for name in attributes) + "]"
+    return [
+        element
+        for element in root.xpath(query)
+        if pattern.search(" ".join(element.get(name) or "" for name in attributes))
+    ]

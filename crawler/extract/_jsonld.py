@@ -116,3 +116,16 @@ def _flatten(data: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
             yield data
         if isinstance(graph, list | dict):
             yield from _flatten(graph, depth + 1)
+
+
+def name_of(value: Any) -> str | None:
+    """The ``name`` of a node (or of the first of a list), whitespace collapsed; a plain string as it is."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("name")
+        if isinstance(value, list):
+            value = value[0] if value else None
+    if isinstance(value, str) and value.strip():
+        return " ".join(value.split())
+    return None

@@ -41,15 +41,16 @@ def read_meta(root: HtmlElement) -> PageMeta:
         if content is None:
             continue
         for attribute in ("property", "name", "itemprop", "http-equiv"):
-            key = element.get(attribute)
-            if key:
-                meta.values.setdefault(key.strip().lower(), []).append(content)
+            # RDFa and microdata allow several space-separated names: property="og:title twitter:title".
+            for key in (element.get(attribute) or "").lower().split():
+                meta.values.setdefault(key, []).append(content)
     for element in root.xpath("//*[@itemprop][not(self::meta)]"):
         value = element.get("datetime") or element.get("content")
         if value is None and element.tag not in ("div", "section", "article", "body"):
             value = " ".join(element.text_content().split())[:300]
         if value:
-            meta.values.setdefault("itemprop:" + element.get("itemprop").strip().lower(), []).append(value)
+            for key in element.get("itemprop").lower().split():
+                meta.values.setdefault("itemprop:" + key, []).append(value)
     for element in root.iter("link"):
         href, rel = element.get("href"), element.get("rel")
         if href and rel:

@@ -21,7 +21,13 @@ def run_extraction(body: bytes, url: str, headers: Mapping[str, str] | None, *, 
     meta = extract_metadata(root, url)
     headings = [" ".join(h.text_content().split()) for h in root.xpath("//h1")[:2]]
     text = extract_body(
-        html, url, mode=mode, language=meta.language, headlines=[meta.title, *headings], standfirst=meta.summary
+        html,
+        url,
+        mode=mode,
+        language=meta.language,
+        headlines=[meta.title, *headings],
+        standfirst=meta.summary,
+        root=root,
     )
     check_article(meta, root, text, url)
     return Article(

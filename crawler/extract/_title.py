@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 _SEPARATORS = re.compile(r"\s+[|\-\u2013\u2014:·•»«/~]\s+|\s+::\s+|\s*\|\s*")
 _NON_WORD = re.compile(r"\W+")
+_MAX_LABEL_WORDS = 3
 
 
 def _key(text: str) -> str:
@@ -17,7 +18,7 @@ def clean_title(title: str | None, site_names: Iterable[str], headings: Iterable
     """``title`` with a leading or trailing segment naming the site removed.
 
     A segment is the site when it matches a known site name or the domain's label; a heading of the page that
-    equals the title's first part also proves the rest is decoration.
+    equals the title's first or last part also proves the rest (site, section) is decoration.
     """
     if not title:
         return None
@@ -25,12 +26,7 @@ def clean_title(title: str | None, site_names: Iterable[str], headings: Iterable
     names = {_key(name) for name in site_names if name and _key(name)}
     for heading in headings:
         heading = " ".join(heading.split())
-        if (
-            len(heading) > 10
-            and title != heading
-            and title.startswith(heading)
-            and _is_separator(title[len(heading) :])
-        ):
+        if len(heading) > 10 and title != heading and _frames(title, heading):
             return heading
     parts = _SEPARATORS.split(title)
     if len(parts) < 2 or not names:
@@ -53,6 +49,19 @@ def _same_site(key: str, name: str) -> bool:
     if key == name or (len(key) >= 4 and key in name):
         return True
     return len(name) >= 4 and name in key and len(key) - len(name) <= 12
+
+
+def _frames(title: str, heading: str) -> bool:
+    """``title`` is ``heading`` plus segments before or after it ("Site - Section - Headline", "Headline | Site")."""
+    if title.startswith(heading) and _is_separator(title[len(heading) :]):
+        return True
+    if not title.endswith(heading):
+        return False
+    head = title[: -len(heading)]
+    if not re.search(r"\S\s*(?:[|\-\u2013\u2014:·•»«/~]|::)\s*$", head):
+        return False
+    # What precedes is a site or section name, a word or three each, not a headline of its own.
+    return all(len(part.split()) <= _MAX_LABEL_WORDS for part in _SEPARATORS.split(head.strip()) if part.strip())
 
 
 def _is_separator(rest: str) -> bool:

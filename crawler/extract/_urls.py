@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import date
 from functools import lru_cache
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -76,3 +77,17 @@ def absolute_url(base: str, value: str | None) -> str | None:
     if urlsplit(resolved).scheme not in ("http", "https"):
         return None
     return safe_url_string(resolved)
+
+
+_URL_DAY = re.compile(r"/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?=[/-]|\.html?|$)")
+
+
+def url_day(url: str) -> date | None:
+    """The day a URL's path states (``/2021/03/23/``, ``/story/2019-11-19/``), if any."""
+    match = _URL_DAY.search(urlsplit(url).path)
+    if match is None:
+        return None
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None

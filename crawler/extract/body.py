@@ -5,6 +5,9 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable
+from functools import partial
+
+from lxml.html import HtmlElement
 
 from crawler.extract import _candidates
 from crawler.extract._agreement import agreement, shingles
@@ -17,9 +20,16 @@ AGREED = 0.9
 
 
 def extract_body(
-    html: str, url: str, *, mode: str, language: str | None, headlines: list[str | None], standfirst: str | None
+    html: str,
+    url: str,
+    *,
+    mode: str,
+    language: str | None,
+    headlines: list[str | None],
+    standfirst: str | None,
+    root: HtmlElement | None = None,
 ) -> str:
-    """The cleaned body text, ``""`` when no extractor finds one."""
+    """The cleaned body text, ``""`` when no extractor finds one (``root``: the page already parsed, if it is)."""
 
     def clean(text: str) -> str:
         return clean_body(text, headlines, standfirst)
@@ -27,7 +37,8 @@ def extract_body(
     if mode == "fast":
         return clean(_run("trafilatura", _candidates.trafilatura_recall_text, html, url))
     first = clean(_run("trafilatura", _candidates.trafilatura_text, html, url))
-    candidates = [first, clean(_run("readability", _candidates.readability_text, html, url))]
+    readability = partial(_candidates.readability_text, root=root)
+    candidates = [first, clean(_run("readability", readability, html, url))]
     counts = [shingles(text) for text in candidates]
     if counts[0] and agreement(counts[0], counts[1]) >= AGREED:
         return candidates[0]

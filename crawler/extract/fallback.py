@@ -43,10 +43,11 @@ class FallbackMetadata:
         return getattr(self._document, "date", None) or None
 
 
+CHROME_MARKS = "top-?bar|header-top|top-header|top-menu|date-?bar|data_time|current-?date|today|clock"
+"""Class or id words of a site's header bars, whose dates are the visit's, not the article's."""
 _CHROME = (
     "//nav | //*[@role='navigation' or @role='banner'] | //header[not(ancestor::article)] | "
-    "//*[re:test(concat(@class, ' ', @id), 'top-?bar|header-top|top-header|top-menu|date-?bar|data_time|"
-    "current-?date|today|clock', 'i')]"
+    f"//*[re:test(concat(@class, ' ', @id), '{CHROME_MARKS}', 'i')]"
 )
 _NAMESPACES = {"re": "http://exslt.org/regular-expressions"}
 

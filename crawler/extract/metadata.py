@@ -12,12 +12,14 @@ from urllib.parse import urlsplit
 from lxml.html import HtmlElement
 
 from crawler.extract import _jsonld
-from crawler.extract._authors import clean_authors
 from crawler.extract._dates import parse_page_time
+from crawler.extract._document import Marks, page_marks
 from crawler.extract._language import primary_tag
 from crawler.extract._meta import PageMeta, read_meta
+from crawler.extract._people import choose_authors
+from crawler.extract._shown_dates import in_shown_zone, shown_day
 from crawler.extract._title import clean_title
-from crawler.extract._urls import absolute_url, canonical_url, registrable_domain
+from crawler.extract._urls import absolute_url, canonical_url, registrable_domain, url_day
 from crawler.extract.article import PageTime
 from crawler.extract.fallback import FallbackMetadata
 
@@ -46,18 +48,8 @@ _MODIFIED_META = (
     "datemodified",
     "dcterms.modified",
 )
-_AUTHOR_META = (
-    "author",
-    "article:author",
-    "parsely-author",
-    "sailthru.author",
-    "dc.creator",
-    "dc:creator",
-    "dcterms.creator",
-    "dcterms:creator",
-    "byl",
-)
 _MAX_TAGS = 50
+_MAX_SITE_WORDS = 5
 
 
 @dataclass
@@ -90,19 +82,18 @@ def extract_metadata(root: HtmlElement, url: str) -> Metadata:
     result = Metadata(url=canonical_url(url, [meta.link("canonical"), meta.first("og:url")]), site_names=sites)
     result.declared_type = _declared_type(nodes, article, meta)
     result.title = _title(root, article, meta, sites, fallback)
-    result.authors = _authors(article, nodes, meta, sites, fallback)
-    result.published_at = _first_time(
-        article.get("datePublished"),
-        page.get("datePublished"),
-        *meta.all(*_PUBLISHED_META),
-        *_published_time_elements(root),
+    marks = page_marks(root)
+    result.authors = choose_authors(marks, article, nodes, meta, sites, fallback)
+    result.language = _language(article, meta)
+    result.published_at = _published(root, marks, article, page, meta, url, fallback, result.language)
+    result.modified_at = _first_time(
+        result.language, article.get("dateModified"), page.get("dateModified"), *meta.all(*_MODIFIED_META)
     )
-    if result.published_at is None:
-        result.published_at = parse_page_time(fallback.date())
-    result.modified_at = _first_time(article.get("dateModified"), page.get("dateModified"), *meta.all(*_MODIFIED_META))
+    if isinstance(result.published_at, datetime):
+        references = [t for t in (result.published_at, result.modified_at) if isinstance(t, datetime)]
+        result.published_at = in_shown_zone(result.published_at, references, marks, result.language)
     result.section = _first_text(article.get("articleSection"), meta.first("article:section", "parsely-section"))
     result.tags = _tags(article.get("keywords"), meta)
-    result.language = _language(article, meta)
     result.summary = _first_text(article.get("description"), meta.first("og:description", "description"))
     result.image_url = absolute_url(url, meta.first("og:image", "og:image:url", "twitter:image") or _image(article))
     return result
@@ -116,6 +107,30 @@ def _declared_type(nodes: list[dict[str, Any]], article: dict[str, Any], meta: P
     if (meta.first("og:type") or "").lower() == "website":
         return "website"
     return None
+
+
+def _published(
+    root: HtmlElement,
+    marks: Marks,
+    article: dict[str, Any],
+    page: dict[str, Any],
+    meta: PageMeta,
+    url: str,
+    fallback: FallbackMetadata,
+    language: str | None,
+) -> PageTime | None:
+    """The publication time the page declares (never its modification time); else the day its text shows; else
+    the day in its URL; else htmldate's guess."""
+    declared = _first_time(
+        language,
+        article.get("datePublished"),
+        page.get("datePublished"),
+        *meta.all(*_PUBLISHED_META),
+        *_published_time_elements(root),
+    )
+    if declared is not None:
+        return declared
+    return shown_day(marks, language) or url_day(url) or parse_page_time(fallback.date())
 
 
 def _published_time_elements(root: HtmlElement) -> list[str]:
@@ -137,13 +152,25 @@ def _published_time_elements(root: HtmlElement) -> list[str]:
 
 def _site_names(nodes: list[dict[str, Any]], article: dict[str, Any], meta: PageMeta, url: str) -> list[str]:
     publisher = _jsonld.resolve(article.get("publisher"), nodes)
-    names = [meta.first("og:site_name"), meta.first("application-name"), _name(publisher)]
-    names += [_name(node) for node in nodes if _jsonld.node_types(node) & {"organization", "newsmediaorganization"}]
-    names += [_name(node) for node in nodes if _jsonld.node_types(node) == {"website"}]
+    names = [meta.first("og:site_name"), meta.first("application-name"), _jsonld.name_of(publisher)]
+    names += [
+        _jsonld.name_of(node) for node in nodes if _jsonld.node_types(node) & {"organization", "newsmediaorganization"}
+    ]
+    names += [_jsonld.name_of(node) for node in nodes if _jsonld.node_types(node) == {"website"}]
+    names.append(_title_tag_site(meta, _first_text(article.get("headline"))))
     host = urlsplit(url).hostname or ""
     domain = registrable_domain(url) if host else ""
     names += [domain, domain.split(".")[0], host]
     return [name for name in dict.fromkeys(names) if name]
+
+
+def _title_tag_site(meta: PageMeta, headline: str | None) -> str | None:
+    """The site name a ``<title>`` adds after the headline the page declares elsewhere ("Headline - Site")."""
+    title, keys = meta.title_tag or "", {_title_key(text) for text in (headline, meta.first("og:title")) if text}
+    match = re.match(r"^(.+?)\s+(?:[|\-\u2013\u2014:·•»]|::)\s+([^|\-\u2013\u2014:·•»]{2,60})$", title)
+    if match and _title_key(match[1]) in keys and len(match[2].split()) <= _MAX_SITE_WORDS:
+        return match[2].strip()
+    return None
 
 
 def _title(
@@ -158,78 +185,47 @@ def _title(
     declared = [
         _first_text(article.get("headline")),
         _first_text(article.get("name")),
+        meta.first("dc:title", "dc.title", "dcterms.title"),
         meta.first("og:title"),
         meta.first("twitter:title"),
         meta.first("itemprop:headline"),
         meta.title_tag,
     ]
+    from_tag = [index == len(declared) - 1 for index, raw in enumerate(declared) if raw]
     cleaned = [clean_title(raw, sites, headings) for raw in declared if raw]
     if not cleaned:
         return clean_title(fallback.title(), sites, headings)
-    evidence = [_title_key(text) for text in [*headings, meta.title_tag or ""] if text]
+    headings_keys = [_title_key(text) for text in headings if text]
+    chosen = cleaned[0]
     for index, title in enumerate(cleaned):
         key = _title_key(title)
-        others = evidence + [_title_key(t) for j, t in enumerate(cleaned) if j != index]
+        # The <title> confirms other declarations, never itself.
+        tag = [] if from_tag[index] else [_title_key(meta.title_tag)]
+        others = headings_keys + tag + [_title_key(t) for j, t in enumerate(cleaned) if j != index]
         if key and any(key in other for other in others if other):
-            return title
-    return cleaned[0]
+            chosen = title
+            break
+    return _as_shown(chosen, headings)
+
+
+def _as_shown(title: str, headings: list[str]) -> str:
+    """The title as the page's <h1> writes it when the two differ only in punctuation: the page's own typographic
+    quotes and dashes where og:title has straight ones."""
+    key = _title_key(title)
+    return next((heading for heading in headings if heading and _title_key(heading) == key), title)
 
 
 def _title_key(text: str | None) -> str:
     return " ".join(re.findall(r"\w+", (text or "").casefold()))
 
 
-def _authors(
-    article: dict[str, Any], nodes: list[dict[str, Any]], meta: PageMeta, sites: list[str], fallback: FallbackMetadata
-) -> tuple[str, ...]:
-    people, organisations = _jsonld_people(_jsonld.resolve(article.get("author"), nodes))
-    # A "person" named like the site is the organisation (WordPress sites often publish as a user named so).
-    site_keys = {_title_key(site) for site in sites}
-    organisations += [name for name in people if _title_key(name) in site_keys]
-    people = [name for name in people if _title_key(name) not in site_keys]
-    # A person named anywhere beats an organisation named as the author in JSON-LD.
-    raw = people
-    if not raw:
-        raw = [value for value in meta.all(*_AUTHOR_META) if not value.lower().startswith(("http://", "https://"))]
-    if not raw:
-        raw = meta.all("itemprop:author")[:3]
-    raw = raw or organisations
-    if not raw and fallback.author():
-        raw = [fallback.author()]
-    return clean_authors(raw, organisations=[*organisations, *sites])
-
-
-def _jsonld_people(value: Any) -> tuple[list[str], list[str]]:
-    people: list[str] = []
-    organisations: list[str] = []
-    for item in value if isinstance(value, list) else [value]:
-        name = _name(item)
-        if not name:
-            continue
-        is_org = isinstance(item, dict) and _jsonld.node_types(item) & {"organization", "newsmediaorganization"}
-        (organisations if is_org else people).append(name)
-    return people, organisations
-
-
-def _name(value: Any) -> str | None:
-    if isinstance(value, list):
-        value = value[0] if value else None
-    if isinstance(value, dict):
-        value = value.get("name")
-        if isinstance(value, list):
-            value = value[0] if value else None
-    if isinstance(value, str) and value.strip():
-        return " ".join(value.split())
-    return None
-
-
-def _first_time(*values: Any) -> PageTime | None:
+def _first_time(language: str | None, *values: Any) -> PageTime | None:
     """The first stated time; a day-only first answer gives way to a later full time of that same day."""
     found: list[PageTime] = []
     for value in values:
         if isinstance(value, list):
             value = value[0] if value else None
-        parsed = parse_page_time(value)
+        parsed = parse_page_time(value, language)
         if parsed is not None:
             found.append(parsed)
     if not found:

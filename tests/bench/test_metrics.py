@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bench.metrics import (
+    authors_match,
     byline_matches,
     day_matches,
     score_bodies,
@@ -84,3 +85,10 @@ def test_day_match_compares_the_written_day():
     assert day_matches("2015-04-29T10:31:00+00:00", "2015-04-29")
     assert not day_matches("2015-04-29T10:31:00+00:00", "2015-04-30T00:10:00+04:30")
     assert not day_matches("2015-04-29", None)
+
+
+def test_authors_match_needs_every_name_and_nothing_more():
+    assert authors_match(["Jane Doe", "John  Roe"], ["john roe", "Jane Doe"])
+    assert not authors_match(["Jane Doe", "John Roe"], ["Jane Doe"])
+    assert not authors_match(["Jane Doe"], ["Jane Doe", "Example News"])
+    assert not authors_match(["Jane Doe"], ["Jane"])

@@ -39,7 +39,7 @@ def test_jsonld_graph_with_references():
     assert article.language == "en"
     assert article.summary == "NATO allies will decide on the troops pullout together, Blinken said."
     assert article.image_url == "https://www.khaama.com/wp-content/uploads/2021/03/blinken.jpg"
-    assert article.extractor == "default/1"
+    assert article.extractor == "default/2"
 
 
 def test_jsonld_top_level_list_people_before_organisations():
@@ -295,3 +295,43 @@ def test_title_falls_back_to_the_title_tag_and_headings():
     assert extract("", "<h1>Bridge reopens after repairs</h1>" + article_body()).title == (
         "Bridge reopens after repairs"
     )
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Opinion | Bridge reopens after long repairs", "Bridge reopens after long repairs"),
+        ("Example News \u2013 World \u2013 Bridge reopens after long repairs", "Bridge reopens after long repairs"),
+        ("Bridge reopens after long repairs | World | Example News", "Bridge reopens after long repairs"),
+        # a headline of its own before the <h1> is not a section label: the title stays whole
+        (
+            "Evolve: Shared Mutable History Of Everything — Bridge reopens after long repairs",
+            "Evolve: Shared Mutable History Of Everything — Bridge reopens after long repairs",
+        ),
+    ],
+)
+def test_title_loses_site_and_section_parts_around_the_h1(title, expected):
+    head = meta("og:title", title) + meta("og:site_name", "Example News")
+    assert extract(head, "<h1>Bridge reopens after long repairs</h1>" + article_body()).title == expected
+
+
+def test_title_keeps_the_pages_own_typographic_quotes():
+    head = meta("og:title", "'We had some issues,' exec says - Example News") + meta("og:site_name", "Example News")
+    body = "<h1>\u2018We had some issues,\u2019 exec says</h1>" + article_body()
+    assert extract(head, body).title == "\u2018We had some issues,\u2019 exec says"
+
+
+def test_space_separated_meta_properties_each_count():
+    head = meta("og:title twitter:title", "Bridge reopens after repairs") + "<title>Example News</title>"
+    assert extract(head).title == "Bridge reopens after repairs"
+
+
+def test_dublin_core_title_is_a_declaration():
+    head = "<title>Example News</title>" + meta("dc.title", "Bridge reopens after repairs", attribute="name")
+    assert extract(head).title == "Bridge reopens after repairs"
+
+
+def test_the_title_tag_does_not_confirm_itself():
+    # Nothing repeats either: the more trusted declaration (og:title) wins over the <title>.
+    head = "<title>Title element</title>" + meta("og:title", "Bridge reopens after repairs")
+    assert extract(head).title == "Bridge reopens after repairs"

@@ -13,6 +13,7 @@ from typing import Any
 import psutil
 import pytest
 
+from crawler.extract import EXTRACTOR_VERSION
 from crawler.replica import ReplicaPublisher, ReplicaSite
 
 CRAWL = """
@@ -71,7 +72,7 @@ def test_workers_give_the_items_extraction_in_process_gives(publisher: ReplicaPu
     assert in_workers["stats"]["newsarchive/extract/workers"] == 2
     assert len(in_process["items"]) == len(publisher.site.articles)
     assert in_workers["items"] == in_process["items"]
-    assert {item["extractor"] for item in in_workers["items"]} == {f"{mode}/1"}
+    assert {item["extractor"] for item in in_workers["items"]} == {f"{mode}/{EXTRACTOR_VERSION}"}
 
 
 def test_a_small_run_extracts_in_process_and_a_large_one_moves_to_workers(publisher: ReplicaPublisher):

@@ -1,0 +1,101 @@
+"""The byline a reader sees: author names from the page's byline markup, in page order."""
+
+from __future__ import annotations
+
+import re
+
+from lxml.html import HtmlElement
+
+from crawler.extract._authors import clean_authors, looks_like_name
+from crawler.extract._document import Marks, marked
+
+# rel="author", itemprop="author", or a byline/author class or id.
+_CANDIDATE = re.compile(
+    r"(?:^|[\s_-])(?:byline|bylines|author|authors|author-?name|by-author|article-?author|"
+    r"post-?author|entry-?author|byline__author-name)(?:[\s_-]|$)",
+    re.I,
+)
+# A byline elsewhere on the page (a comment's author, a related story's writer, a bio box) is not this article's.
+_ELSEWHERE = re.compile(
+    r"(?<![a-z])(?<!no-)(?:comment|related|recommend|popular|trending|sidebar|widget|footer|newsletter|promo|"
+    r"teaser|more-?stories|most-?read|latest|next|prev|reply|review-?author|quote|statement)",
+    re.I,
+)
+_NOT_NAMES = re.compile(r"bio|avatar|photo|image|img|title|role|desc|twitter|social|email|follow|date|time", re.I)
+_DATE_PART = re.compile(r"date|time|stamp|publish|updated|dateline|read-?time", re.I)
+_BLOCKS = frozenset({"p", "div", "li", "ul", "ol", "section", "header", "br", "h1", "h2", "h3", "h4", "h5", "h6"})
+_MAX_CANDIDATES = 12
+_MAX_TEXT = 300
+_BLOCK_LEVELS = 2
+_MAX_BLOCK_TEXT = 160
+
+
+def visible_authors(marks: Marks, organisations: list[str]) -> list[str]:
+    """Names in the first byline of the article (skipping comments, related stories and bio boxes)."""
+    for element in _bylines(marks):
+        for line in _lines(element):
+            names = [name for name in clean_authors([line], organisations) if looks_like_name(name)]
+            if names:
+                return names
+    return []
+
+
+def byline_block_text(marks: Marks) -> str | None:
+    """The text of the block around the first byline ("Von Jane Doe publiziert am 25. September 2018"): the
+    widest of the byline element and its next two ancestors that stays short."""
+    first = next(iter(_bylines(marks)), None)
+    if first is None:
+        return None
+    text = None
+    for node in (first, *list(first.iterancestors())[:_BLOCK_LEVELS]):
+        content = " ".join(node.text_content().split())
+        if len(content) > _MAX_BLOCK_TEXT:
+            break
+        text = content
+    return text
+
+
+def _bylines(marks: Marks) -> list[HtmlElement]:
+    search = _CANDIDATE.search
+    candidates = [element for element, values in marks if values and search(values)][:_MAX_CANDIDATES]
+    return [element for element in candidates if not _NOT_NAMES.search(_marks(element)) and not elsewhere(element)]
+
+
+def elsewhere(element: HtmlElement) -> bool:
+    """Whether ``element`` belongs to something besides the article: a comment, a related story, a bio box."""
+    if element.tag in ("meta", "link", "script", "style"):
+        return True
+    for node in element.iterancestors():
+        if node.tag in ("body", "html"):
+            break  # its classes describe the whole page ("sidebar-left" layouts), not a part of it
+        if node.tag in ("aside", "footer", "nav") or _ELSEWHERE.search(_marks(node)):
+            return True
+    return False
+
+
+def _marks(element: HtmlElement) -> str:
+    return f"{element.get('class') or ''} {element.get('id') or ''}"
+
+
+def _lines(element: HtmlElement) -> list[str]:
+    """The element's text line by line (blocks and ``<br>`` break lines), its dates and times left out."""
+    skipped = set(element.iterdescendants("time")) | set(marked(element, _DATE_PART))
+    pieces: list[str] = []
+
+    def walk(node: HtmlElement) -> None:
+        if node in skipped or not isinstance(node.tag, str):
+            return
+        if node.tag in _BLOCKS:
+            pieces.append("\n")
+        pieces.append(node.text or "")
+        for child in node:
+            walk(child)
+            pieces.append(child.tail or "")
+        if node.tag in _BLOCKS:
+            pieces.append("\n")
+
+    walk(element)
+    text = "".join(pieces)
+    if len(text) > _MAX_TEXT * 4:
+        return []
+    return [line for line in (" ".join(part.split()) for part in text.split("\n")) if 0 < len(line) <= _MAX_TEXT]

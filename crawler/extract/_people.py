@@ -1,0 +1,98 @@
+"""Who wrote the article: declared people, completed by the visible byline; organisations as a last resort."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from crawler.extract import _jsonld
+from crawler.extract._authors import clean_authors
+from crawler.extract._byline import visible_authors
+from crawler.extract._document import Marks
+from crawler.extract._meta import PageMeta
+from crawler.extract.fallback import FallbackMetadata
+
+_AUTHOR_META = (
+    "author",
+    "article:author",
+    "parsely-author",
+    "sailthru.author",
+    "dc.creator",
+    "dc:creator",
+    "dcterms.creator",
+    "dcterms:creator",
+    "byl",
+)
+
+
+def choose_authors(
+    marks: Marks,
+    article: dict[str, Any],
+    nodes: list[dict[str, Any]],
+    meta: PageMeta,
+    sites: list[str],
+    fallback: FallbackMetadata,
+) -> tuple[str, ...]:
+    """The article's authors: people JSON-LD or meta tags declare, unless the visible byline completes them (see
+    ``_byline_completes``); then itemprop authors, declared organisations, trafilatura's guess."""
+    people, organisations = _jsonld_people(_jsonld.resolve(article.get("author"), nodes))
+    # A "person" named like the site is the organisation (WordPress sites often publish as a user named so).
+    site_keys = {_key(site) for site in sites}
+    organisations += [name for name in people if _key(name) in site_keys]
+    people = [name for name in people if _key(name) not in site_keys]
+    known = [*organisations, *sites]
+    # A person named anywhere beats an organisation named as the author in JSON-LD.
+    declared = clean_authors(people or _meta_authors(meta), organisations=known)
+    visible = visible_authors(marks, known)
+    if visible and _byline_completes(declared, visible):
+        return tuple(visible)
+    if declared:
+        return declared
+    raw = meta.all("itemprop:author")[:3] or organisations
+    if not raw and fallback.author():
+        raw = [fallback.author()]
+    return clean_authors(raw, organisations=known)
+
+
+def _meta_authors(meta: PageMeta) -> list[str]:
+    """The values of the first author tag that has any: several tags restate one byline, they do not add to it."""
+    for key in _AUTHOR_META:
+        values = [value for value in meta.all(key) if not value.lower().startswith(("http://", "https://"))]
+        if values:
+            return values
+    return []
+
+
+def _byline_completes(declared: tuple[str, ...], visible: list[str]) -> bool:
+    """Whether the visible byline should replace the declared names: there are none; or every declared name is
+    in the byline, which names more (all authors, in page order); or the declaration is a user handle or URL slug
+    ("jdoe", "jane-doe") where the byline shows a display name."""
+    if not declared:
+        return True
+    shown = {_key(name).replace(" ", "") for name in visible}
+    if len(visible) > len(declared) and all(_key(name).replace(" ", "") in shown for name in declared):
+        return True
+    return len(declared) == len(visible) and all(map(_is_handle_of, declared, visible))
+
+
+def _is_handle_of(handle: str, name: str) -> bool:
+    """``handle`` is a user name or URL slug spelling ``name`` ("jane-doe", "janedoe" for "Jane Doe")."""
+    if " " in handle or handle == name:
+        return False
+    return re.sub(r"[\W_]+", "", handle.casefold()) == re.sub(r"[\W_]+", "", name.casefold())
+
+
+def _jsonld_people(value: Any) -> tuple[list[str], list[str]]:
+    people: list[str] = []
+    organisations: list[str] = []
+    for item in value if isinstance(value, list) else [value]:
+        name = _jsonld.name_of(item)
+        if not name:
+            continue
+        is_org = isinstance(item, dict) and _jsonld.node_types(item) & {"organization", "newsmediaorganization"}
+        (organisations if is_org else people).append(name)
+    return people, organisations
+
+
+def _key(text: str | None) -> str:
+    return " ".join(re.findall(r"\w+", (text or "").casefold()))

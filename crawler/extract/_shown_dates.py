@@ -1,0 +1,89 @@
+"""Dates as the page shows them: the day when nothing declares one, the publisher's zone for a declared UTC time."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from lxml.html import HtmlElement
+
+from crawler.extract._byline import byline_block_text, elsewhere
+from crawler.extract._dates import parse_shown_time, shows_clock_time
+from crawler.extract._document import Marks
+from crawler.extract.fallback import CHROME_MARKS
+
+_SHOWN = re.compile(
+    r"(?:^|[\s_-])(?:date|time|timestamp|dateline|published|publish-date|post-date|posted-on|entry-date|byline|"
+    r"article-?date|meta-date|datepublished)",
+    re.I,
+)
+# A site's header bar showing today's date or a clock is the visit's time, not the article's.
+_CHROME = re.compile(CHROME_MARKS, re.I)
+_UPDATED = re.compile(r"updat|modif", re.I)
+_MAX_ELEMENTS = 8
+_MAX_TEXT = 80
+_MAX_CLOCKS = 3
+_MAX_BYLINE_WORDS = 10
+_QUARTER = timedelta(minutes=15)
+_MAX_OFFSET = timedelta(hours=14)
+
+
+def shown_texts(marks: Marks) -> list[str]:
+    """Short texts of the page's date elements in page order, those of comments and related stories left out."""
+    texts: list[str] = []
+    search = _SHOWN.search
+    for element, values in marks:
+        if element.tag != "time" and not search(values):
+            continue
+        if len(texts) >= _MAX_ELEMENTS:
+            break
+        text = " ".join(element.text_content().split())
+        if text and len(text) <= _MAX_TEXT and any(ch.isdigit() for ch in text) and not _aside(element):
+            texts.append(text)
+    return list(dict.fromkeys(texts))
+
+
+def _aside(element: HtmlElement) -> bool:
+    if elsewhere(element):
+        return True
+    for node in (element, *element.iterancestors()):
+        if node.tag == "nav" or _CHROME.search(f"{node.get('class') or ''} {node.get('id') or ''}"):
+            return True
+    return False
+
+
+def shown_day(marks: Marks, language: str | None) -> date | None:
+    """The first full date the page shows, unless it is labelled an update."""
+    for element_text in shown_texts(marks):
+        if _UPDATED.search(element_text):
+            continue
+        parsed = parse_shown_time(element_text, language, None)
+        if parsed is not None:
+            return parsed.date()
+    # A date in the byline's block without any date markup ("Von Jane Doe publiziert am 25. September 2018").
+    block = byline_block_text(marks)
+    if block and not _UPDATED.search(block):
+        parsed = parse_shown_time(block, language, None, labels=_MAX_BYLINE_WORDS)
+        if parsed is not None:
+            return parsed.date()
+    return None
+
+
+def in_shown_zone(declared: datetime, references: list[datetime], marks: Marks, language: str | None) -> datetime:
+    """``declared`` (stated in UTC) in the publisher's zone when the page shows one of ``references`` (the
+    published or modified time) as local wall-clock time: "November 18, 2019 11:03 PM" for 07:03Z is UTC-8.
+
+    The instant stays the same; only the day and hour as the page's readers see them change. The shown time must
+    agree to the minute at a whole quarter-hour offset, so a date of something else on the page does not count.
+    """
+    if declared.utcoffset() != timedelta(0):
+        return declared
+    for text in [text for text in shown_texts(marks) if shows_clock_time(text)][:_MAX_CLOCKS]:
+        shown = parse_shown_time(text, language, declared)
+        if shown is None:
+            continue
+        for reference in references:
+            offset = shown - reference.astimezone(UTC).replace(tzinfo=None, second=0, microsecond=0)
+            if offset and abs(offset) <= _MAX_OFFSET and offset % _QUARTER == timedelta(0):
+                return declared.astimezone(timezone(offset))
+    return declared

@@ -1,0 +1,154 @@
+"""Byline cleaning rules: one test per rule, on ``clean_authors`` and on whole pages through ``extract_metadata``."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.extract._authors import clean_authors, looks_like_name
+from crawler.extract._document import parse_html
+from crawler.extract.metadata import extract_metadata
+from tests.crawler.extract.pages import article_body, jsonld, meta, page
+
+URL = "https://news.example.com/world/story-123/"
+
+
+def authors(head: str = "", body: str = "") -> tuple[str, ...]:
+    return extract_metadata(parse_html(page(head, body + article_body())), URL).authors
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
+        "View all posts by Jane Doe",
+        "See all articles by Jane Doe",
+        "Posts by Jane Doe",
+        "More stories by Jane Doe",
+        "Autor Jane Doe",
+        "Autor: Jane Doe",
+        "Auteur : Jane Doe",
+        "Zeige alle Beiträge von Jane Doe",
+        "Jane Doe Follow",
+        "Follow Jane Doe",
+    ],
+)
+def test_boilerplate_around_the_name_is_stripped(byline):
+    assert clean_authors([byline]) == ("Jane Doe",)
+
+
+def test_follow_alone_is_no_author():
+    assert clean_authors(["Follow"]) == ()
+    assert authors(body='<span class="byline">Follow</span>') == ()
+
+
+def test_by_a_and_b_for_the_x_gives_a_and_b_without_the_organisation():
+    assert clean_authors(["By Jane Doe and John Roe for The Example Times"]) == ("Jane Doe", "John Roe")
+    assert clean_authors(["Jane Doe, special to the Example Post"]) == ("Jane Doe",)
+
+
+def test_a_name_keeps_its_lower_case_words():
+    assert clean_authors(["Ludwig van Beethoven"]) == ("Ludwig van Beethoven",)
+
+
+def test_site_name_glued_to_the_name_is_cut():
+    assert clean_authors(["Jane Doe. Example News"], organisations=["Example News"]) == ("Jane Doe",)
+    assert clean_authors(["Jane Doe - Example News"], organisations=["Example News"]) == ("Jane Doe",)
+
+
+def test_organisation_dropped_when_a_person_is_named():
+    assert clean_authors(["Jane Doe | Example Advance Media"]) == ("Jane Doe",)
+    head = meta("og:site_name", "Example News") + meta("author", "Jane Doe, Example News", attribute="name")
+    assert authors(head) == ("Jane Doe",)
+
+
+def test_organisation_kept_when_it_is_the_only_author():
+    assert clean_authors(["Associated Press"]) == ("Associated Press",)
+    assert authors(body='<div class="article-byline"><a class="author">Reuters</a></div>') == ("Reuters",)
+
+
+def test_site_named_person_in_jsonld_gives_way_to_the_visible_byline():
+    head = meta("og:site_name", "Example News") + jsonld(
+        {"@type": "NewsArticle", "author": {"@type": "Person", "name": "Example News"}}
+    )
+    body = '<p class="byline">By <a href="mailto:x@example.com">Jane Doe and John Roe</a><br><span>Monday</span></p>'
+    assert authors(head, body) == ("Jane Doe", "John Roe")
+
+
+def test_visible_byline_used_when_meta_and_jsonld_have_none():
+    body = '<header><h1>Bridge reopens</h1><span class="author">Jane Doe and John A. Roe</span></header>'
+    assert authors(body=body) == ("Jane Doe", "John A. Roe")
+
+
+def test_visible_byline_leaves_out_its_dates():
+    body = (
+        '<div class="author_date">Jane Doe - <time datetime="2019-11-19">Nov 19, 2019, 10:31 pm</time></div>'
+        '<ul class="article-author"><li class="date-published">2 min read</li></ul>'
+    )
+    assert authors(body=body) == ("Jane Doe",)
+
+
+def test_visible_byline_skips_comments_and_related_stories():
+    body = (
+        '<div class="related-links"><span class="author">Ann Poe</span></div>'
+        '<ol class="comment-list"><li><cite class="comment-author" itemprop="author">Karol</cite></li></ol>'
+        '<p class="byline">By Jane Doe</p>'
+    )
+    assert authors(body=body) == ("Jane Doe",)
+
+
+def test_multiple_authors_all_in_page_order():
+    head = jsonld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "John Roe"}})
+    body = '<p class="content__meta-byline">By Ann Poe, John Roe, Jane Doe</p>'
+    assert authors(head, body) == ("Ann Poe", "John Roe", "Jane Doe")
+
+
+def test_declared_authors_stay_when_the_byline_names_someone_else():
+    head = meta("author", "Jane Doe", attribute="name")
+    assert authors(head, '<p class="byline">By Ann Poe and John Roe</p>') == ("Jane Doe",)
+
+
+@pytest.mark.parametrize("handle", ["jane-doe", "janedoe", "jane_doe", "JaneDoe"])
+def test_user_handle_or_url_slug_gives_way_to_the_display_name(handle):
+    head = jsonld({"@type": "BlogPosting", "author": {"@type": "Person", "name": handle}})
+    body = '<span class="entry-author"><a rel="author" href="/author/jane-doe/">Jane Doe</a></span>'
+    assert authors(head, body) == ("Jane Doe",)
+
+
+def test_handle_kept_when_no_display_name_spells_it():
+    head = jsonld({"@type": "BlogPosting", "author": {"@type": "Person", "name": "stevenh"}})
+    assert authors(head, '<span class="author">Somebody Else</span>') == ("stevenh",)
+
+
+def test_space_separated_itemprop_names_the_author():
+    body = '<span itemprop="author creator" class="info">Text: Jane Doe</span><span class="nick">Guest</span>'
+    assert authors(body=body) == ("Jane Doe",)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("Jane Doe", True), ("Share", False), ("2 min read", False), ("Ludwig van Beethoven", True), ("정덕현", True)],
+)
+def test_looks_like_name(text, expected):
+    assert looks_like_name(text) is expected
+
+
+def test_page_wide_layout_classes_do_not_hide_the_byline():
+    html = page("", '<header class="content__header--no-promo"><p class="byline">By Jane Doe</p></header>')
+    html = html.replace("<body>", '<body class="single sidebar-left">') + article_body()
+    assert extract_metadata(parse_html(html), URL).authors == ("Jane Doe",)
+
+
+def test_site_name_the_title_tag_adds_is_cut_from_a_byline():
+    head = "<title>Bridge reopens - Example International</title>" + meta("og:title", "Bridge reopens")
+    head += meta("author", "Jane Doe. Example International", attribute="name")
+    assert authors(head) == ("Jane Doe",)
+
+
+def test_an_agency_acronym_alone_is_an_author_and_a_credential_after_a_name_is_not():
+    assert clean_authors(["AFP"]) == ("AFP",)
+    assert clean_authors(["Jane Doe, MD"]) == ("Jane Doe",)
+
+
+def test_a_lone_word_beside_full_names_is_an_affiliation():
+    assert clean_authors(["Jane Doe, Futurism"]) == ("Jane Doe",)
+    assert clean_authors(["Regan"]) == ("Regan",)  # alone, a single name stays
+    assert clean_authors(["Jane Doe, 정덕현"]) == ("Jane Doe", "정덕현")  # no case: no telling, both stay

@@ -1,0 +1,140 @@
+"""Publication day rules: declared published time first, then the day the page shows, then the URL's; the day/month
+order of the page's language; a declared UTC time in the zone the page shows."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+
+from crawler.extract._dates import parse_page_time, parse_shown_time
+from crawler.extract._document import parse_html
+from crawler.extract._urls import url_day
+from crawler.extract.metadata import extract_metadata
+from tests.crawler.extract.pages import article_body, jsonld, meta, page
+
+URL = "https://news.example.com/world/story-123/"
+
+
+def published(head: str = "", body: str = "", url: str = URL, lang: str | None = "en"):
+    return extract_metadata(parse_html(page(head, body + article_body(), lang=lang)), url).published_at
+
+
+def test_url_date_used_when_nothing_else():
+    assert published(url="https://news.example.com/2021/03/23/bridge-reopens/") == date(2021, 3, 23)
+    assert published(url="https://news.example.com/story/2019-11-19/bridge") == date(2019, 11, 19)
+
+
+def test_url_date_loses_to_a_declared_time():
+    head = meta("article:published_time", "2021-03-22T10:00:00+01:00")
+    assert published(head, url="https://news.example.com/2021/03/23/x/") == datetime(
+        2021, 3, 22, 10, tzinfo=timezone(timedelta(hours=1))
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://a.example/2021/03/23/x", date(2021, 3, 23)),
+        ("https://a.example/news/2021-3-5-x", date(2021, 3, 5)),
+        ("https://a.example/2021/13/23/x", None),
+        ("https://a.example/x?d=2021/03/23", None),  # the query is not the path
+        ("https://a.example/id/20210323/x", None),
+    ],
+)
+def test_url_day(url, expected):
+    assert url_day(url) == expected
+
+
+def test_published_preferred_over_modified():
+    head = meta("article:modified_time", "2021-03-25T08:00:00Z") + meta(
+        "article:published_time", "2021-03-24T08:00:00Z"
+    )
+    head += jsonld({"@type": "NewsArticle", "dateModified": "2021-03-26T08:00:00Z"})
+    body = '<time class="updated" datetime="2021-03-27T08:00:00Z">27 March</time>'
+    assert published(head, body) == datetime(2021, 3, 24, 8, tzinfo=UTC)
+
+
+def test_a_shown_update_is_not_the_shown_publication_day():
+    body = '<p class="post-date">Updated March 25, 2021</p><p class="post-date">March 20, 2021</p>'
+    assert published(body=body) == date(2021, 3, 20)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("05/10/2018", "fr", date(2018, 10, 5)),
+        ("05/10/2018", "de", date(2018, 10, 5)),
+        ("05/10/2018", "en", date(2018, 5, 10)),
+        ("25. September 2018", "de", date(2018, 9, 25)),
+        ("22 de outubro de 2010", "pt", date(2010, 10, 22)),
+        ("25. September", "de", None),  # no year: not a complete date
+    ],
+)
+def test_day_month_order_decided_by_page_language(text, language, expected):
+    assert parse_page_time(text, language) == expected
+
+
+def test_page_language_orders_a_declared_numeric_date():
+    assert published(meta("date", "05/10/2018", attribute="name"), lang="fr") == date(2018, 10, 5)
+    assert published(meta("date", "05/10/2018", attribute="name"), lang="en") == date(2018, 5, 10)
+
+
+def test_shown_day_used_when_nothing_is_declared():
+    body = '<div class="meta-date">publiziert am 25. September 2018</div>'
+    assert published(body=body, lang="de", url="https://a.example/2019/01/02/x") == date(2018, 9, 25)
+
+
+def test_shown_time_skips_label_words_and_takes_the_declared_year():
+    assert parse_shown_time("Posted Nov 18, 8:19 PM", "en", datetime(2019, 11, 19, 1, 19)) == datetime(
+        2019, 11, 18, 20, 19
+    )
+    assert parse_shown_time("Share this story", "en", None) is None
+
+
+def test_declared_utc_time_shown_in_the_publishers_zone():
+    head = meta("article:published_time", "2019-11-19T07:03:25+00:00")
+    body = '<div class="article-byline"><time datetime="2019-11-19T07:03:25+00:00">November 18, 2019 11:03 PM</time>'
+    result = published(head, body + "</div>")
+    assert result == datetime(2019, 11, 19, 7, 3, 25, tzinfo=UTC)  # the same instant
+    assert result.utcoffset() == timedelta(hours=-8)
+    assert result.date() == date(2019, 11, 18)  # the day its readers saw
+
+
+def test_shown_update_time_gives_the_zone_of_the_published_time():
+    head = meta("article:published_time", "2019-11-20T05:57:50Z") + meta(
+        "article:modified_time", "2019-11-20T06:01:19Z"
+    )
+    body = '<span class="timestamp">Updated 10:01 pm PST, Tuesday, November 19, 2019</span>'
+    assert published(head, body).isoformat() == "2019-11-19T21:57:50-08:00"
+
+
+def test_a_shown_time_of_another_minute_leaves_the_zone_alone():
+    head = meta("article:published_time", "2019-11-19T07:03:25+00:00")
+    result = published(head, '<span class="date">November 18, 2019 11:41 PM</span>')
+    assert result.utcoffset() == timedelta(0)
+
+
+def test_a_declared_local_offset_is_kept():
+    head = meta("article:published_time", "2019-11-18T23:03:25-08:00")
+    result = published(head, '<span class="date">November 19, 2019 2:03 AM</span>')
+    assert result.utcoffset() == timedelta(hours=-8)
+
+
+def test_the_header_date_bar_does_not_set_the_zone():
+    head = meta("article:published_time", "2019-11-19T07:03:25+00:00")
+    result = published(head, '<div class="top-bar"><span class="date">Monday 18 November 2019 11:03 PM</span></div>')
+    assert result.utcoffset() == timedelta(0)
+
+
+def test_a_date_in_the_byline_block_is_the_shown_day():
+    body = (
+        '<p class="about"><span>Von</span> <span><a class="author-link" href="/author/jane-doe">Jane Doe</a></span>'
+        " <span>publiziert am 25. September 2018</span></p>"
+    )
+    assert published(body=body, lang="de") == date(2018, 9, 25)
+
+
+def test_a_byline_block_without_a_date_leaves_the_url_day():
+    body = '<p class="about"><a class="author-link" href="/author/jane-doe">Jane Doe</a> <span>2 comments</span></p>'
+    assert published(body=body, url="https://a.example/2019/01/02/x") == date(2019, 1, 2)

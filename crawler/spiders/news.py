@@ -314,13 +314,19 @@ class NewsSpider(scrapy.Spider):
         if not self.incremental.due(key, entry):
             self._inc("newsarchive/spider/skipped_known")
             return None
-        if self._cap_reached():
-            self.crawler.stats.set_value(statkeys.MAX_ARTICLES_REACHED, 1)
+        if not self._claim_article(key):
             return None
-        self._requested.add(key)
-        self._articles_requested += 1
         self._inc("newsarchive/spider/articles_requested")
         return self._request(entry.url, "article", self.parse_article, priority=0)
+
+    def _claim_article(self, key: str) -> bool:
+        """Count ``key`` as one of this run's article requests, unless the article cap is reached (then flagged)."""
+        if self._cap_reached():
+            self.crawler.stats.set_value(statkeys.MAX_ARTICLES_REACHED, 1)
+            return False
+        self._requested.add(key)
+        self._articles_requested += 1
+        return True
 
     def _recheck_request(self, due: Recheck) -> Request | None:
         """A stored article fetched again on its schedule, asking "changed since?" with its validators."""

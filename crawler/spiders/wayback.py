@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from scrapy.http import Request, Response, TextResponse
 
-from crawler import extract, statkeys
+from crawler import extract
 from crawler.discovery import links, wayback
 from crawler.errors import NotAnArticle
 from crawler.items import ArticleItem
@@ -95,11 +95,8 @@ class WaybackImportMixin(NewsSpider):
         if self.incremental.is_known(key):
             self._inc("newsarchive/spider/skipped_known")
             return None
-        if self._cap_reached():
-            self.crawler.stats.set_value(statkeys.MAX_ARTICLES_REACHED, 1)
+        if not self._claim_article(key):
             return None
-        self._requested.add(key)
-        self._articles_requested += 1
         self._inc("newsarchive/backfill/imports_requested")
         meta: dict[str, Any] = {"wayback_capture": capture}
         return self._request(capture.raw_url(self.wayback_url), "imported", self.parse_imported, priority=0, **meta)

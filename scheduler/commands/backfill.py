@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from crawler.config.units import parse_duration
 from crawler.errors import ConfigError
 from crawler.storage.backfills import Backfill
 from scheduler import exitcodes
@@ -22,6 +21,7 @@ from scheduler.backfill import (
     BatchReport,
     backfill_source,
 )
+from scheduler.commands.argtypes import instant, seconds
 from scheduler.context import load_app_config
 from scheduler.stopsignals import stop_on_signals
 
@@ -34,11 +34,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "Each batch is a run of its own (trigger 'backfill'); the source's scheduled runs go between batches.",
     )
     parser.add_argument("source", metavar="SOURCE")
-    parser.add_argument("--since", required=True, type=_day, help="oldest publication date, e.g. 2015-01-01 (UTC)")
-    parser.add_argument("--until", type=_day, help="newest publication date, exclusive (default: now)")
+    parser.add_argument("--since", required=True, type=instant, help="oldest publication date, e.g. 2015-01-01 (UTC)")
+    parser.add_argument("--until", type=instant, help="newest publication date, exclusive (default: now)")
     parser.add_argument("--window", type=_span, default=DEFAULT_WINDOW, help="date window per batch (default 90d)")
     parser.add_argument("--batch", type=int, default=DEFAULT_BATCH, help="articles per batch at most (default 500)")
-    parser.add_argument("--delay", type=_seconds, help="between requests (default: the source's download_delay)")
+    parser.add_argument("--delay", type=seconds, help="between requests (default: the source's download_delay)")
     parser.add_argument(
         "--wayback",
         metavar="URL",
@@ -137,23 +137,8 @@ class _Display:
         )
 
 
-def _day(value: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 date: {value!r}") from error
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _span(value: str) -> timedelta:
-    seconds = _seconds(value)
-    if seconds < 3600:
+    span = seconds(value)
+    if span < 3600:
         raise argparse.ArgumentTypeError("a window shorter than an hour would only multiply batches")
-    return timedelta(seconds=seconds)
-
-
-def _seconds(value: str) -> float:
-    try:
-        return parse_duration(value, "duration")
-    except ConfigError as error:
-        raise argparse.ArgumentTypeError(str(error)) from error
+    return timedelta(seconds=span)

@@ -14,6 +14,7 @@ from crawler.errors import ArchiveError
 from crawler.storage.database import connect, database_url
 from crawler.warc.objectstore import StoreSettings, fetch_object, is_store_uri, put_object
 from scheduler import exitcodes
+from scheduler.commands.argtypes import instant
 from scheduler.context import load_app_config
 
 if TYPE_CHECKING:
@@ -33,8 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "files holding the originals of their revisit records.",
     )
     parser.add_argument("--source", help="only this source's captures")
-    parser.add_argument("--since", type=_instant, help="captures at or after this ISO 8601 time (UTC if no zone)")
-    parser.add_argument("--until", type=_instant, help="captures before this ISO 8601 time")
+    parser.add_argument("--since", type=instant, help="captures at or after this ISO 8601 time (UTC if no zone)")
+    parser.add_argument("--until", type=instant, help="captures before this ISO 8601 time")
     parser.add_argument(
         "--output",
         help="the .wacz file, or an s3://bucket/key.wacz object (default: newsarchive-<source|all>-<now>.wacz)",
@@ -83,14 +84,6 @@ def run(args: argparse.Namespace) -> int:
             return exitcodes.FAILED
     print(f"wrote {target}: {len(files)} WARC file(s), {pages} article page(s)")
     return exitcodes.OK
-
-
-def _instant(value: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {value!r}") from error
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _title(selection: Selection) -> str:

@@ -21,7 +21,7 @@ from crawler.run.spec import RunSpec
 from crawler.storage.database import connect, database_url
 from crawler.storage.migrate import migrate_connection
 from crawler.storage.runs import (
-    close_orphaned_runs,
+    close_abandoned_runs,
     default_worker_name,
     finish_run,
     record_skipped,
@@ -153,7 +153,7 @@ def _run_locked(
     backfill: dict[str, Any] | None,
 ) -> RunResult:
     with connect(url, autocommit=True) as conn:
-        close_orphaned_runs(conn, source.name)
+        close_abandoned_runs(conn, source=source.name)
         run_id = start_run(
             conn,
             source.name,

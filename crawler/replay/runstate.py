@@ -9,7 +9,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from crawler.storage.runs import RunAlreadyRunning, finish_run, repair_stale_runs, start_run
+from crawler.storage.runs import RunAlreadyRunning, close_abandoned_runs, finish_run, start_run
 
 REPLAY_SOURCE = "(replay)"
 """The ``source`` of replay runs: a replay spans sources, and must not count as a crawl of any of them (catch-up
@@ -27,7 +27,7 @@ def start(conn: psycopg.Connection) -> int:
     except RunAlreadyRunning:
         # A replay killed on this host leaves its row running; a crawl or the daemon would repair it, but a
         # user re-running the replay must not have to wait for one.
-        if not repair_stale_runs(conn, host=socket.gethostname()):
+        if not close_abandoned_runs(conn, host=socket.gethostname()):
             raise
     return start_run(conn, REPLAY_SOURCE, TRIGGER)
 

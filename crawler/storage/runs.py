@@ -56,7 +56,7 @@ def start_run(
     ``worker`` names who ran it (a queue worker, the daemon, a one-shot command); ``scheduled_for`` is the tick it
     serves, when a schedule asked for it.
 
-    ``started_at`` defaults to this machine's clock (not the database's) so :func:`repair_stale_runs` can compare it
+    ``started_at`` defaults to this machine's clock (not the database's) so :func:`close_abandoned_runs` can compare it
     with process create times on the same clock.
     """
     try:
@@ -137,50 +137,41 @@ def default_worker_name(configured: str = "") -> str:
     return os.environ.get(WORKER_NAME_ENV, "").strip() or configured.strip() or f"{socket.gethostname()}:{os.getpid()}"
 
 
-# Two repairers of rows left ``running``, because there are two ways to know their process is gone, and the
-# outcome recorded differs with the evidence: holding the source's lock proves no live run owns any of its rows
-# (any host; ``cancelled``, naming the worker), while without the lock only a dead pid on this host does
-# (``failed``, "process died").
+def close_abandoned_runs(conn: psycopg.Connection, *, source: str | None = None, host: str | None = None) -> int:
+    """Close rows left ``running`` by a process that is gone; how many.
 
-
-def close_orphaned_runs(conn: psycopg.Connection, source: str) -> int:
-    """Runs left ``running`` by a killed worker or process: we hold the source's lock, so no live run owns them.
-
-    ``cancelled``, not ``failed``: the crawl did not fail, it was cut off (a queued run is retried elsewhere).
-    How many were closed.
+    One outcome whatever the evidence: ``cancelled`` (the crawl did not fail, it was cut off; a queued run is retried
+    elsewhere), the error naming the worker that died. Two kinds of evidence that no live run owns a row:
+    ``source`` — the caller holds that source's lock, so every running row of it is abandoned (any host);
+    ``host`` — the caller holds no lock, so only rows of this host whose pid is dead (or reused) are.
     """
-    closed = conn.execute(
-        "UPDATE crawl_runs SET status = 'cancelled', finished_at = now(), "
-        "error = 'run found unfinished while its lock was free: the process of worker ' || "
-        "coalesce(worker, host, '?') || ' died mid-run (or the database was away when it ended)' "
-        "WHERE source = %s AND status = 'running'",
-        (source,),
-    ).rowcount
-    if closed:
-        log.warning("closed %d orphaned run(s) of %s", closed, source)
-    return closed
-
-
-def repair_stale_runs(conn: psycopg.Connection, *, host: str) -> int:
-    """Mark ``running`` rows of ``host`` whose process is gone as ``failed`` ("process died"); how many.
-
-    For callers without the source's lock (the daemon as it takes the lead, a replay); see
-    :func:`close_orphaned_runs` for those holding it.
-    """
+    if (source is None) == (host is None):
+        raise ValueError("give exactly one of source= (lock held) or host= (dead pids of this host)")
     with conn.transaction():
-        rows = conn.execute(
-            "SELECT id, pid, started_at FROM crawl_runs WHERE status = 'running' AND host = %s FOR UPDATE",
-            [host],
-        ).fetchall()
-        dead = [run_id for run_id, pid, started_at in rows if not _process_alive(pid, started_at)]
-        if dead:
+        if source is not None:
+            rows = conn.execute(
+                "SELECT id FROM crawl_runs WHERE source = %s AND status = 'running' FOR UPDATE", [source]
+            ).fetchall()
+            abandoned = [run_id for (run_id,) in rows]
+            evidence = "while its lock was free"
+        else:
+            rows = conn.execute(
+                "SELECT id, pid, started_at FROM crawl_runs WHERE status = 'running' AND host = %s FOR UPDATE",
+                [host],
+            ).fetchall()
+            abandoned = [run_id for run_id, pid, started_at in rows if not _process_alive(pid, started_at)]
+            evidence = "with its process gone"
+        if abandoned:
             conn.execute(
-                "UPDATE crawl_runs SET status = 'failed', finished_at = %s, error = 'process died' WHERE id = ANY(%s)",
-                [_now(), dead],
+                "UPDATE crawl_runs SET status = 'cancelled', finished_at = %s, "
+                "error = 'run found unfinished ' || %s || ': the process of worker ' || "
+                "coalesce(worker, host, '?') || ' died mid-run (or the database was away when it ended)' "
+                "WHERE id = ANY(%s)",
+                [_now(), evidence, abandoned],
             )
-    for run_id in dead:
-        log.warning("run %d on %s was left running by a dead process; marked failed", run_id, host)
-    return len(dead)
+    for run_id in abandoned:
+        log.warning("run %d of %s was left running (%s); closed as cancelled", run_id, source or host, evidence)
+    return len(abandoned)
 
 
 def last_runs(conn: psycopg.Connection) -> dict[str, dict[str, Any]]:

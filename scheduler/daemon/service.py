@@ -18,7 +18,7 @@ from crawler.config import Config
 from crawler.errors import ArchiveError, ConfigError, DatabaseUnavailable
 from crawler.storage.database import connect, database_url, redact
 from crawler.storage.migrate import migrate_connection
-from crawler.storage.runs import repair_stale_runs
+from crawler.storage.runs import close_abandoned_runs
 from scheduler import exitcodes
 from scheduler.daemon.schedules import SourceScheduler
 from scheduler.leader import LEADER_CHECK, LEADER_POLL, MAX_UNAVAILABLE_WAIT, LeaderLock
@@ -100,7 +100,7 @@ class Daemon:
     def _lead(self) -> int:
         self._role = "leader"
         log.info("leading the schedule on %s", redact(self._url))
-        self._repair_stale_runs()
+        self._close_abandoned_runs()
         self.sources = SourceScheduler(self.config, self.metrics, self._run_options)
         self.sources.start()
         next_check = time.monotonic() + LEADER_CHECK
@@ -153,12 +153,12 @@ class Daemon:
             names = ", ".join(item.path.name for item in recovered)
             log.error("recovered WARC file(s) %s not indexed in the database: %s", names, error)
 
-    def _repair_stale_runs(self) -> None:
-        """Runs left ``running`` on this host by a killed daemon are marked failed before anything is scheduled."""
+    def _close_abandoned_runs(self) -> None:
+        """Runs left ``running`` on this host by a killed daemon are closed (cancelled) before anything is scheduled."""
         try:
             with connect(self._url, autocommit=True, attempts=3, retry_wait=1.0) as conn:
                 migrate_connection(conn)
-                repaired = repair_stale_runs(conn, host=socket.gethostname())
+                repaired = close_abandoned_runs(conn, host=socket.gethostname())
         except (DatabaseUnavailable, psycopg.Error) as error:
             log.warning("could not repair stale runs now: %s", error)
             return

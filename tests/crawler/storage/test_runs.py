@@ -57,7 +57,7 @@ def test_record_skipped(db_conn):
     assert row == ("skipped", "locked by another run")
 
 
-def test_repair_stale_runs(db_conn):
+def test_close_abandoned_runs_of_a_host_closes_only_dead_pids(db_conn):
     host = "test-host"
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
@@ -66,22 +66,29 @@ def test_repair_stale_runs(db_conn):
     # Our pid, but the run started before this process existed: the pid was reused, the run's process died.
     reused = runs.start_run(db_conn, "reused", "cron", host=host, started_at=datetime.now(UTC) - timedelta(days=30))
     elsewhere = runs.start_run(db_conn, "elsewhere", "cron", host="other-host", pid=child.pid)
-    assert runs.repair_stale_runs(db_conn, host=host) == 2
+    assert runs.close_abandoned_runs(db_conn, host=host) == 2
     statuses = dict(db_conn.execute("SELECT id, status FROM crawl_runs").fetchall())
-    assert statuses == {dead: "failed", alive: "running", reused: "failed", elsewhere: "running"}
+    assert statuses == {dead: "cancelled", alive: "running", reused: "cancelled", elsewhere: "running"}
     error = db_conn.execute("SELECT error FROM crawl_runs WHERE id = %s", [dead]).fetchone()[0]
-    assert error == "process died"
-    assert runs.repair_stale_runs(db_conn, host=host) == 0
+    assert "with its process gone" in error and "died mid-run" in error
+    assert runs.close_abandoned_runs(db_conn, host=host) == 0
 
 
-def test_close_orphaned_runs_closes_every_running_row_of_the_source(db_conn):
+def test_close_abandoned_runs_of_a_locked_source_closes_every_running_row(db_conn):
     orphan = runs.start_run(db_conn, "khaama", "cron", host="elsewhere", worker="worker-a")
     other = runs.start_run(db_conn, "other", "cron")
-    assert runs.close_orphaned_runs(db_conn, "khaama") == 1
+    assert runs.close_abandoned_runs(db_conn, source="khaama") == 1
     status, error = db_conn.execute("SELECT status, error FROM crawl_runs WHERE id = %s", [orphan]).fetchone()
     assert status == "cancelled" and "worker worker-a died mid-run" in error
     assert db_conn.execute("SELECT status FROM crawl_runs WHERE id = %s", [other]).fetchone() == ("running",)
-    assert runs.close_orphaned_runs(db_conn, "khaama") == 0
+    assert runs.close_abandoned_runs(db_conn, source="khaama") == 0
+
+
+def test_close_abandoned_runs_needs_exactly_one_kind_of_evidence(db_conn):
+    with pytest.raises(ValueError):
+        runs.close_abandoned_runs(db_conn)
+    with pytest.raises(ValueError):
+        runs.close_abandoned_runs(db_conn, source="khaama", host="h")
 
 
 def test_last_runs_and_success(db_conn):

@@ -1,8 +1,8 @@
-"""Every SQL statement of the reading room, in one place so the indexes it needs (0004_search.sql) are easy to check.
+"""Every SQL statement of the reading room, in one place so the indexes it needs (0005, 0009) are easy to check.
 
 Each function takes a connection from ``Database`` (read-only sessions) and returns plain dicts; pagination is by
 ``limit``/``offset`` with one extra row fetched to tell whether a next page exists. ``bench/web.py`` times search and
-listing on 100,000 articles; the plans are explained in 0005_reading_room_speed.sql.
+listing on 100,000 articles; the plans are explained in 0005_reading_room_speed.sql and 0009_search_documents.sql.
 """
 
 from __future__ import annotations
@@ -82,12 +82,6 @@ def has_column(db: Database, table: str, column: str) -> bool:
         {"table": table, "column": column},
     )
     return bool(rows)
-
-
-def has_search_index(db: Database) -> bool:
-    """Whether 0004_search.sql is applied (else search falls back to the stored 'simple' vector)."""
-    rows = db.fetch("SELECT to_regproc('newsarchive_search_vector') IS NOT NULL AS present")
-    return bool(rows[0]["present"])
 
 
 def sources(db: Database) -> list[dict[str, Any]]:
@@ -211,29 +205,23 @@ class Found:
     facets: dict[str, list[dict[str, Any]]]
 
 
-def search(db: Database, filters: dict[str, Any], *, sort: str, number: int, size: int, lang: bool) -> Found:
+def search(db: Database, filters: dict[str, Any], *, sort: str, number: int, size: int) -> Found:
     """Ranked full-text matches on current versions, each with a highlighted snippet, and their facets.
 
-    ``filters["query"]`` is the text from ``tsquery()``. The match uses the indexed language-aware vector; the rank
-    uses the stored 'simple' vector, kept inline in the row (0005) so ranking every match reads no TOAST (the OR-ed
-    query contains the unstemmed words too). The matches are read once, ranked before the join (so no vector is
-    carried through it), and serve both the page and the facets; only the page's rows get a headline, which reads
-    and parses the body.
+    ``filters["query"]`` is the text from ``tsquery()``. Matches, filters, facets and rank all read the narrow
+    ``search_documents`` rows (0009): the GIN index on the full language-aware vector finds them, the small inline
+    vector (title, summary, lead) ranks them; body-only matches rank below every title or lead match, newest first.
+    The matches are read once for the page and the facets; only the page's rows are joined to their record and
+    version for the title and a headline, which reads and parses the body.
     """
-    by_date = "coalesce({t}published_at, {t}first_seen_at) DESC, {t}id DESC"
-    order = "{t}rank DESC, {t}id DESC" if sort == "rank" else by_date
+    by_date = "{t}sort_at DESC, {t}article_id DESC"
+    order = "{t}rank DESC, " + by_date if sort == "rank" else by_date
     sql = f"""
         WITH matches AS MATERIALIZED (
-            SELECT r.id, r.url, r.source, r.first_seen_at, r.current_version AS versions, v.*
-            FROM (
-                SELECT v.id AS version_id, v.article_id, v.version, v.title, v.authors, v.published_at, v.section,
-                       {_config(lang)} AS config, ts_rank(v.search, %(query)s::tsquery) AS rank
-                FROM article_versions v
-                WHERE {_vector(lang)} @@ %(query)s::tsquery
-                OFFSET 0
-            ) v
-            JOIN article_records r ON r.id = v.article_id AND r.current_version = v.version
-            WHERE {_FILTERS}
+            SELECT d.article_id, d.version_id, d.source, d.section, d.config,
+                   coalesce(d.published_at, d.first_seen_at) AS sort_at, ts_rank(d.ranked, %(query)s::tsquery) AS rank
+            FROM search_documents d
+            WHERE d.document @@ %(query)s::tsquery AND {_FILTERS}
         ), hits AS (
             SELECT * FROM matches ORDER BY {order.format(t="")} LIMIT %(limit)s OFFSET %(offset)s
         ), facets AS (
@@ -242,12 +230,13 @@ def search(db: Database, filters: dict[str, Any], *, sort: str, number: int, siz
             FROM matches GROUP BY GROUPING SETS ((source), (section))
         )
         SELECT (SELECT coalesce(json_agg(f ORDER BY f.count DESC, f.value), '[]') FROM facets f) AS facets,
-               hits.url, hits.source, hits.title, hits.authors, hits.published_at, hits.section, hits.versions,
+               r.url, r.source, v.title, v.authors, v.published_at, v.section, r.current_version AS versions,
                hits.rank,
-               ts_headline(hits.config, replace(left(coalesce(b.body, ''), 20000), '<', %(tag_open)s),
+               ts_headline(hits.config, replace(left(coalesce(v.body, ''), 20000), '<', %(tag_open)s),
                            %(query)s::tsquery, %(headline)s) AS snippet
         FROM (SELECT 1) one
-        LEFT JOIN (hits JOIN article_versions b ON b.id = hits.version_id) ON true
+        LEFT JOIN (hits JOIN article_records r ON r.id = hits.article_id
+                        JOIN article_versions v ON v.id = hits.version_id) ON true
         ORDER BY {order.format(t="hits.")}
     """
     offset = (number - 1) * size
@@ -264,21 +253,13 @@ def search(db: Database, filters: dict[str, Any], *, sort: str, number: int, siz
 
 
 _FILTERS = """
-    (%(source)s::text IS NULL OR r.source = %(source)s)
-    AND (%(section)s::text IS NULL OR v.section = %(section)s)
-    AND (%(since)s::timestamptz IS NULL OR v.published_at >= %(since)s)
-    AND (%(until)s::timestamptz IS NULL OR v.published_at < %(until)s)
+    (%(source)s::text IS NULL OR d.source = %(source)s)
+    AND (%(section)s::text IS NULL OR d.section = %(section)s)
+    AND (%(since)s::timestamptz IS NULL OR d.published_at >= %(since)s)
+    AND (%(until)s::timestamptz IS NULL OR d.published_at < %(until)s)
     AND (%(author)s::text IS NULL OR EXISTS (
-        SELECT 1 FROM unnest(v.authors) a WHERE a ILIKE '%%' || %(author)s || '%%'))
+        SELECT 1 FROM unnest(d.authors) a WHERE a ILIKE '%%' || %(author)s || '%%'))
 """
-
-
-def _vector(lang: bool) -> str:
-    return "newsarchive_search_vector(v.title, v.summary, v.body, v.language)" if lang else "v.search"
-
-
-def _config(lang: bool) -> str:
-    return "newsarchive_ts_config(v.language)" if lang else "'simple'::regconfig"
 
 
 def changes(db: Database, *, substantive_only: bool, with_class: bool, number: int, size: int) -> Page:

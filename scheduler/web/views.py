@@ -28,12 +28,11 @@ class Context:
     _columns: dict[str, bool] | None = None
 
     def has(self, feature: str) -> bool:
-        """Schema features by migration (looked up once): change classes, run workers, the search index."""
+        """Schema features by migration (looked up once): change classes, run workers."""
         if self._columns is None:
             self._columns = {
                 "change_class": queries.has_column(self.db, "article_versions", "change_class"),
                 "worker": queries.has_column(self.db, "crawl_runs", "worker"),
-                "search_lang": queries.has_search_index(self.db),
             }
         return self._columns[feature]
 
@@ -115,9 +114,8 @@ def search(request: Request, ctx: Context) -> dict[str, Any]:
     parsed = queries.tsquery(ctx.db, q)
     if parsed is None:  # only stop words or operators: nothing can match
         return {"filters": filters, "sort": sort, "page": queries.Page([], number, ctx.page_size, False), "facets": {}}
-    lang = ctx.has("search_lang")
     found = {**filters, "query": parsed}
-    result = queries.search(ctx.db, found, sort=sort, number=number, size=ctx.page_size, lang=lang)
+    result = queries.search(ctx.db, found, sort=sort, number=number, size=ctx.page_size)
     return {"filters": filters, "sort": sort, "page": result.page, "facets": result.facets}
 
 

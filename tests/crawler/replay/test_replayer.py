@@ -196,7 +196,7 @@ def test_two_processes_store_what_one_does(database_url: str, tmp_path: Path) ->
     with connect(database_url, autocommit=True) as one:
         replay(one, first, second)
         expected = one.execute("SELECT * FROM articles ORDER BY url").fetchall()
-        one.execute("TRUNCATE article_records, article_versions, captures, crawl_runs, warc_files")
+        one.execute("TRUNCATE article_records, article_versions, search_documents, captures, crawl_runs, warc_files")
         result = replay_files(one, [first, second], ReplayOptions(processes=2))
         assert result.status == "finished"
         assert one.execute("SELECT * FROM articles ORDER BY url").fetchall() == expected

@@ -169,7 +169,31 @@ def test_all_fields_round_trip(db_conn):
         "Short.",
         "https://www.khaama.com/i.jpg",
     )
-    assert db_conn.execute("SELECT count(*) FROM article_versions WHERE search @@ 'nato'::tsquery").fetchone() == (1,)
+    assert searchable(db_conn, "nato") == [URL]
+
+
+def searchable(conn, word: str) -> list[str]:
+    """URLs the reading room's search index (search_documents) finds for ``word``."""
+    rows = conn.execute(
+        "SELECT r.url FROM search_documents d JOIN article_records r ON r.id = d.article_id"
+        " WHERE d.document @@ plainto_tsquery('simple', %s) ORDER BY r.url",
+        [word],
+    ).fetchall()
+    return [url for (url,) in rows]
+
+
+def test_search_follows_the_current_version(db_conn):
+    store = ArticleStore(db_conn)
+    store.store_many([item("The ministry denied the report.", record_id="<urn:uuid:1>")])
+    assert searchable(db_conn, "denied") == [URL]
+    later = T0 + timedelta(hours=1)
+    store.store_many([item("The ministry confirmed the report.", record_id="<urn:uuid:2>", seen_at=later)])
+    assert searchable(db_conn, "denied") == []
+    assert searchable(db_conn, "confirmed") == [URL]
+    # An older capture found later (a replay) moves the first sighting: the document follows it.
+    store.store_many([item("The ministry confirmed the report.", record_id="<urn:uuid:0>", seen_at=T0 - timedelta(1))])
+    row = db_conn.execute("SELECT first_seen_at, count(*) OVER () FROM search_documents").fetchone()
+    assert row == (T0 - timedelta(1), 1)
 
 
 def test_rollback_on_error_leaves_nothing(db_conn):

@@ -23,8 +23,10 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 from starlette.testclient import TestClient
 
 from bench.harness import bench_database, key_values
+from crawler.storage import reading
 from crawler.storage.database import connect
-from scheduler.web import create_app, queries
+from scheduler.web import create_app
+from scheduler.web.database import Database
 
 QUICK_ARTICLES = 10_000
 VOCABULARY = 2_000
@@ -76,31 +78,28 @@ def p95(values: list[float]) -> float:
 
 
 class _Recorder:
-    """Stands in for ``queries.Database``: keeps the statements a query function would run."""
+    """A ``reading.Reader`` that keeps the statements a query function would run (it runs only the first)."""
 
-    def __init__(self, database: queries.Database) -> None:
+    def __init__(self, database: Database) -> None:
         self.database, self.statements = database, []
 
     def fetch(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         self.statements.append((sql, params or {}))
-        return self.database.fetch(sql, params) if len(self.statements) == 1 else [{"facets": [], "url": None}]
-
-    def page(self, sql: str, params: dict[str, Any], number: int, size: int) -> queries.Page:
-        offset = (number - 1) * size
-        self.fetch(sql, {**params, "limit": size + 1, "offset": offset, "window": offset + size + 1})
-        return queries.Page([], number, size, False)
+        if len(self.statements) == 1:  # the query parse: its result is the next statements' parameter
+            return self.database.fetch(sql, params)
+        return [{"facets": [], "url": None, "sort_at": None, "sort_id": None}]  # lets search and articles finish
 
 
 def explain(url: str, word: str = "w7") -> str:
     """EXPLAIN ANALYZE of one search (page and facets in one statement) and of listing page 40."""
-    database = queries.Database(url)
+    database = Database(url)
     database.open()
     try:
         recorder = _Recorder(database)
         filters = {"q": word, "source": None, "section": None, "author": None, "since": None, "until": None}
-        filters["query"] = queries.tsquery(recorder, word)  # type: ignore[arg-type]
-        queries.search(recorder, filters, sort="rank", number=1, size=25)  # type: ignore[arg-type]
-        queries.articles(recorder, source=None, number=40, size=25)  # type: ignore[arg-type]
+        filters["query"] = reading.tsquery(recorder, word)
+        reading.search(recorder, filters, sort="rank", number=1, size=25)
+        reading.articles(recorder, source=None, number=40, size=25)
     finally:
         database.close()
     out = []

@@ -23,8 +23,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from scheduler.web import params, queries, views
+from crawler.storage import reading
+from scheduler.web import params, views
 from scheduler.web.archive import ArchiveProxy
+from scheduler.web.database import Database
 from scheduler.web.views import Context, NotFound
 
 CSP = (
@@ -44,7 +46,7 @@ UNPROTECTED_PREFIXES = ("/archive/", "/static/")
 
 def create_app(database_url: str, *, archive_url: str | None = None, page_size: int = 25) -> Starlette:
     """The app over the database at ``database_url``; ``/archive/`` proxies to pywb at ``archive_url`` if given."""
-    db = queries.Database(database_url)
+    db = Database(database_url)
     ctx = Context(db, page_size=page_size)
     templates = _templates()
     proxy = ArchiveProxy(archive_url) if archive_url else None
@@ -184,7 +186,7 @@ def _when(value: datetime | None, tz: Any) -> str:
 def _highlight(snippet: str | None) -> markupsafe.Markup:
     """A ts_headline snippet escaped, its match markers turned into ``<mark>``."""
     escaped = markupsafe.escape(snippet or "")
-    return markupsafe.Markup(str(escaped).replace(queries.MARK_START, "<mark>").replace(queries.MARK_STOP, "</mark>"))
+    return markupsafe.Markup(str(escaped).replace(reading.MARK_START, "<mark>").replace(reading.MARK_STOP, "</mark>"))
 
 
 def _utc(value: datetime | None) -> str:

@@ -11,8 +11,9 @@ from typing import Any
 
 from starlette.requests import Request
 
-from scheduler.web import diffs, params, queries
-from scheduler.web.queries import Database
+from crawler.storage import reading
+from scheduler.web import diffs, params
+from scheduler.web.database import Database
 
 
 class NotFound(Exception):
@@ -31,8 +32,8 @@ class Context:
         """Schema features by migration (looked up once): change classes, run workers."""
         if self._columns is None:
             self._columns = {
-                "change_class": queries.has_column(self.db, "article_versions", "change_class"),
-                "worker": queries.has_column(self.db, "crawl_runs", "worker"),
+                "change_class": reading.has_column(self.db, "article_versions", "change_class"),
+                "worker": reading.has_column(self.db, "crawl_runs", "worker"),
             }
         return self._columns[feature]
 
@@ -40,7 +41,7 @@ class Context:
 def home(request: Request, ctx: Context) -> dict[str, Any]:
     """Sources with their latest run, and the latest articles."""
     params.zone(request.query_params)
-    return {"sources": queries.sources(ctx.db), "recent": queries.recent(ctx.db)}
+    return {"sources": reading.sources(ctx.db), "recent": reading.recent(ctx.db)}
 
 
 def articles(request: Request, ctx: Context) -> dict[str, Any]:
@@ -49,7 +50,7 @@ def articles(request: Request, ctx: Context) -> dict[str, Any]:
     source = params.text(query, "source")
     number = params.integer(query, "page", default=1)
     params.zone(query)
-    page = queries.articles(ctx.db, source=source, number=number, size=ctx.page_size)
+    page = reading.articles(ctx.db, source=source, number=number, size=ctx.page_size)
     return {"source": source, "page": page}
 
 
@@ -58,10 +59,10 @@ def article(request: Request, ctx: Context) -> dict[str, Any]:
     query = request.query_params
     url = params.text(query, "url", required=True)
     params.zone(query)
-    record = queries.article(ctx.db, url)
+    record = reading.article(ctx.db, url)
     if record is None:
         raise NotFound(f"no article with url {url}")
-    history = queries.versions(ctx.db, record["id"], with_class=ctx.has("change_class"))
+    history = reading.versions(ctx.db, record["id"], with_class=ctx.has("change_class"))
     for version in history:
         version["archive_path"] = archive_path(version["captured_at"], version["capture_url"])
     current = next((v for v in history if v["version"] == record["current_version"]), history[-1])
@@ -75,12 +76,12 @@ def diff(request: Request, ctx: Context) -> dict[str, Any]:
     url = params.text(query, "url", required=True)
     asked_to = params.integer(query, "to", default=0, low=0) or None
     asked_from = params.integer(query, "from", default=0, low=0) or None
-    record = queries.article(ctx.db, url)
+    record = reading.article(ctx.db, url)
     if record is None:
         raise NotFound(f"no article with url {url}")
     new = asked_to or record["current_version"]
     old = asked_from or max(new - 1, 1)
-    history = {v["version"]: v for v in queries.versions(ctx.db, record["id"], with_class=ctx.has("change_class"))}
+    history = {v["version"]: v for v in reading.versions(ctx.db, record["id"], with_class=ctx.has("change_class"))}
     if old not in history or new not in history:
         raise NotFound(f"version {old if old not in history else new} of {url} is not stored")
     record.pop("id")
@@ -111,11 +112,11 @@ def search(request: Request, ctx: Context) -> dict[str, Any]:
     params.zone(query)
     if q is None:
         return {"filters": filters, "sort": sort, "page": None, "facets": {}}
-    parsed = queries.tsquery(ctx.db, q)
+    parsed = reading.tsquery(ctx.db, q)
     if parsed is None:  # only stop words or operators: nothing can match
-        return {"filters": filters, "sort": sort, "page": queries.Page([], number, ctx.page_size, False), "facets": {}}
+        return {"filters": filters, "sort": sort, "page": reading.Page([], number, ctx.page_size, False), "facets": {}}
     found = {**filters, "query": parsed}
-    result = queries.search(ctx.db, found, sort=sort, number=number, size=ctx.page_size)
+    result = reading.search(ctx.db, found, sort=sort, number=number, size=ctx.page_size)
     return {"filters": filters, "sort": sort, "page": result.page, "facets": result.facets}
 
 
@@ -126,7 +127,7 @@ def changes(request: Request, ctx: Context) -> dict[str, Any]:
     number = params.integer(query, "page", default=1)
     params.zone(query)
     with_class = ctx.has("change_class")
-    page = queries.changes(
+    page = reading.changes(
         ctx.db, substantive_only=not show_all, with_class=with_class, number=number, size=ctx.page_size
     )
     return {"all": show_all, "classified": with_class, "page": page}
@@ -138,13 +139,13 @@ def runs(request: Request, ctx: Context) -> dict[str, Any]:
     source = params.text(query, "source")
     number = params.integer(query, "page", default=1)
     params.zone(query)
-    page = queries.runs(ctx.db, source=source, number=number, size=ctx.page_size, with_worker=ctx.has("worker"))
+    page = reading.runs(ctx.db, source=source, number=number, size=ctx.page_size, with_worker=ctx.has("worker"))
     return {"source": source, "page": page}
 
 
 def archive_path(captured_at: Any, url: str) -> str:
     """The pywb address of a capture: ``/archive/<14-digit UTC timestamp>/<url>``."""
-    return f"/archive/{queries.as_of(captured_at)}/{url}"
+    return f"/archive/{reading.as_of(captured_at)}/{url}"
 
 
 PAGES = {

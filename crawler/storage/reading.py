@@ -1,19 +1,16 @@
-"""Every SQL statement of the reading room, in one place so the indexes it needs (0005, 0009) are easy to check.
+"""Every SQL statement of the reading room, beside the tables and indexes (0005, 0009) they need.
 
-Each function takes a connection from ``Database`` (read-only sessions) and returns plain dicts; pagination is by
-``limit``/``offset`` with one extra row fetched to tell whether a next page exists. ``bench/web.py`` times search and
-listing on 100,000 articles; the plans are explained in 0005_reading_room_speed.sql and 0009_search_documents.sql.
+Each function takes a ``Reader`` (the web app's read-only pool, ``scheduler.web.database.Database``) and returns
+plain dicts; pagination is by ``limit``/``offset`` with one extra row fetched to tell whether a next page exists.
+``bench/web.py`` times search and listing on 100,000 articles; the plans are explained in
+0005_reading_room_speed.sql and 0009_search_documents.sql.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
-
-import psycopg
-from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
+from typing import Any, Protocol
 
 SEARCH_CONFIGS = ("simple", "english", "french", "german", "spanish", "italian", "portuguese", "russian", "dutch")
 """Configs the query is parsed in: one tsquery per config, OR-ed, matches a vector stemmed in any of them."""
@@ -36,46 +33,23 @@ class Page:
     has_next: bool
 
 
-class Database:
-    """A small pool whose sessions are read only: the reading room can never write to the archive."""
+class Reader(Protocol):
+    """Runs one read-only statement and returns its rows as dicts."""
 
-    def __init__(self, url: str, *, max_size: int = 4) -> None:
-        self.pool = ConnectionPool(
-            url,
-            min_size=0,
-            max_size=max_size,
-            kwargs={"options": "-c default_transaction_read_only=on -c statement_timeout=10000"},
-            configure=_read_only,
-            open=False,
-        )
-
-    def open(self) -> None:
-        self.pool.open()
-
-    def close(self) -> None:
-        self.pool.close()
-
-    def fetch(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Rows of one statement, run in its own read-only transaction."""
-        with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cursor:
-            return cursor.execute(sql, params or {}).fetchall()
-
-    def page(self, sql: str, params: dict[str, Any], number: int, size: int) -> Page:
-        """One page of ``sql`` (which must end with ``LIMIT %(limit)s OFFSET %(offset)s``).
-
-        ``%(window)s`` is ``offset + limit``: the rows a sub-select must keep for the page to be right.
-        """
-        offset = (number - 1) * size
-        rows = self.fetch(sql, {**params, "limit": size + 1, "offset": offset, "window": offset + size + 1})
-        return Page(rows[:size], number, size, len(rows) > size)
+    def fetch(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]: ...
 
 
-def _read_only(conn: psycopg.Connection) -> None:
-    conn.read_only = True
-    conn.autocommit = False
+def _page(db: Reader, sql: str, params: dict[str, Any], number: int, size: int) -> Page:
+    """One page of ``sql`` (which must end with ``LIMIT %(limit)s OFFSET %(offset)s``).
+
+    ``%(window)s`` is ``offset + limit``: the rows a sub-select must keep for the page to be right.
+    """
+    offset = (number - 1) * size
+    rows = db.fetch(sql, {**params, "limit": size + 1, "offset": offset, "window": offset + size + 1})
+    return Page(rows[:size], number, size, len(rows) > size)
 
 
-def has_column(db: Database, table: str, column: str) -> bool:
+def has_column(db: Reader, table: str, column: str) -> bool:
     """Whether a migration added ``column``: the pages work on databases at any schema version."""
     rows = db.fetch(
         "SELECT 1 FROM information_schema.columns WHERE table_name = %(table)s AND column_name = %(column)s",
@@ -84,7 +58,7 @@ def has_column(db: Database, table: str, column: str) -> bool:
     return bool(rows)
 
 
-def sources(db: Database) -> list[dict[str, Any]]:
+def sources(db: Reader) -> list[dict[str, Any]]:
     """Every source seen in config, runs or articles, with its latest run and today's article count."""
     return db.fetch(
         """
@@ -116,7 +90,7 @@ _CURRENT = "article_records r JOIN article_versions v ON v.article_id = r.id AND
 _ARTICLE_LIST = f"SELECT {_ARTICLE_COLUMNS} FROM {_CURRENT}"
 
 
-def articles(db: Database, *, source: str | None, number: int, size: int) -> Page:
+def articles(db: Reader, *, source: str | None, number: int, size: int) -> Page:
     """Current versions, newest publication first (first capture when the date is unknown).
 
     Dated and undated articles are two index walks merged (published_at; records by first capture): a sort on
@@ -136,13 +110,13 @@ def articles(db: Database, *, source: str | None, number: int, size: int) -> Pag
         ORDER BY sort_at DESC, sort_id DESC
         LIMIT %(limit)s OFFSET %(offset)s
         """
-    page = db.page(sql, {"source": source}, number, size)
+    page = _page(db, sql, {"source": source}, number, size)
     for row in page.rows:
         del row["sort_at"], row["sort_id"]
     return page
 
 
-def article(db: Database, url: str) -> dict[str, Any] | None:
+def article(db: Reader, url: str) -> dict[str, Any] | None:
     """One article's record, or None."""
     rows = db.fetch(
         "SELECT id, url, source, first_seen_at, last_seen_at, current_version FROM article_records WHERE url = %(url)s",
@@ -151,7 +125,7 @@ def article(db: Database, url: str) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
-def versions(db: Database, article_id: int, *, with_class: bool) -> list[dict[str, Any]]:
+def versions(db: Reader, article_id: int, *, with_class: bool) -> list[dict[str, Any]]:
     """Every version, oldest first, with its capture's time and URL (the WARC record) when known."""
     change = "v.change_class" if with_class else "NULL::text"
     return db.fetch(
@@ -168,7 +142,7 @@ def versions(db: Database, article_id: int, *, with_class: bool) -> list[dict[st
     )
 
 
-def captures(db: Database, url: str, *, limit: int = 200) -> list[dict[str, Any]]:
+def captures(db: Reader, url: str, *, limit: int = 200) -> list[dict[str, Any]]:
     """Every response capture of the article's URL (re-fetches that found no change included), oldest first."""
     return db.fetch(
         """
@@ -180,7 +154,7 @@ def captures(db: Database, url: str, *, limit: int = 200) -> list[dict[str, Any]
     )
 
 
-def tsquery(db: Database, q: str) -> str | None:
+def tsquery(db: Reader, q: str) -> str | None:
     """``q`` parsed in every config, the distinct parses OR-ed, as tsquery text; None when nothing is searchable.
 
     Parsed once, before the search: a literal tsquery is planned with its real selectivity (the same word OR-ed
@@ -205,7 +179,7 @@ class Found:
     facets: dict[str, list[dict[str, Any]]]
 
 
-def search(db: Database, filters: dict[str, Any], *, sort: str, number: int, size: int) -> Found:
+def search(db: Reader, filters: dict[str, Any], *, sort: str, number: int, size: int) -> Found:
     """Ranked full-text matches on current versions, each with a highlighted snippet, and their facets.
 
     ``filters["query"]`` is the text from ``tsquery()``. Matches, filters, facets and rank all read the narrow
@@ -262,7 +236,7 @@ _FILTERS = """
 """
 
 
-def changes(db: Database, *, substantive_only: bool, with_class: bool, number: int, size: int) -> Page:
+def changes(db: Reader, *, substantive_only: bool, with_class: bool, number: int, size: int) -> Page:
     """Versions after the first, newest capture first: what changed after publication."""
     only = "AND v.change_class IS DISTINCT FROM 'trivial'" if substantive_only and with_class else ""
     change = "v.change_class" if with_class else "NULL::text"
@@ -275,10 +249,10 @@ def changes(db: Database, *, substantive_only: bool, with_class: bool, number: i
         ORDER BY v.seen_at DESC, v.id DESC
         LIMIT %(limit)s OFFSET %(offset)s
     """
-    return db.page(sql, {}, number, size)
+    return _page(db, sql, {}, number, size)
 
 
-def runs(db: Database, *, source: str | None, number: int, size: int, with_worker: bool) -> Page:
+def runs(db: Reader, *, source: str | None, number: int, size: int, with_worker: bool) -> Page:
     """Crawl runs, newest first, with what they fetched and found."""
     worker = "worker, scheduled_for" if with_worker else "NULL::text AS worker, NULL::timestamptz AS scheduled_for"
     sql = f"""
@@ -291,10 +265,10 @@ def runs(db: Database, *, source: str | None, number: int, size: int, with_worke
         ORDER BY started_at DESC, id DESC
         LIMIT %(limit)s OFFSET %(offset)s
     """
-    return db.page(sql, {"source": source}, number, size)
+    return _page(db, sql, {"source": source}, number, size)
 
 
-def recent(db: Database, *, size: int = 10) -> list[dict[str, Any]]:
+def recent(db: Reader, *, size: int = 10) -> list[dict[str, Any]]:
     """The latest captured articles, for the front page."""
     return db.fetch(_ARTICLE_LIST + " ORDER BY r.first_seen_at DESC, r.id DESC LIMIT %(limit)s", {"limit": size})
 

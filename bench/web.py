@@ -26,7 +26,7 @@ from bench.harness import bench_database, key_values
 from crawler.storage import reading
 from crawler.storage.database import connect
 from scheduler.web import create_app
-from scheduler.web.database import Database
+from scheduler.web.pool import Database
 
 QUICK_ARTICLES = 10_000
 VOCABULARY = 2_000

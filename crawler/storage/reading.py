@@ -1,6 +1,6 @@
 """Every SQL statement of the reading room, beside the tables and indexes (0005, 0009) they need.
 
-Each function takes a ``Reader`` (the web app's read-only pool, ``scheduler.web.database.Database``) and returns
+Each function takes a ``Reader`` (the web app's read-only pool, ``scheduler.web.pool.Database``) and returns
 plain dicts; pagination is by ``limit``/``offset`` with one extra row fetched to tell whether a next page exists.
 ``bench/web.py`` times search and listing on 100,000 articles; the plans are explained in
 0005_reading_room_speed.sql and 0009_search_documents.sql.

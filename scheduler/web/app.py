@@ -25,8 +25,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crawler.storage import reading
 from scheduler.web import params, views
-from scheduler.web.archive import ArchiveProxy
-from scheduler.web.database import Database
+from scheduler.web.archiveproxy import ArchiveProxy
+from scheduler.web.pool import Database
 from scheduler.web.views import Context, NotFound
 
 CSP = (

@@ -13,7 +13,7 @@ from starlette.requests import Request
 
 from crawler.storage import reading
 from scheduler.web import diffs, params
-from scheduler.web.database import Database
+from scheduler.web.pool import Database
 
 
 class NotFound(Exception):

@@ -175,7 +175,7 @@ def _archive_get(url: str) -> httpx.Response:
 def test_the_app_cannot_write(archive: Archive) -> None:
     import psycopg
 
-    from scheduler.web.database import Database
+    from scheduler.web.pool import Database
 
     db = Database(archive.url)
     db.open()

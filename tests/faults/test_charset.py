@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from crawler.replica import ReplicaPublisher, ReplicaSite
-from crawler.replica._faults import WINDOWS_1252_PARAGRAPHS, WINDOWS_1252_TITLE
 from crawler.storage.scratch import scratch_database
+from replica import ReplicaPublisher, ReplicaSite
+from replica._faults import WINDOWS_1252_PARAGRAPHS, WINDOWS_1252_TITLE
 from tests.faults._support import WarcRecord, read_records, responses_for, source_toml, warc_files
 from tests.support.cli import query, run_cli, write_config
 

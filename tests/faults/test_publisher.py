@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
-from crawler.replica import ReplicaPublisher, ReplicaSite
-from crawler.replica._faults import OFFSITE_URL
 from crawler.settings import DOWNLOADER_MIDDLEWARES
 from crawler.storage.scratch import scratch_database
+from replica import ReplicaPublisher, ReplicaSite
+from replica._faults import OFFSITE_URL
 from tests.faults._support import (
     SETTINGS_ENV,
     WarcRecord,

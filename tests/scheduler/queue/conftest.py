@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.replica import ReplicaPublisher, ReplicaSite
+from replica import ReplicaPublisher, ReplicaSite
 from tests.scheduler.daemon_process import DaemonProcess, daemon_config
 
 

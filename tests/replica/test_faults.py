@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from crawler.replica import ReplicaPublisher, ReplicaSite
-from crawler.replica._faults import WINDOWS_1252_PARAGRAPHS
-from tests.crawler.replica.http import fetch
+from replica import ReplicaPublisher, ReplicaSite
+from replica._faults import WINDOWS_1252_PARAGRAPHS
+from tests.replica.http import fetch
 
 
 def _connection(publisher: ReplicaPublisher, timeout: float = 10) -> http.client.HTTPConnection:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.replica.server import ReplicaPublisher, RequestLog
-from crawler.replica.site import ReplicaArticle, ReplicaSite
+from replica.server import ReplicaPublisher, RequestLog
+from replica.site import ReplicaArticle, ReplicaSite
 
 __all__ = ["ReplicaArticle", "ReplicaPublisher", "ReplicaSite", "RequestLog"]

@@ -9,10 +9,10 @@ from collections import OrderedDict
 from collections.abc import Callable
 from urllib.parse import parse_qsl, urlsplit
 
-from crawler.replica import _faults, _feeds, _listing_pages, _sitemaps, _wpjson
-from crawler.replica._article_page import render_article
-from crawler.replica._media import png
-from crawler.replica._resource import (
+from replica import _faults, _feeds, _listing_pages, _sitemaps, _wpjson
+from replica._article_page import render_article
+from replica._media import png
+from replica._resource import (
     ATOM,
     CORE_XML,
     GZIP,
@@ -26,7 +26,7 @@ from crawler.replica._resource import (
     Resource,
     redirect,
 )
-from crawler.replica.site import ReplicaSite
+from replica.site import ReplicaSite
 
 CACHE_SIZE = 2048
 """Rendered responses kept (LRU); an article page is ~55 kB plus ~15 kB gzipped."""

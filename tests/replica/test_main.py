@@ -1,4 +1,4 @@
-"""``python -m crawler.replica`` serves in the foreground and prints its base URL first."""
+"""``python -m replica`` serves in the foreground and prints its base URL first."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import re
 import subprocess
 import sys
 
-from tests.crawler.replica.http import fetch
+from tests.replica.http import fetch
 
 
 def test_module_serves_and_prints_base_url() -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "crawler.replica", "--articles", "3"],
+        [sys.executable, "-m", "replica", "--articles", "3"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -12,9 +12,9 @@ from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 
-from crawler.replica._resource import Fault, Resource
-from crawler.replica._router import ReplicaRouter
-from crawler.replica.site import ReplicaSite
+from replica._resource import Fault, Resource
+from replica._router import ReplicaRouter
+from replica.site import ReplicaSite
 
 log = logging.getLogger(__name__)
 
@@ -236,7 +236,7 @@ class ReplicaPublisher:
             self._thread.join(timeout=5)
 
     def serve_forever(self) -> None:
-        """Serve in the calling thread until interrupted (``python -m crawler.replica``)."""
+        """Serve in the calling thread until interrupted (``python -m replica``)."""
         self.start()
         assert self._thread is not None
         try:

@@ -1,4 +1,4 @@
-"""``python -m crawler.replica``: serve the replica publisher in the foreground and print its base URL."""
+"""``python -m replica``: serve the replica publisher in the foreground and print its base URL."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import contextlib
 import logging
 import sys
 
-from crawler.replica.server import ReplicaPublisher
-from crawler.replica.site import ReplicaSite
+from replica.server import ReplicaPublisher
+from replica.site import ReplicaSite
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m crawler.replica", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m replica", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 (default): any free port")
     parser.add_argument("--articles", type=int, default=12, help="number of generated articles")

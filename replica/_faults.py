@@ -39,12 +39,12 @@ from html import escape
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from crawler.replica._resource import HTML, RSS, YOAST_XML, Fault, Resource, redirect
+from replica._resource import HTML, RSS, YOAST_XML, Fault, Resource, redirect
 
 if TYPE_CHECKING:
     from http.server import BaseHTTPRequestHandler
 
-    from crawler.replica._router import ReplicaRouter
+    from replica._router import ReplicaRouter
 
 _MAX_WAIT = 120.0
 

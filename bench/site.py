@@ -24,9 +24,7 @@ from urllib.parse import urlsplit
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from replica import ReplicaSite
-from replica._resource import Resource
-from replica._router import ReplicaRouter
+from replica import ReplicaRouter, ReplicaSite, Resource
 
 MIN_PAGE = 55_000
 MAX_PAGE = 90_000

@@ -11,10 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.metrics import authors_match, byline_matches, day_matches, title_matches
-from crawler.extract._decode import decode_html
-from crawler.extract._document import clean_text, parse_html
-from crawler.extract._language import primary_tag
 from crawler.extract.metadata import extract_metadata
+from crawler.extract.page import clean_text, decode_html, parse_html, primary_tag
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 import psycopg
 
 from bench.harness import bench_database, key_values
-from crawler.replica import ReplicaPublisher, ReplicaSite
+from replica import ReplicaPublisher, ReplicaSite
 
 DUE_NOW = "UPDATE article_records SET next_check_at = now() - interval '1 second', recheck_step = 0"
 

@@ -1,7 +1,7 @@
 """A synthetic WordPress publisher for benchmarks: N article pages of 55-90 KB, feed, sitemaps, as static files.
 
 Usage: ``python bench/site.py FOLDER --pages N --base-url http://127.0.0.1:PORT`` (prints the folder's summary).
-Pages are the replica publisher's (``crawler.replica``: JSON-LD, OpenGraph, Khaama's boilerplate), padded with a
+Pages are the replica publisher's (``replica``: JSON-LD, OpenGraph, Khaama's boilerplate), padded with a
 theme's inline CSS and a "popular posts" footer widget to the sizes of real WordPress pages. Every file also has a
 ``.gz`` twin (gzip level 6, what publishers' servers send), for nginx's ``gzip_static`` or ``bench/server.py``.
 """
@@ -24,9 +24,7 @@ from urllib.parse import urlsplit
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from crawler.replica import ReplicaSite
-from crawler.replica._resource import Resource
-from crawler.replica._router import ReplicaRouter
+from replica import ReplicaRouter, ReplicaSite, Resource
 
 MIN_PAGE = 55_000
 MAX_PAGE = 90_000

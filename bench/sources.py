@@ -52,7 +52,7 @@ def own_cpu() -> float:
 
 @contextlib.contextmanager
 def publishers(count: int) -> Iterator[list]:
-    from crawler.replica import ReplicaPublisher, ReplicaSite
+    from replica import ReplicaPublisher, ReplicaSite
 
     servers = [ReplicaPublisher(ReplicaSite(n_articles=ARTICLES_PER_SOURCE, seed=seed + 1)) for seed in range(count)]
     try:

@@ -1,7 +1,7 @@
 """Store benchmark: article rows/s through ``ArticleStore.store_many`` (new, unchanged re-crawl, changed).
 
 Usage: ``python bench/store.py [--articles 5000] [--batch 500] [--quick]``, into a throwaway PostgreSQL database.
-Articles are the synthetic site's (``crawler.replica``), as extraction records them. The last line:
+Articles are the synthetic site's (``replica``), as extraction records them. The last line:
 ``store_new_rows_s=… store_unchanged_rows_s=… store_changed_rows_s=… batch=…``.
 """
 
@@ -22,9 +22,9 @@ from bench.harness import bench_database, key_values
 from bench.server import exit_on_sigterm
 from crawler.extract.article import Article
 from crawler.items import ArticleItem
-from crawler.replica import ReplicaSite
 from crawler.storage.articles import ArticleStore, StoreCounts
 from crawler.storage.database import connect
+from replica import ReplicaSite
 
 BASE = "https://bench.example/"
 FIRST_SEEN = datetime(2024, 7, 13, 6, 0, tzinfo=UTC)

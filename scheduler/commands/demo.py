@@ -7,8 +7,8 @@ import dataclasses
 import sys
 
 from crawler.config import Config, SourceConfig
-from crawler.replica.server import ReplicaPublisher
-from crawler.replica.site import ReplicaSite
+from replica.server import ReplicaPublisher
+from replica.site import ReplicaSite
 from scheduler import exitcodes
 from scheduler.commands import web
 from scheduler.context import load_app_config

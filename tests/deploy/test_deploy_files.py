@@ -242,6 +242,16 @@ def test_dockerfile() -> None:
     assert "COPY deploy/queue.toml /etc/newsarchive/queue.toml" in final_stage
 
 
+def test_dockerfile_copies_every_installed_package() -> None:
+    """The build stage copies each top-level package pyproject installs: the CLI imports them all (``demo`` needs
+    ``replica``), so one left out breaks every command in the image."""
+    pyproject = tomllib.loads((DEPLOY.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    packages = [pattern.rstrip("*") for pattern in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]]
+    dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8").splitlines()
+    for package in packages:
+        assert f"COPY {package} ./{package}" in dockerfile, package
+
+
 def test_example_configs_load() -> None:
     example = load_config(str(DEPLOY / "newsarchive.toml.example"), validate_schedule, environ={})
     assert example.source("khaama").schedule == "*/30 * * * *"

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from crawler.replica import ReplicaPublisher, ReplicaSite
-from crawler.replica._faults import WINDOWS_1252_PARAGRAPHS, WINDOWS_1252_TITLE
 from crawler.storage.scratch import scratch_database
+from replica import ReplicaPublisher, ReplicaSite, faults
+from replica.faults import WINDOWS_1252_PARAGRAPHS, WINDOWS_1252_TITLE
 from tests.faults._support import WarcRecord, read_records, responses_for, source_toml, warc_files
 from tests.support.cli import query, run_cli, write_config
 
@@ -38,7 +38,10 @@ class CharsetCrawl:
 @pytest.fixture(scope="module")
 def crawl(admin_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[CharsetCrawl]:
     tmp_path = tmp_path_factory.mktemp("charset")
-    with ReplicaPublisher(ReplicaSite()) as publisher, scratch_database(admin_database_url) as url:
+    with (
+        ReplicaPublisher(ReplicaSite(), mounts=[faults.MOUNT]) as publisher,
+        scratch_database(admin_database_url) as url,
+    ):
         base = publisher.base_url
         source = source_toml(
             "charset",

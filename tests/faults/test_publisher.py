@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
-from crawler.replica import ReplicaPublisher, ReplicaSite
-from crawler.replica._faults import OFFSITE_URL
 from crawler.settings import DOWNLOADER_MIDDLEWARES
 from crawler.storage.scratch import scratch_database
+from replica import ReplicaPublisher, ReplicaSite, faults
+from replica.faults import OFFSITE_URL
 from tests.faults._support import (
     SETTINGS_ENV,
     WarcRecord,
@@ -75,7 +75,10 @@ class HostileCrawl:
 @pytest.fixture(scope="module")
 def crawl(admin_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileCrawl]:
     tmp_path = tmp_path_factory.mktemp("hostile")
-    with ReplicaPublisher(ReplicaSite()) as publisher, scratch_database(admin_database_url) as url:
+    with (
+        ReplicaPublisher(ReplicaSite(), mounts=[faults.MOUNT]) as publisher,
+        scratch_database(admin_database_url) as url,
+    ):
         base = publisher.base_url
         source = source_toml(
             "hostile",

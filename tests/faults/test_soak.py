@@ -25,7 +25,7 @@ from typing import Any
 import psutil
 import pytest
 
-from crawler.replica import ReplicaPublisher, ReplicaSite
+from replica import ReplicaPublisher, ReplicaSite
 from tests.scheduler.daemon_process import (
     DaemonProcess,
     assert_no_overlap,

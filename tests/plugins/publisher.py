@@ -1,4 +1,4 @@
-"""Fixtures for the local replica publisher served on 127.0.0.1."""
+"""Fixtures for the local replica publisher served on 127.0.0.1, its hostile ``/faults/...`` routes installed."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from crawler.replica import ReplicaPublisher, ReplicaSite
+from replica import ReplicaPublisher, ReplicaSite, faults
 
 
 @pytest.fixture
@@ -17,6 +17,8 @@ def replica_site() -> ReplicaSite:
 
 @pytest.fixture
 def publisher(replica_site: ReplicaSite) -> Iterator[ReplicaPublisher]:
-    """The replica site served over real HTTP on 127.0.0.1 (a free port); ``publisher.base_url`` to reach it."""
-    with ReplicaPublisher(replica_site) as server:
+    """The replica site served over real HTTP on 127.0.0.1 (a free port); ``publisher.base_url`` to reach it.
+
+    With the fault routes (``replica.faults``), which a default publisher (the demo's) does not serve."""
+    with ReplicaPublisher(replica_site, mounts=[faults.MOUNT]) as server:
         yield server

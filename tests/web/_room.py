@@ -13,8 +13,8 @@ from pathlib import Path
 
 import httpx
 
-from crawler.replica import ReplicaPublisher, ReplicaSite
 from crawler.storage.scratch import scratch_database
+from replica import ReplicaPublisher, ReplicaSite
 from tests.support.cli import replica_source_toml, run_cli, write_config
 
 CHECKOUT = Path(__file__).resolve().parents[2]

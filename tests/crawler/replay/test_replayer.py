@@ -17,9 +17,9 @@ import pytest
 
 from crawler.config.schema import SourceConfig
 from crawler.replay import ReplayOptions, ReplayResult, replay_files
-from crawler.replica import ReplicaPublisher
 from crawler.storage.database import connect
 from crawler.warc.reader import WarcRecord, iter_file
+from replica import ReplicaPublisher
 from tests.crawler.replay.warcs import WarcBuilder, article_pages
 
 T1 = datetime(2024, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from scrapy.http import Headers
 
-from crawler.replica import ReplicaSite
-from crawler.replica._article_page import render_article
 from crawler.warc import records
 from crawler.warc.writer import WarcFileWriter
+from replica import ReplicaSite
+from replica._article_page import render_article
 
 BASE = "https://news.example"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from crawler.replica import ReplicaPublisher, ReplicaSite
+from replica import ReplicaPublisher, ReplicaSite
 from tests.crawler.spiders._support import run_crawl
 
 

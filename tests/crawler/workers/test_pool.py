@@ -14,7 +14,7 @@ import psutil
 import pytest
 
 from crawler.extract import EXTRACTOR_VERSION
-from crawler.replica import ReplicaPublisher, ReplicaSite
+from replica import ReplicaPublisher, ReplicaSite
 
 CRAWL = """
 import json, sys

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.replica import ReplicaSite
+from replica import ReplicaSite
 from tests.support.cli import query, replica_source_toml, run_cli, start_cli, wait_for, write_config
 
 ARTICLES = 3000

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.replica import ReplicaSite
+from replica import ReplicaSite
 from tests.support.cli import query, run_cli, write_config
 
 SINCE = datetime(2024, 1, 1, tzinfo=UTC)

@@ -12,8 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from crawler.replica import ReplicaArticle, ReplicaSite
-from crawler.replica._article_page import render_article
+from replica import ReplicaArticle, ReplicaSite
+from replica._article_page import render_article
 from tests.scheduler.commands._archive import archive_dir, empty_database, rebuilt_config
 from tests.support.cli import query, replica_source_toml, run_cli, write_config
 

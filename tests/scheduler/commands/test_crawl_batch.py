@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.replica import ReplicaPublisher, ReplicaSite
+from replica import ReplicaPublisher, ReplicaSite
 from scheduler.locks import SourceLock
 from tests.faults._support import count_records, open_files, warc_files, warcio_check
 from tests.support.cli import query, replica_source_toml, run_cli, write_config

@@ -15,7 +15,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from crawler.replica import ReplicaPublisher
+from replica import ReplicaPublisher
 from tests.crawler.replay.warcs import WarcBuilder, article_pages
 from tests.scheduler.commands._archive import (
     archive_dir,

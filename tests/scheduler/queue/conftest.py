@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.replica import ReplicaPublisher, ReplicaSite
+from replica import ReplicaPublisher, ReplicaSite, faults
 from tests.scheduler.daemon_process import DaemonProcess, daemon_config
 
 
@@ -22,8 +22,9 @@ def processes() -> Iterator[list[DaemonProcess]]:
 
 @pytest.fixture
 def publishers() -> Iterator[list[ReplicaPublisher]]:
-    """Six replica sites on their own ports (sources must not share article URLs), six articles each."""
-    servers = [ReplicaPublisher(ReplicaSite(n_articles=6, seed=seed)) for seed in range(1, 7)]
+    """Six replica sites on their own ports (sources must not share article URLs), six articles each, with the fault
+    routes (a slow page keeps a run going)."""
+    servers = [ReplicaPublisher(ReplicaSite(n_articles=6, seed=seed), mounts=[faults.MOUNT]) for seed in range(1, 7)]
     for server in servers:
         server.start()
     yield servers

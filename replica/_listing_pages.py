@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
-from crawler.replica._html import DEAD_LINK_PATH, PRIVATE_PATH, layout, module, template
-from crawler.replica.site import PER_PAGE, SITE_DESCRIPTION, SITE_NAME, ReplicaArticle, ReplicaSite, slugify
+from replica._html import DEAD_LINK_PATH, PRIVATE_PATH, layout, module, template
+from replica.site import PER_PAGE, SITE_DESCRIPTION, SITE_NAME, ReplicaArticle, ReplicaSite, slugify
 
 
 def page_count(articles: list[ReplicaArticle]) -> int:

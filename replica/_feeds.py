@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from html import escape
 
-from crawler.replica._article_page import feed_content
-from crawler.replica.site import PER_PAGE, SITE_DESCRIPTION, SITE_NAME, ReplicaArticle, ReplicaSite
+from replica._article_page import feed_content
+from replica.site import PER_PAGE, SITE_DESCRIPTION, SITE_NAME, ReplicaArticle, ReplicaSite
 
 _RSS_HEAD = """<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"
 \txmlns:content="http://purl.org/rss/1.0/modules/content/"

@@ -6,13 +6,14 @@ import gzip
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
-from crawler.replica import _faults, _feeds, _listing_pages, _sitemaps, _wpjson
-from crawler.replica._article_page import render_article
-from crawler.replica._media import png
-from crawler.replica._resource import (
+from replica import _feeds, _listing_pages, _sitemaps, _wpjson
+from replica._article_page import render_article
+from replica._media import png
+from replica._resource import (
     ATOM,
     CORE_XML,
     GZIP,
@@ -26,7 +27,7 @@ from crawler.replica._resource import (
     Resource,
     redirect,
 )
-from crawler.replica.site import ReplicaSite
+from replica.site import ReplicaSite
 
 CACHE_SIZE = 2048
 """Rendered responses kept (LRU); an article page is ~55 kB plus ~15 kB gzipped."""
@@ -54,6 +55,23 @@ Sitemap: {base}/sitemap_index.xml
 """
 
 
+Resolver = Callable[["ReplicaRouter", str, dict[str, str]], Resource | Fault]
+"""``resolve(router, path, query)``: the answer for a path under a mount's prefix (query: the parsed query string)."""
+
+
+@dataclass(frozen=True)
+class Mount:
+    """Extra routes the caller installs: every path starting with ``prefix`` is answered by ``resolve``.
+
+    Mounts are asked before the site's own routes, in the order given, on every request (never cached, outside the
+    site's lock): what they serve may depend on the query or misbehave on the socket (a ``Fault``). The replica's
+    hostile routes are one: ``replica.faults.MOUNT``.
+    """
+
+    prefix: str
+    resolve: Resolver
+
+
 class ReplicaRouter:
     """Resolves ``(path?query)`` for a site served at ``base``; thread-safe.
 
@@ -66,19 +84,22 @@ class ReplicaRouter:
     ``/news-sitemap.xml``; core ``/wp-sitemap.xml`` → ``/wp-sitemap-posts-post-N.xml``,
     ``/wp-sitemap-taxonomies-category-1.xml``; ``/wp-json/`` and
     ``/wp-json/wp/v2/{posts,posts/ID,categories,tags,users}``.
-    Faults: ``/faults/...`` (see ``_faults``).
+    Nothing else: the hostile ``/faults/...`` routes are served only with ``replica.faults.MOUNT`` among ``mounts``
+    (see ``Mount``); without it they are the theme's 404 like any unknown path.
     """
 
-    def __init__(self, site: ReplicaSite, base: str) -> None:
+    def __init__(self, site: ReplicaSite, base: str, mounts: Iterable[Mount] = ()) -> None:
         self.site = site
         self.base = base
+        self.mounts = tuple(mounts)
         self._cache: OrderedDict[tuple[int, str, str], Resource] = OrderedDict()
         self._lock = threading.Lock()
 
     def resolve(self, target: str) -> Resource | Fault:
         split = urlsplit(target)
-        if split.path.startswith("/faults/"):
-            return _faults.resolve(self, split.path, dict(parse_qsl(split.query)))
+        for mount in self.mounts:
+            if split.path.startswith(mount.prefix):
+                return mount.resolve(self, split.path, dict(parse_qsl(split.query)))
         # Keyed by the site's generation and day, so a page rendered before an edit is never served after it.
         key = (self.site.generation, self.site.date_bar(), target)
         with self._lock:

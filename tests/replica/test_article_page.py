@@ -8,8 +8,8 @@ import json
 import lxml.html
 import trafilatura
 
-from crawler.replica import ReplicaPublisher, ReplicaSite
-from tests.crawler.replica.http import fetch
+from replica import ReplicaPublisher, ReplicaSite
+from tests.replica.http import fetch
 
 BOILERPLATE = [
     "- Advertisement -",

@@ -11,7 +11,7 @@ from importlib import resources
 from string import Template
 from urllib.parse import quote
 
-from crawler.replica.site import SITE_NAME, ReplicaArticle, ReplicaSite, slugify
+from replica.site import SITE_NAME, ReplicaArticle, ReplicaSite, slugify
 
 DEAD_LINK_PATH = "/removed-story-10000001/"
 """Linked from the home page, answers 404 (a deleted post still linked)."""
@@ -21,7 +21,7 @@ PRIVATE_PATH = "/private/newsroom-schedule/"
 
 @cache
 def template(name: str) -> Template:
-    return Template(resources.files("crawler.replica").joinpath("templates", name).read_text("utf-8"))
+    return Template(resources.files("replica").joinpath("templates", name).read_text("utf-8"))
 
 
 def attr(text: str) -> str:

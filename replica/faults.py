@@ -1,4 +1,8 @@
-"""Opt-in misbehaving endpoints under /faults/ (never linked from the normal site), for fault-tolerance tests.
+"""Misbehaving endpoints under /faults/ (never linked from the normal site), for fault-tolerance tests and benches.
+
+Opt-in: served only by a publisher built with this module's mount, ``ReplicaPublisher(site, mounts=[MOUNT])`` (or
+``python -m replica --faults``); a default publisher, the one ``newsarchive demo`` serves, answers every
+``/faults/...`` path with the theme's 404.
 
 - ``/faults/slow/?seconds=S``: waits S seconds (default 5, max 120) before answering a small page.
 - ``/faults/drip/?seconds=S``: sends headers at once, then the body in pieces over S seconds.
@@ -39,17 +43,17 @@ from html import escape
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from crawler.replica._resource import HTML, RSS, YOAST_XML, Fault, Resource, redirect
+from replica._resource import HTML, RSS, YOAST_XML, Fault, Resource, redirect
+from replica._router import Mount, ReplicaRouter
 
 if TYPE_CHECKING:
     from http.server import BaseHTTPRequestHandler
-
-    from crawler.replica._router import ReplicaRouter
 
 _MAX_WAIT = 120.0
 
 
 def resolve(router: ReplicaRouter, path: str, query: dict[str, str]) -> Resource | Fault:
+    """The answer for ``path`` under ``/faults/`` (an unknown one: the theme's 404)."""
     base = router.base
     if path == "/faults/slow/":
         return Fault("slow", lambda h: _slow(h, _seconds(query, 5.0)))
@@ -75,6 +79,9 @@ def resolve(router: ReplicaRouter, path: str, query: dict[str, str]) -> Resource
         return Resource(200, b"", HTML, compressible=False)
     return _hostile(router, path, query) or _numbered(router, path, query)
 
+
+MOUNT = Mount("/faults/", resolve)
+"""The hook that installs these routes: ``ReplicaPublisher(site, mounts=[MOUNT])``."""
 
 FEED_ITEMS = (
     "/faults/slow/?seconds=20",

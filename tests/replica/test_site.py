@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from crawler.replica import ReplicaSite
-from crawler.replica.site import KABUL
+from replica import ReplicaSite
+from replica.site import KABUL
 
 CONTRACT_KEYS = {
     "url", "title", "authors", "published_at", "modified_at", "section", "tags", "language", "summary", "body",

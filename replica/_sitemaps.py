@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from html import escape
 
-from crawler.replica.site import SITE_NAME, ReplicaArticle, ReplicaSite
+from replica.site import SITE_NAME, ReplicaArticle, ReplicaSite
 
 YOAST_PER_SITEMAP = 1000
 """Yoast splits post sitemaps every 1000 entries: post-sitemap.xml, post-sitemap2.xml, ..."""

@@ -11,9 +11,9 @@ import feedparser
 import pytest
 from lxml import etree
 
-from crawler.replica import ReplicaPublisher, ReplicaSite
-from crawler.replica.site import PER_PAGE
-from tests.crawler.replica.http import fetch
+from replica import ReplicaPublisher, ReplicaSite
+from replica.site import PER_PAGE
+from tests.replica.http import fetch
 
 SM = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9", "news": "http://www.google.com/schemas/sitemap-news/0.9"}
 

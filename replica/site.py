@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any
 
-from crawler.replica import _corpus
+from replica import _corpus
 
 KABUL = timezone(timedelta(hours=4, minutes=30), "AFT")
 """Afghanistan time; every date the site shows carries this offset."""

@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from crawler.replica import ReplicaPublisher, ReplicaSite
-from tests.crawler.replica.http import fetch
+from replica import ReplicaPublisher, ReplicaSite
+from tests.replica.http import fetch
 
 
 def test_gzip_only_when_asked(publisher: ReplicaPublisher, replica_site: ReplicaSite) -> None:

@@ -1,4 +1,5 @@
-"""The opt-in fault endpoints under /faults/: each misbehaves exactly as documented, and nothing links to them."""
+"""The opt-in fault endpoints under /faults/: each misbehaves exactly as documented, nothing links to them, and a
+publisher serves them only when they are mounted (the ``publisher`` fixture mounts them)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from crawler.replica import ReplicaPublisher, ReplicaSite
-from crawler.replica._faults import WINDOWS_1252_PARAGRAPHS
-from tests.crawler.replica.http import fetch
+from replica import ReplicaPublisher, ReplicaSite
+from replica.faults import WINDOWS_1252_PARAGRAPHS
+from tests.replica.http import fetch
 
 
 def _connection(publisher: ReplicaPublisher, timeout: float = 10) -> http.client.HTTPConnection:
@@ -22,6 +23,17 @@ def _connection(publisher: ReplicaPublisher, timeout: float = 10) -> http.client
 def test_normal_pages_never_link_faults(publisher: ReplicaPublisher, replica_site: ReplicaSite) -> None:
     for path in ["/", "/feed/", "/post-sitemap.xml", replica_site.article_path(replica_site.articles[0])]:
         assert b"/faults/" not in fetch(publisher.base_url, path).body
+
+
+def test_a_default_publisher_answers_faults_with_the_theme_404(replica_site: ReplicaSite) -> None:
+    """What ``newsarchive demo`` serves: a clean publisher, no hostile route unless ``faults.MOUNT`` is installed."""
+    with ReplicaPublisher(replica_site) as plain:
+        started = time.monotonic()
+        reply = fetch(plain.base_url, "/faults/slow/")
+        assert time.monotonic() - started < 2  # no wait: the slow fault would take 5 s
+        assert reply.status == 404
+        assert reply.body == fetch(plain.base_url, "/no-such-page/").body
+        assert fetch(plain.base_url, "/faults/reset/").status == 404
 
 
 def test_slow_waits_before_answering(publisher: ReplicaPublisher) -> None:

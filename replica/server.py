@@ -7,14 +7,15 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 
-from crawler.replica._resource import Fault, Resource
-from crawler.replica._router import ReplicaRouter
-from crawler.replica.site import ReplicaSite
+from replica._resource import Fault, Resource
+from replica._router import Mount, ReplicaRouter
+from replica.site import ReplicaSite
 
 log = logging.getLogger(__name__)
 
@@ -186,12 +187,24 @@ def _etag_matches(header: str, etag: str) -> bool:
 
 
 class ReplicaPublisher:
-    """Serves a ``ReplicaSite`` on ``host:port`` (port 0: any free port) from a daemon thread."""
+    """Serves a ``ReplicaSite`` on ``host:port`` (port 0: any free port) from a daemon thread.
 
-    def __init__(self, site: ReplicaSite | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+    A clean publisher by default; ``mounts`` adds routes (see ``Mount``), e.g. the hostile ones tests and benches
+    want: ``ReplicaPublisher(site, mounts=[replica.faults.MOUNT])``.
+    """
+
+    def __init__(
+        self,
+        site: ReplicaSite | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        mounts: Iterable[Mount] = (),
+    ) -> None:
         self.site = site or ReplicaSite()
         self.host = host
         self.port = port
+        self.mounts = tuple(mounts)
         self.base_url = ""
         self.router: ReplicaRouter
         self._server: _Server | None = None
@@ -210,7 +223,7 @@ class ReplicaPublisher:
         server.socket.settimeout(1.0)
         self.port = server.server_address[1]
         self.base_url = f"http://{self.host}:{self.port}"
-        self.router = ReplicaRouter(self.site, self.base_url)
+        self.router = ReplicaRouter(self.site, self.base_url, self.mounts)
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"replica-{self.port}", daemon=True
@@ -236,7 +249,7 @@ class ReplicaPublisher:
             self._thread.join(timeout=5)
 
     def serve_forever(self) -> None:
-        """Serve in the calling thread until interrupted (``python -m crawler.replica``)."""
+        """Serve in the calling thread until interrupted (``python -m replica``)."""
         self.start()
         assert self._thread is not None
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from crawler.replica._html import (
+from replica._html import (
     attr,
     author_path,
     human_date,
@@ -15,7 +15,7 @@ from crawler.replica._html import (
     template,
     url_q,
 )
-from crawler.replica.site import SITE_DESCRIPTION, SITE_NAME, ReplicaArticle, ReplicaSite, slugify
+from replica.site import SITE_DESCRIPTION, SITE_NAME, ReplicaArticle, ReplicaSite, slugify
 
 _AD_SLOT = (
     '<div class="td-a-rec td-a-rec-id-content_inline tdi_70 td_block_template_1"><div class="td-a-ad id_inline_ad0">'

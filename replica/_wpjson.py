@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from html import escape
 from urllib.parse import urlencode
 
-from crawler.replica._article_page import feed_content
-from crawler.replica._html import author_path
-from crawler.replica.site import KABUL, SITE_DESCRIPTION, SITE_NAME, ReplicaArticle, ReplicaSite, slugify
+from replica._article_page import feed_content
+from replica._html import author_path
+from replica.site import KABUL, SITE_DESCRIPTION, SITE_NAME, ReplicaArticle, ReplicaSite, slugify
 
 _ORDER_KEYS = {
     "date": lambda a: a.published,

@@ -1,0 +1,24 @@
+"""A local replica of a WordPress news publisher (Khaama-like), for the demo, tests and benchmarks.
+
+``ReplicaPublisher`` serves a ``ReplicaSite`` over HTTP; ``ReplicaRouter`` answers a request target with a
+``Resource`` (or a ``Fault``) without a server, and takes extra routes as ``Mount``s: the hostile ``/faults/...``
+ones are ``replica.faults.MOUNT``, installed only where asked.
+"""
+
+from __future__ import annotations
+
+from replica._resource import Fault, Resource
+from replica._router import Mount, ReplicaRouter
+from replica.server import ReplicaPublisher, RequestLog
+from replica.site import ReplicaArticle, ReplicaSite
+
+__all__ = [
+    "Fault",
+    "Mount",
+    "ReplicaArticle",
+    "ReplicaPublisher",
+    "ReplicaRouter",
+    "ReplicaSite",
+    "RequestLog",
+    "Resource",
+]

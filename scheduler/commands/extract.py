@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from crawler.errors import NotAnArticle
 from crawler.extract import MODES, extract_article
-from crawler.extract._decode import MAX_BYTES
+from crawler.extract.page import MAX_BYTES
 from scheduler import exitcodes
 
 log = logging.getLogger(__name__)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -35,11 +36,23 @@ def connect(url: str, *, autocommit: bool = False, attempts: int = 1, retry_wait
         try:
             return psycopg.connect(url, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT)
         except psycopg.OperationalError as error:
-            if attempt >= attempts:
+            if attempt >= attempts or _refused(error):
                 raise DatabaseUnavailable(f"cannot connect to {redact(url)}: {_first_line(error)}") from error
             log.warning("database %s unreachable (attempt %d/%d), retrying", redact(url), attempt, attempts)
             time.sleep(retry_wait)
     raise AssertionError("unreachable")
+
+
+_REFUSALS = re.compile(
+    r"FATAL:.*(password authentication failed|(role|database) \S+ does not exist|no pg_hba\.conf entry)"
+)
+"""What a server says when a retry cannot change its answer. libpq gives no SQLSTATE for a failed connection, so
+the message is matched; a server speaking another language is retried as before (a slower refusal, nothing lost)."""
+
+
+def _refused(error: psycopg.OperationalError) -> bool:
+    """Whether the server answered and said no to this login, rather than not answering (or not yet: starting up)."""
+    return bool(_REFUSALS.search(str(error)))
 
 
 def redact(url: str) -> str:

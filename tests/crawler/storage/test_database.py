@@ -6,6 +6,7 @@ import time
 from dataclasses import replace
 
 import pytest
+from psycopg.conninfo import make_conninfo
 
 from crawler.config.schema import Config, DatabaseConfig
 from crawler.errors import DatabaseUnavailable
@@ -27,6 +28,18 @@ def test_connect_retries_then_raises_redacted():
     assert "s3cret" not in str(raised.value)
     assert "news:***@127.0.0.1:1" in str(raised.value)
     assert raised.value.__cause__ is not None
+
+
+def test_a_refused_login_or_missing_database_is_not_retried(database_url, caplog):
+    """The server answered no: waiting cannot change that, so the error comes at once (exit 69 without a wait)."""
+    stranger = make_conninfo(database_url, user="nobody_x", password="pw")
+    refused = [with_database(database_url, "no_such_database_here"), stranger]
+    for url in refused:
+        caplog.clear()
+        with pytest.raises(DatabaseUnavailable) as raised:
+            connect(url, attempts=3, retry_wait=5)
+        assert "does not exist" in str(raised.value) or "authentication" in str(raised.value)
+        assert not [r for r in caplog.records if "retrying" in r.getMessage()]
 
 
 @pytest.mark.parametrize(

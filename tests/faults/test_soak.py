@@ -1,4 +1,4 @@
-"""Soak (slow, about 2.5 minutes): the daemon with 10 sources every minute and 2 crawls at a time, watched for drift.
+"""Soak (slow, about 3 minutes): the daemon with 10 sources every minute and 2 crawls at a time, watched for drift.
 
 Each source has its own replica publisher (articles are per source). Checked: no run of a source overlaps another of
 the same source, never more than 2 crawls at once, every source ran at least twice, every minute's firing of every
@@ -37,9 +37,8 @@ from tests.scheduler.daemon_process import (
 from tests.support.cli import query
 
 SOURCES = 10
-SOAK_SECONDS = 100
-"""Watched after the first round (a catch-up of every source, full crawls: 10 to 75 s on 2 cores): two minute
-boundaries at least, so every source's schedule is checked twice beyond its first run."""
+SOAK_SECONDS = 150
+"""Watched after the first round (a catch-up of every source, full crawls: 10 to 75 s on 2 cores)."""
 GRACE = 50.0
 """Misfire grace (s): a round of 10 crawls, 2 at a time, must have started every crawl within it."""
 

@@ -21,6 +21,8 @@ from crawler.warc.capture import CaptureRow
 log = logging.getLogger(__name__)
 
 OPEN_SUFFIX = ".open"
+CREATING_SUFFIX = ".creating"
+"""A new file's name for the instant before it is locked and given its ``.open`` name (see ``_create_locked``)."""
 
 
 @dataclass(frozen=True)
@@ -54,15 +56,33 @@ def fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
+def _create_locked(open_path: Path) -> int:
+    """A new file at ``open_path``, already flocked when the name appears; FileExistsError if the name is taken.
+
+    Created under a name recovery ignores, locked, then linked to the ``.open`` name: created there directly, another
+    run's recovery could find it unlocked in the instant before the lock and take it for abandoned. O_EXCL and
+    link() both refuse an existing name, so two writers that picked the same one never share a file.
+    """
+    creating = open_path.with_name(open_path.name + CREATING_SUFFIX)
+    fd = os.open(creating, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.link(creating, open_path)
+    except BaseException:
+        os.close(fd)
+        raise
+    finally:
+        os.unlink(creating)
+    return fd
+
+
 class _OpenFile:
     """One ``.open`` file: created exclusively, locked for its whole life, written with unbuffered ``os.write``."""
 
     def __init__(self, final_path: Path) -> None:
         self.final_path = final_path
         self.open_path = final_path.with_name(final_path.name + OPEN_SUFFIX)
-        # O_EXCL: two writers that picked the same name must not share a file.
-        self.fd = os.open(self.open_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
-        fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        self.fd = _create_locked(self.open_path)
         self.size = 0
         self.records = 0
 

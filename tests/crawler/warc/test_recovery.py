@@ -139,3 +139,28 @@ def test_scrapy_crawl_killed_mid_run_is_recovered(tmp_path: Path) -> None:
     assert [row.record_id for row in result.rows if row.record_type == "response"] == written
     assert [row.record_type for row in result.rows] == ["warcinfo"] + ["response", "request", "metadata"] * 2
     assert list(tmp_path.glob("*.open")) == []
+
+
+def test_recovery_running_beside_a_writer_never_takes_a_file_it_is_creating(tmp_path: Path) -> None:
+    """Two runs share an archive folder: one's start-up recovery must not see the other's new file before its lock.
+
+    The soak caught it once: a file created, recovered as abandoned in the instant before its writer locked it, and
+    the writer's lock then failed (EAGAIN), failing the run. Here one process opens files as fast as it can while
+    this one recovers the folder in a loop.
+    """
+    script = (
+        "import sys\nfrom pathlib import Path\nfrom crawler.warc.writer import _OpenFile\n"
+        "folder = Path(sys.argv[1])\n"
+        "for n in range(3000):\n"
+        "    f = _OpenFile(folder / f'w-{n:05d}.warc.gz')\n"
+        "    f.write(b'x' * 10)\n"
+        "    f.close()\n"
+    )
+    writer = subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], stderr=subprocess.PIPE, text=True)
+    recovered = 0
+    while writer.poll() is None:
+        recovered += len(recover_archive(tmp_path))
+    assert writer.returncode == 0, writer.stderr.read()[-2000:]
+    assert recovered == 0
+    assert len(list(tmp_path.glob("w-*.warc.gz"))) == 3000
+    assert not [path.name for path in tmp_path.iterdir() if not path.name.endswith(".warc.gz")]

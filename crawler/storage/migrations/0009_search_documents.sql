@@ -31,20 +31,23 @@ CREATE TABLE search_documents (
 ALTER TABLE search_documents ALTER COLUMN ranked SET STORAGE MAIN;
 CREATE INDEX search_documents_document ON search_documents USING gin (document);
 
+-- What a search_documents row holds, computed from a record and its current version: one definition for the
+-- triggers' single rows and the migration's fill below.
+CREATE VIEW search_document_rows AS
+SELECT r.id AS article_id, v.id AS version_id, r.source, v.section, v.authors, v.published_at, r.first_seen_at,
+       public.newsarchive_ts_config(v.language) AS config,
+       public.newsarchive_rank_vector(v.title, v.summary, v.body, v.language) AS ranked,
+       public.newsarchive_search_vector(v.title, v.summary, v.body, v.language) AS document
+FROM public.article_records r
+JOIN public.article_versions v ON v.article_id = r.id AND v.version = r.current_version;
+
 -- (Re)writes the row of one article from its current version (none while the record has no version yet).
 -- PL/pgSQL, not SQL: its statement's plan is cached across calls, where a SQL function's is made for each row.
 CREATE FUNCTION newsarchive_index_article(record_id bigint) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO public.search_documents AS d (article_id, version_id, source, section, authors, published_at,
-                                              first_seen_at, config, ranked, document)
-    SELECT r.id, v.id, r.source, v.section, v.authors, v.published_at, r.first_seen_at,
-           public.newsarchive_ts_config(v.language),
-           public.newsarchive_rank_vector(v.title, v.summary, v.body, v.language),
-           public.newsarchive_search_vector(v.title, v.summary, v.body, v.language)
-    FROM public.article_records r
-    JOIN public.article_versions v ON v.article_id = r.id AND v.version = r.current_version
-    WHERE r.id = record_id
+    INSERT INTO public.search_documents AS d
+    SELECT * FROM public.search_document_rows WHERE article_id = record_id
     ON CONFLICT (article_id) DO UPDATE SET
         version_id = EXCLUDED.version_id, source = EXCLUDED.source, section = EXCLUDED.section,
         authors = EXCLUDED.authors, published_at = EXCLUDED.published_at, first_seen_at = EXCLUDED.first_seen_at,
@@ -83,12 +86,7 @@ $$;
 CREATE TRIGGER article_versions_search AFTER INSERT ON article_versions FOR EACH ROW
     EXECUTE FUNCTION newsarchive_version_added();
 
-INSERT INTO search_documents (article_id, version_id, source, section, authors, published_at, first_seen_at, config,
-                              ranked, document)
-SELECT r.id, v.id, r.source, v.section, v.authors, v.published_at, r.first_seen_at,
-       newsarchive_ts_config(v.language), newsarchive_rank_vector(v.title, v.summary, v.body, v.language),
-       newsarchive_search_vector(v.title, v.summary, v.body, v.language)
-FROM article_records r JOIN article_versions v ON v.article_id = r.id AND v.version = r.current_version;
+INSERT INTO search_documents SELECT * FROM search_document_rows;
 ANALYZE search_documents;
 
 -- Nothing searches article_versions any more: its two vector indexes and the stored 'simple' vector only cost

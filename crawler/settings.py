@@ -101,6 +101,20 @@ LOG_LEVEL = "INFO"
 STATS_DUMP = True
 
 
+def page_size_settings(max_page_size: int) -> dict[str, int]:
+    """The size limits of a crawl whose pages may have ``max_page_size`` bytes (0: no limit), for crawl and replay.
+
+    Our recorder stops a download at ``max_page_size`` and archives it marked truncated; Scrapy's own limit sits
+    above it and bounds what HttpCompression may inflate (gzip bombs). Replay decodes with the same limits, so it
+    never extracts a page the crawl refused.
+    """
+    return {
+        "NEWSARCHIVE_MAX_PAGE_SIZE": max_page_size,
+        "DOWNLOAD_MAXSIZE": 4 * max_page_size,
+        "DOWNLOAD_WARNSIZE": max_page_size,
+    }
+
+
 def crawl_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """This module's settings as a dict, with per-run overrides applied."""
     settings = {name: value for name, value in globals().items() if name.isupper()}

@@ -6,6 +6,7 @@ import random
 import re
 import threading
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
@@ -202,6 +203,13 @@ class ReplicaSite:
             self.articles.sort(key=lambda a: a.published, reverse=True)
             self._index()
             return article
+
+    def remove_articles(self, articles: Iterable[ReplicaArticle]) -> None:
+        """Take posts down: no page, listing, feed, sitemap or API answer of the site has them any more."""
+        gone = {article.id for article in articles}
+        with self.lock:
+            self.articles = [article for article in self.articles if article.id not in gone]
+            self._index()
 
     def _index(self) -> None:
         """Rebuild lookups after any change (edits go through this class, so derived data stays right)."""

@@ -16,6 +16,7 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
 from crawler import statkeys
 from crawler.errors import ConfigError
+from scheduler.address import parse_host_port
 
 log = logging.getLogger(__name__)
 
@@ -86,14 +87,14 @@ def _number(value: Any) -> float:
 
 
 def parse_listen(listen: str) -> tuple[str, int] | None:
-    """``host:port`` (``[v6]:port`` too) from ``[metrics].listen``; None when empty (metrics off)."""
+    """``[metrics].listen`` (:func:`~scheduler.address.parse_host_port`, port 0: any free one, which the endpoint
+    logs); None when empty (metrics off)."""
     if not listen.strip():
         return None
-    host, sep, port = listen.strip().rpartition(":")
-    host = host.strip("[]")
-    if not sep or not host or not port.isdigit() or int(port) > 65535:
-        raise ConfigError(f"metrics.listen: expected host:port such as 127.0.0.1:9410, got {listen!r}")
-    return host, int(port)
+    try:
+        return parse_host_port(listen, any_port=True)
+    except ValueError as error:
+        raise ConfigError(f"metrics.listen: {error}") from error
 
 
 class MetricsServer:

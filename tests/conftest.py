@@ -3,5 +3,6 @@
 pytest_plugins = [
     "tests.plugins.database",
     "tests.plugins.objectstore",
+    "tests.plugins.processes",
     "tests.plugins.publisher",
 ]

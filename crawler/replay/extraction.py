@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import warnings
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
+from scrapy import Spider
+from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Headers, Request, Response, TextResponse
 from scrapy.responsetypes import responsetypes
+from scrapy.statscollectors import DummyStatsCollector
 
+from crawler.config.schema import CrawlConfig
 from crawler.errors import NotAnArticle
 from crawler.items import ArticleItem
+from crawler.settings import crawl_settings, page_size_settings
 from crawler.warc.reader import RecordLocation
 
 log = logging.getLogger(__name__)
@@ -39,6 +45,8 @@ class ExtractionTask:
     page_url: str | None = None
     """The URL the page is extracted as when it is not ``url`` (an import: the publisher's, not the Wayback's)."""
     imported_from: str | None = None
+    max_page_size: int = CrawlConfig.max_page_size
+    """The source's page size limit in the crawl (0: none): what may be inflated is bounded by the crawl's rule."""
 
 
 @dataclass(frozen=True)
@@ -49,9 +57,6 @@ class Outcome:
     error: str | None = None
     timed_out: bool = False
     """The extraction went over its time limit and was given up (``error`` says so)."""
-
-
-_compression: HttpCompressionMiddleware | None = None
 
 
 def extract_task(task: ExtractionTask) -> Outcome:
@@ -68,7 +73,10 @@ def extract_task(task: ExtractionTask) -> Outcome:
 def _extract(task: ExtractionTask) -> Outcome:
     from crawler.extract import extract_article
 
-    response = live_response(task.url, task.status, task.headers, task.payload)
+    try:
+        response = live_response(task.url, task.status, task.headers, task.payload, max_page_size=task.max_page_size)
+    except IgnoreRequest as refused:  # inflated past DOWNLOAD_MAXSIZE (a gzip bomb): the crawl's spider never saw it
+        raise NotAnArticle(str(refused)) from refused
     if not isinstance(response, TextResponse):
         raise NotAnArticle(f"not a text response ({type(response).__name__})")
     page_url = task.page_url or response.url
@@ -84,29 +92,30 @@ def _extract(task: ExtractionTask) -> Outcome:
     return Outcome(task.where, item=item)
 
 
-def live_response(url: str, status: int, header_pairs: HeaderPairs, payload: bytes) -> Response:
-    """The response the spider got: the class Scrapy's download handler picks, then HttpCompression's decoding."""
+def live_response(
+    url: str, status: int, header_pairs: HeaderPairs, payload: bytes, *, max_page_size: int = CrawlConfig.max_page_size
+) -> Response:
+    """The response the spider got: the class Scrapy's download handler picks, then HttpCompression's decoding.
+
+    Raises ``IgnoreRequest`` where the crawl's HttpCompression did: a body that inflates past the crawl's
+    ``DOWNLOAD_MAXSIZE`` for ``max_page_size``.
+    """
     headers = Headers()
     for name, value in header_pairs:
         headers.appendlist(name, value)
     request = Request(url)
     cls = responsetypes.from_args(headers=headers, url=url, body=payload)
     response = cls(url=url, status=status, headers=headers, body=payload, request=request)
-    return _decompressor().process_response(request, response)
+    return decompressor(max_page_size).process_response(request, response)
 
 
-def _decompressor() -> HttpCompressionMiddleware:
-    """Scrapy's own decoder, configured as our crawls run it (no size limits: DOWNLOAD_MAXSIZE = 0)."""
-    global _compression
-    if _compression is None:
-        with warnings.catch_warnings():
-            # Without a crawler it is deprecated, but it is the exact code path the crawl's responses took.
-            warnings.simplefilter("ignore")
-            middleware = HttpCompressionMiddleware()
-        middleware._max_size = 0
-        middleware._warn_size = 0
-        _compression = middleware
-    return _compression
+@lru_cache(maxsize=16)
+def decompressor(max_page_size: int) -> HttpCompressionMiddleware:
+    """Scrapy's own decoder, built from the settings a crawl with this page size limit runs with."""
+    crawler = Crawler(Spider, crawl_settings(page_size_settings(max_page_size)))
+    # A crawl's collector is made when it starts; this one only ever decodes, so its counts go nowhere.
+    crawler.stats = DummyStatsCollector(crawler)
+    return HttpCompressionMiddleware.from_crawler(crawler)
 
 
 def warm_up() -> None:
@@ -115,4 +124,4 @@ def warm_up() -> None:
 
     with contextlib.suppress(NotAnArticle):
         extract_article(b"<html><body><p>warm-up</p></body></html>", "http://localhost/")
-    _decompressor()
+    decompressor(CrawlConfig.max_page_size)

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import psycopg
 
-from crawler.config.schema import SourceConfig
+from crawler.config.schema import CrawlConfig, SourceConfig
 from crawler.discovery import wayback
 from crawler.items import ArticleItem
 from crawler.replay import runstate
@@ -47,6 +47,14 @@ class ReplayOptions:
     """Where else to look for a revisit's original (the configured archive)."""
     extraction_timeout: float = NEWSARCHIVE_EXTRACT_TIMEOUT
     """Seconds one article may take to extract before it is given up, as in a crawl (0: no limit)."""
+    max_page_size: int = CrawlConfig.max_page_size
+    """``[crawl] max_page_size``: the page size limit of a source that sets none (or is not configured). A response
+    is decoded under its source's limit, as the crawl decoded it: what the crawl refused to inflate is not extracted."""
+
+    def page_size(self, source: str) -> int:
+        """The crawl's page size limit for ``source`` (by the configuration, as ``RunSpec.for_source`` takes it)."""
+        configured = next((item for item in self.sources if item.name == source), None)
+        return (configured.max_page_size if configured else None) or self.max_page_size
 
 
 @dataclass
@@ -204,6 +212,7 @@ class Replayer:
             seen_at=records.parse_warc_date(first.header("WARC-Date")),
             mode=self.options.mode,
             where=RecordLocation(path, first.offset),
+            max_page_size=self.options.page_size(source),
         )
         imported = wayback.parse_raw_url(url) if kind == "imported" else None
         if imported is not None:

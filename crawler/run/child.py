@@ -17,7 +17,7 @@ from crawler.errors import DatabaseUnavailable
 from crawler.logs import set_log_context, setup_logging
 from crawler.run.frontier import fresh_frontier, frontier_settings
 from crawler.run.spec import RunSpec
-from crawler.settings import crawl_settings
+from crawler.settings import crawl_settings, page_size_settings
 from crawler.spiders import spider_class
 from crawler.storage.recheck import Recheck
 
@@ -40,11 +40,7 @@ def scrapy_settings(spec: RunSpec) -> dict[str, Any]:
         "NEWSARCHIVE_WARC_PREFIX": spec.archive_prefix,
         "NEWSARCHIVE_WARC_MAX_FILE_SIZE": spec.archive_max_file_size,
         "NEWSARCHIVE_WARC_GZIP_LEVEL": spec.archive_gzip_level,
-        "NEWSARCHIVE_MAX_PAGE_SIZE": spec.max_page_size,
-        # Our recorder stops a download at max_page_size and archives it marked truncated; Scrapy's own limit sits
-        # above it and bounds what HttpCompression may inflate (gzip bombs).
-        "DOWNLOAD_MAXSIZE": 4 * spec.max_page_size,
-        "DOWNLOAD_WARNSIZE": spec.max_page_size,
+        **page_size_settings(spec.max_page_size),
         "NEWSARCHIVE_SSRF_ALLOWED_HOSTS": allowed_hosts,
         "LOG_LEVEL": spec.log_level,
         "LOG_INSTALL_ROOT_HANDLER": False,  # ours (crawler.logs) is installed already

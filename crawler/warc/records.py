@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import threading
 import zlib
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
 from http import HTTPStatus
 from io import BytesIO
-from typing import BinaryIO
 
 from twisted.web.client import URI
 from twisted.web.http_headers import Headers as TwistedHeaders
 from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParser
-from warcio.warcwriter import BaseWARCWriter
+from warcio.warcwriter import WARCWriter
 
 from crawler.warc.capture import CaptureRow
 
@@ -219,41 +219,62 @@ def _warc_fields(fields: Mapping[str, object]) -> bytes:
 
 def serialize_record(record: ArcWarcRecord, gzip_level: int) -> bytes:
     """One record as one gzip member (per-record gzip, so any record can be read from its offset)."""
-    buffer = BytesIO()
-    small = record.rec_type != "response"
-    _BUILDER._write_warc_record(_GzipMember(buffer, gzip_level, small), record)
-    return buffer.getvalue()
+    writer, member = _thread_writer()
+    member.start(gzip_level, small=record.rec_type != "response")
+    writer.write_record(record)
+    return member.finish()
 
 
 class _GzipMember:
-    """A gzip member at a chosen level; warcio's own wrapper hard-codes level 9. ``flush`` ends the member."""
+    """What warcio's writer writes one record into: a gzip member at a chosen level (warcio's own gzip wrapper
+    hard-codes level 9), ended by :meth:`finish`."""
 
-    __slots__ = ("_compressor", "_out")
+    __slots__ = ("_compressor", "_parts")
 
-    def __init__(self, out: BinaryIO, level: int, small: bool = False) -> None:
-        self._out = out
+    def __init__(self) -> None:
+        self.start(6)
+
+    def start(self, level: int, small: bool = False) -> None:
         # A kilobyte of headers does not need zlib's default 128 KiB of hash tables, whose set-up costs more
         # than compressing it (about 35 us per record on the reactor thread).
         memory = 1 if small else 8
         self._compressor = zlib.compressobj(level, zlib.DEFLATED, 31, memory)
+        self._parts: list[bytes] = []
 
     def write(self, data: bytes) -> None:
-        self._out.write(self._compressor.compress(data))
+        self._parts.append(self._compressor.compress(data))
 
     def flush(self) -> None:
-        self._out.write(self._compressor.flush())
+        """The writer flushes once a record is written: the member ends in :meth:`finish`, not here."""
+
+    def finish(self) -> bytes:
+        self._parts.append(self._compressor.flush())
+        member, self._parts = b"".join(self._parts), []
+        return member
 
 
-class _RecordBuilder(BaseWARCWriter):
-    """warcio's record builder at WARC/1.1, with no payload digest on metadata (nor warcinfo, nor revisit: set)."""
+class _RecordWriter(WARCWriter):
+    """warcio's writer at WARC/1.1 with no gzip of its own, and no payload digest on metadata (nor warcinfo, nor
+    revisit: set); it builds our records too."""
 
     NO_PAYLOAD_DIGEST_TYPES = ("warcinfo", "revisit", "metadata")
 
-    def __init__(self) -> None:
-        super().__init__(gzip=False, warc_version=WARC_VERSION)
+    def __init__(self, out: _GzipMember) -> None:
+        super().__init__(out, gzip=False, warc_version=WARC_VERSION)
 
 
-_BUILDER = _RecordBuilder()
+_BUILDER = _RecordWriter(_GzipMember())
+"""Builds records (it writes nothing: each thread serialises through its own writer)."""
+_THREAD = threading.local()
+
+
+def _thread_writer() -> tuple[_RecordWriter, _GzipMember]:
+    """This thread's writer and the gzip member it writes into (made once: warcio's writer set-up is not free)."""
+    pair = getattr(_THREAD, "pair", None)
+    if pair is None:
+        member = _GzipMember()
+        pair = _THREAD.pair = (_RecordWriter(member), member)
+    return pair
 
 
 def capture_row(

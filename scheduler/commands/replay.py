@@ -87,6 +87,7 @@ def _replay(args: argparse.Namespace, config: Config, found: FoundFiles) -> int:
         sources=config.sources,
         search_dirs=[config.archive.dir, *{path.parent for path in found.files}],
         extraction_timeout=max(0.0, args.extract_timeout),
+        max_page_size=config.crawl.max_page_size,
     )
     stop = stop_on_signals()
     with connect(database_url(config), autocommit=True) as conn:

@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 
 from scheduler import exitcodes
+from scheduler.address import parse_host_port
 from scheduler.context import load_app_config
 
 log = logging.getLogger(__name__)
@@ -46,11 +47,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def parse_listen(value: str) -> tuple[str, int]:
-    """``HOST:PORT`` (``[v6]:PORT`` for IPv6) as a pair; ValueError when malformed."""
-    host, sep, port = value.rpartition(":")
-    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError(f"--listen must be HOST:PORT, not {value!r}")
-    return host.strip("[]") or "127.0.0.1", int(port)
+    """``--listen`` (:func:`~scheduler.address.parse_host_port`) as a pair; ValueError when malformed."""
+    try:
+        return parse_host_port(value)
+    except ValueError as error:
+        raise ValueError(f"--listen: {error}") from error
 
 
 def reading_room_url(host: str, port: int) -> str:

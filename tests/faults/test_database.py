@@ -13,6 +13,7 @@ from pathlib import Path
 
 from tests.faults._support import count_records, warc_files, warcio_check
 from tests.support.cli import query, replica_source_toml, run_cli, write_config
+from tests.support.processes import stop_tree
 
 PASSWORD = "fault-suite-pw-7c1e"
 
@@ -78,8 +79,7 @@ def test_database_lost_mid_crawl_degrades_then_replay_stores_every_article(
         database_proxy.up()
         assert crawl.wait(timeout=120) == 0
     finally:
-        if crawl.poll() is None:
-            crawl.kill()
+        stop_tree(crawl)  # with the crawl child, in a session of its own
     stderr = log_path.read_text()
 
     [(status, error, stats)] = query(database_url, "SELECT status, error, stats FROM crawl_runs")
@@ -120,8 +120,7 @@ def test_database_gone_until_the_end_then_the_next_run_stores_what_is_missing(
         database_proxy.down()
         assert crawl.wait(timeout=120) == 0
     finally:
-        if crawl.poll() is None:
-            crawl.kill()
+        stop_tree(crawl)
     stderr = log_path.read_text()
     assert "ended degraded but could not be recorded" in stderr, stderr[-3000:]
     assert "warning: replica: run degraded" in stderr and "Traceback" not in stderr

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import signal
 import subprocess
 import sys
 import time
@@ -13,6 +11,7 @@ import psutil
 
 from tests.faults._support import count_records, open_files, warc_files, warcio_check
 from tests.support.cli import query, replica_source_toml, run_cli, write_config
+from tests.support.processes import kill_tree
 
 
 def test_killed_crawl_is_recovered_by_the_next_run(tmp_path: Path, database_url: str, publisher) -> None:
@@ -66,13 +65,3 @@ def test_killed_crawl_is_recovered_by_the_next_run(tmp_path: Path, database_url:
     assert runs[1][0] == "finished", runs[1]
     stored = {row[0] for row in query(database_url, "SELECT url FROM articles WHERE source = 'replica'")}
     assert stored == articles
-
-
-def kill_tree(pid: int) -> list[psutil.Process]:
-    """SIGKILL a process and every descendant at once, as a power cut or the OOM killer sweeping a cgroup would."""
-    root = psutil.Process(pid)
-    tree = [root, *root.children(recursive=True)]
-    for process in tree:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            process.send_signal(signal.SIGKILL)
-    return tree

@@ -46,9 +46,9 @@ def admin_database_url() -> Iterator[str]:
 
 
 def _embedded_admin_url() -> Iterator[str]:
-    from crawler.storage.embedded import _import_pgserver
+    from crawler.storage.embedded import import_pgserver
 
-    pgserver = _import_pgserver()
+    pgserver = import_pgserver()
     folder = Path(tempfile.mkdtemp(prefix="newsarchive-pg-"))
     server = pgserver.get_server(folder / "pgdata", cleanup_mode="delete")
     try:

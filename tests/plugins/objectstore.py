@@ -71,7 +71,11 @@ class S3Server:
         ]  # fmt: skip
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        self._wait_ready()
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.stop()  # never ready: no test will stop it
+            raise
 
     def stop(self) -> None:
         """Kill the server (an outage): its data directory stays, so ``start()`` brings the same objects back."""

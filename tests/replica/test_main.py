@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from tests.replica.http import fetch
+from tests.support.processes import stop_tree
 
 
 @pytest.mark.parametrize(("flags", "empty_fault"), [([], 404), (["--faults"], 200)])
@@ -27,5 +28,4 @@ def test_module_serves_and_prints_base_url(flags: list[str], empty_fault: int) -
         assert fetch(base_url, "/wp-json/wp/v2/posts").headers["X-WP-Total"] == "3"
         assert fetch(base_url, "/faults/empty/").status == empty_fault
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop_tree(process, graceful=10)

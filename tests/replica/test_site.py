@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from replica import ReplicaSite
+from replica import ReplicaRouter, ReplicaSite, render_article
 from replica.site import KABUL
 
 CONTRACT_KEYS = {
@@ -95,6 +95,22 @@ def test_add_article_becomes_newest() -> None:
     assert added.published > site.articles[1].published
     assert site.article_by_path(site.article_path(added)) is added
     assert site.expected_records("http://h")[0]["section"] == "Sports"
+
+
+def test_removed_articles_are_gone_from_the_site_but_can_still_be_rendered() -> None:
+    site = ReplicaSite(6)
+    router = ReplicaRouter(site, "http://h")
+    gone, kept = site.articles[2], site.articles[3]
+    page = router.resolve(site.article_path(gone))
+    assert page.status == 200
+    site.remove_articles([gone])
+    assert router.resolve(site.article_path(gone)).status == 404  # the cached page is not served again
+    assert router.resolve(site.article_path(kept)).status == 200
+    assert site.article_by_id(gone.id) is None and len(site.articles) == 5
+    assert gone.title not in router.resolve("/").body.decode()
+    assert site.article_path(gone) not in router.resolve("/post-sitemap.xml").body.decode()
+    kept_copy = render_article(site, gone, "http://h")  # what an archive kept of it
+    assert f'<link rel="canonical" href="http://h{site.article_path(gone)}"' in kept_copy
 
 
 def test_date_bar_is_today_not_article_date() -> None:

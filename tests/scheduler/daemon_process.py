@@ -6,7 +6,6 @@ import itertools
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -17,6 +16,8 @@ from typing import Any, TypeVar
 
 import psycopg
 from psycopg.rows import dict_row
+
+from tests.support.processes import stop_tree
 
 T = TypeVar("T")
 
@@ -119,10 +120,10 @@ class DaemonProcess:
         return self.process.wait(timeout)
 
     def stop(self) -> None:
-        """Test teardown: SIGKILL if still running (a test that wants a clean stop sends SIGTERM itself)."""
-        if self.alive():
-            self.send(signal.SIGKILL)
-            self.wait(30)
+        """Test teardown: SIGKILL it and the crawls it started (in sessions of their own, they would outlive it) if
+        still running; a test that wants a clean stop sends SIGTERM itself."""
+        if self.process is not None:
+            stop_tree(self.process)
 
     def messages(self) -> list[dict[str, Any]]:
         """The daemon's (and its crawls') JSON log records so far; other lines are skipped."""

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from tests.support.processes import stop_tree
 from tests.web._room import CHECKOUT, HOSTILE_TITLE, NEW_SENTENCE, Archive, free_port, start_web, wait_for_page
 
 DOCS_SCREENSHOT = CHECKOUT / "docs" / "reading-room.png"
@@ -40,8 +41,7 @@ def base_url(archive: Archive) -> Iterator[str]:
         wait_for_page(base + "/", process)
         yield base
     finally:
-        process.terminate()
-        process.wait(20)
+        stop_tree(process, graceful=20)
 
 
 @pytest.fixture(scope="module")

@@ -43,7 +43,7 @@ class Recorder:
         base = {"NEWSARCHIVE_WARC_DIR": str(tmp_path), "NEWSARCHIVE_SOURCE": "test", "NEWSARCHIVE_RUN_ID": "5"}
         base["NEWSARCHIVE_WARC_CDXJ"] = False  # indexing runs in the reactor thread pool: covered by test_crawl
         self.crawler = get_crawler(Spider, {**base, **settings})
-        self.crawler.spider = self.crawler._create_spider("test")
+        self.crawler.spider = Spider.from_crawler(self.crawler, "test")
         self.crawler.stats.open_spider()
         self.middleware = WarcRecorderMiddleware.from_crawler(self.crawler)
         self.rows: list = []

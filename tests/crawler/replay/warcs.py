@@ -10,8 +10,7 @@ from scrapy.http import Headers
 
 from crawler.warc import records
 from crawler.warc.writer import WarcFileWriter
-from replica import ReplicaSite
-from replica._article_page import render_article
+from replica import ReplicaSite, render_article
 
 BASE = "https://news.example"
 

@@ -17,6 +17,7 @@ from crawler.warc.writer import WarcFileWriter
 from tests.crawler.warc import _server
 from tests.crawler.warc._groups import make_group
 from tests.crawler.warc._tools import assert_valid_warc, warcio_offsets
+from tests.support.processes import reaped, stop_tree
 
 SCRIPT = Path(__file__).with_name("writer_script.py")
 ROOT = Path(__file__).parents[3]
@@ -41,13 +42,13 @@ def wait_for(condition, timeout: float = 30.0) -> None:
 
 
 def test_sigkill_mid_write_is_recovered(tmp_path: Path) -> None:
-    writer = start_writer(tmp_path, "loop")
-    written = [writer.stdout.readline().strip() for _ in range(3)]
-    open_files = list(tmp_path.glob("*.open"))
-    assert len(open_files) == 1
-    writer.send_signal(signal.SIGKILL)
-    writer.wait(timeout=30)
-    written += [line.strip() for line in writer.stdout.read().splitlines()]
+    with reaped(start_writer(tmp_path, "loop")) as writer:
+        written = [writer.stdout.readline().strip() for _ in range(3)]
+        open_files = list(tmp_path.glob("*.open"))
+        assert len(open_files) == 1
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(timeout=30)
+        written += [line.strip() for line in writer.stdout.read().splitlines()]
 
     recovered = recover_archive(tmp_path)
 
@@ -83,16 +84,16 @@ def test_partial_trailing_record_is_cut(tmp_path: Path) -> None:
 
 
 def test_file_held_by_a_live_writer_is_left_alone(tmp_path: Path) -> None:
-    writer = start_writer(tmp_path, "hold")
-    assert writer.stdout.readline().strip() == "ready"
-    (open_path,) = tmp_path.glob("*.open")
-    size = open_path.stat().st_size
+    with reaped(start_writer(tmp_path, "hold")) as writer:
+        assert writer.stdout.readline().strip() == "ready"
+        (open_path,) = tmp_path.glob("*.open")
+        size = open_path.stat().st_size
 
-    assert recover_archive(tmp_path) == []
-    assert open_path.exists() and open_path.stat().st_size == size
+        assert recover_archive(tmp_path) == []
+        assert open_path.exists() and open_path.stat().st_size == size
 
-    writer.stdin.close()
-    assert writer.wait(timeout=30) == 0
+        writer.stdin.close()
+        assert writer.wait(timeout=30) == 0
     assert not open_path.exists()
     assert recover_archive(tmp_path) == []
 
@@ -129,6 +130,7 @@ def test_scrapy_crawl_killed_mid_run_is_recovered(tmp_path: Path) -> None:
         crawl.send_signal(signal.SIGKILL)
         crawl.wait(timeout=30)
     finally:
+        stop_tree(crawl)
         httpd.release.set()
         httpd.shutdown()
     assert len(list(tmp_path.glob("*.open"))) == 1

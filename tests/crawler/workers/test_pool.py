@@ -15,6 +15,7 @@ import pytest
 
 from crawler.extract import EXTRACTOR_VERSION
 from replica import ReplicaPublisher, ReplicaSite
+from tests.support.processes import stop_tree
 
 CRAWL = """
 import json, sys
@@ -119,9 +120,7 @@ def test_no_worker_outlives_its_crawl(signum: int, tmp_path: Path):
             crawl_process.wait(timeout=60)
             assert _gone(workers), [w.pid for w in workers if w.is_running()]
         finally:
-            if crawl_process.poll() is None:
-                crawl_process.kill()
-                crawl_process.wait()
+            stop_tree(crawl_process)
             output.close()
     if signum == signal.SIGTERM:
         assert crawl_process.returncode == 0

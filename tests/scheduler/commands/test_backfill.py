@@ -10,6 +10,7 @@ import pytest
 
 from replica import ReplicaSite
 from tests.support.cli import query, replica_source_toml, run_cli, start_cli, wait_for, write_config
+from tests.support.processes import reaped
 
 ARTICLES = 3000
 BACKFILL = ["backfill", "replica", "--since", "2014-01-01", "--until", "2024-08-01", "--window", "365d",
@@ -33,10 +34,10 @@ def test_backfill_killed_half_way_resumes_fetching_nothing_twice_and_lets_a_sche
     monkeypatch.setenv("NEWSARCHIVE_SCRAPY_SETTINGS", json.dumps({"NEWSARCHIVE_EXTRACT_MODE": "fast"}))
     config = write_config(tmp_path, database_url, replica_source_toml(publisher.base_url))
 
-    first = start_cli(config, *BACKFILL)
-    wait_for(lambda: stored(database_url) >= ARTICLES // 2, what="half the back catalogue stored", timeout=600)
-    first.send_signal(signal.SIGTERM)
-    out, err = first.communicate(timeout=120)
+    with reaped(start_cli(config, *BACKFILL)) as first:
+        wait_for(lambda: stored(database_url) >= ARTICLES // 2, what="half the back catalogue stored", timeout=600)
+        first.send_signal(signal.SIGTERM)
+        out, err = first.communicate(timeout=120)
     assert first.returncode == 1, err[-3000:]
     assert "run the same command to resume" in out
     half = stored(database_url)
@@ -45,13 +46,13 @@ def test_backfill_killed_half_way_resumes_fetching_nothing_twice_and_lets_a_sche
     (entry,) = [entry for entry in json.loads(status.stdout) if entry["name"] == "replica"]
     assert entry["backfill"]["finished_at"] is None and entry["backfill"]["articles"] == half
 
-    second = start_cli(config, *BACKFILL)
-    batches_before = query(database_url, "SELECT count(*) FROM crawl_runs WHERE trigger = 'backfill'")[0][0]
-    last_id = query(database_url, "SELECT max(id) FROM crawl_runs")[0][0]
-    running = "SELECT count(*) FROM crawl_runs WHERE trigger = 'backfill' AND status = 'running' AND id > %s"
-    wait_for(lambda: query(database_url, running, last_id)[0][0], what="a batch of the resumed back-fill running")
-    scheduled = run_cli(config, "crawl", "replica", "--trigger", "cron", timeout=600)
-    out, err = second.communicate(timeout=900)
+    with reaped(start_cli(config, *BACKFILL)) as second:
+        batches_before = query(database_url, "SELECT count(*) FROM crawl_runs WHERE trigger = 'backfill'")[0][0]
+        last_id = query(database_url, "SELECT max(id) FROM crawl_runs")[0][0]
+        running = "SELECT count(*) FROM crawl_runs WHERE trigger = 'backfill' AND status = 'running' AND id > %s"
+        wait_for(lambda: query(database_url, running, last_id)[0][0], what="a batch of the resumed back-fill running")
+        scheduled = run_cli(config, "crawl", "replica", "--trigger", "cron", timeout=600)
+        out, err = second.communicate(timeout=900)
     assert second.returncode == 0, err[-3000:]
     assert "resuming back-fill" in err and " done: " in out
 

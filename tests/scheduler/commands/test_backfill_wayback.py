@@ -12,8 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from replica import ReplicaArticle, ReplicaSite
-from replica._article_page import render_article
+from replica import ReplicaArticle, ReplicaSite, render_article
 from tests.scheduler.commands._archive import archive_dir, empty_database, rebuilt_config
 from tests.support.cli import query, replica_source_toml, run_cli, write_config
 
@@ -73,8 +72,7 @@ class FakeWayback:
 def taken_down(replica_site: ReplicaSite) -> list[ReplicaArticle]:
     """Three articles the publisher no longer serves (nor lists): only the Wayback Machine has them."""
     gone = replica_site.articles[2 : 2 + TAKEN_DOWN]
-    replica_site.articles = [article for article in replica_site.articles if article not in gone]
-    replica_site._index()
+    replica_site.remove_articles(gone)
     return gone
 
 

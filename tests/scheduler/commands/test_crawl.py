@@ -13,6 +13,7 @@ import pytest
 
 from scheduler.locks import SourceLock
 from tests.support.cli import query, replica_source_toml, run_cli, write_config
+from tests.support.processes import stop_tree
 
 ARTICLE_COLUMNS = [
     "url",
@@ -167,7 +168,7 @@ def test_sigterm_during_a_slow_download_cancels_the_run_and_leaves_no_open_warc(
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=60)
     finally:
-        process.kill()
+        stop_tree(process)  # with the crawl child, in a session of its own
     assert process.returncode == 1, stderr[-2000:]
     assert query(database_url, "SELECT status FROM crawl_runs WHERE source = 'replica'") == [("cancelled",)]
     archive = tmp_path / "data" / "archive"

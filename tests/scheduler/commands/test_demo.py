@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 
 from tests.support.cli import cli_command, cli_env, run_cli, wait_for, write_config
+from tests.support.processes import stop_tree
 
 
 def _free_port() -> int:
@@ -41,8 +42,7 @@ def test_demo_web_keeps_serving_the_reading_room(tmp_path: Path, database_url: s
         assert home.json()["recent"], "the demo's articles are in the reading room"
         assert process.poll() is None, "demo --web keeps serving"
     finally:
-        process.terminate()
-        process.wait(30)
+        stop_tree(process, graceful=30)  # the reading room stops its pywb on SIGTERM; what is left is killed
 
 
 def _reading_room_line(process: subprocess.Popen[str], log: Path) -> str | None:

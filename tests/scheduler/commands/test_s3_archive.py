@@ -18,6 +18,7 @@ from tests.scheduler.commands._archive import crawl_three_times, empty_database,
 from tests.scheduler.commands.test_export_wacz import archives, pages, validate
 from tests.scheduler.commands.test_serve import fetch, serving, ts14
 from tests.support.cli import query, run_cli, start_cli, wait_for, write_config
+from tests.support.processes import reaped
 
 
 def s3_config(tmp_path: Path, database_url: str, publisher, archive_uri: str, extra: str = "") -> Path:
@@ -84,12 +85,12 @@ def test_the_store_down_during_a_crawl_degrades_the_run_and_archive_upload_sends
         source_toml(publisher.base_url).replace('download_delay = "0s"', 'download_delay = "0.3s"'),
         f'[archive]\ndir = "{archive_uri}"\n',
     )
-    crawl = start_cli(config, "crawl", "replica")
-    running = "SELECT 1 FROM crawl_runs WHERE status = 'running'"
-    wait_for(lambda: crawl.poll() is not None or query(database_url, running), what="a running run")
-    assert crawl.poll() is None, crawl.communicate()[1][-3000:]
-    own_s3_server.stop()  # mid-run: the crawl goes on into the spool
-    _, stderr = crawl.communicate(timeout=180)
+    with reaped(start_cli(config, "crawl", "replica")) as crawl:
+        running = "SELECT 1 FROM crawl_runs WHERE status = 'running'"
+        wait_for(lambda: crawl.poll() is not None or query(database_url, running), what="a running run")
+        assert crawl.poll() is None, crawl.communicate()[1][-3000:]
+        own_s3_server.stop()  # mid-run: the crawl goes on into the spool
+        _, stderr = crawl.communicate(timeout=180)
     assert crawl.returncode == 0, stderr[-3000:]
     ((status, error),) = query(database_url, "SELECT status, error FROM crawl_runs WHERE trigger = 'manual'")
     assert status == "degraded" and "wait in the spool" in error
@@ -179,7 +180,7 @@ def test_serve_replays_every_article_capture_from_the_bucket_byte_identical(
         " AND record_type IN ('response', 'revisit') ORDER BY captured_at",
     )
     assert {record_type for _, _, record_type in captures} == {"response", "revisit"}
-    for base in serving(config):
+    with serving(config) as base:
         for url, captured_at, record_type in captures:
             status, _, body = fetch(f"{base}/archive/{ts14(captured_at)}id_/{url}")
             assert status == 200, f"{record_type} {url}"
@@ -237,17 +238,17 @@ def test_a_killed_upload_leaves_no_object_and_the_spool_file_which_the_next_uplo
     key = f"{prefix}/{big.name}"
     client = s3_server.client()
 
-    upload = start_cli(config, "archive", "upload")
-    wait_for(
-        lambda: (
-            upload.poll() is not None
-            or any(item["Key"] == key for item in client.list_multipart_uploads(Bucket=bucket).get("Uploads", []))
-        ),
-        what="the multipart upload to begin",
-    )
-    assert upload.poll() is None, "the upload ended before it could be killed"
-    upload.kill()
-    upload.wait(timeout=30)
+    with reaped(start_cli(config, "archive", "upload")) as upload:
+        wait_for(
+            lambda: (
+                upload.poll() is not None
+                or any(item["Key"] == key for item in client.list_multipart_uploads(Bucket=bucket).get("Uploads", []))
+            ),
+            what="the multipart upload to begin",
+        )
+        assert upload.poll() is None, "the upload ended before it could be killed"
+        upload.kill()
+        upload.wait(timeout=30)
 
     with pytest.raises(client.exceptions.ClientError):
         client.head_object(Bucket=bucket, Key=key)  # never completed: no object that looks complete

@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from crawler.warc.cdxj import index_file
 from tests.crawler.replay.warcs import WarcBuilder, article_pages
 from tests.scheduler.commands._archive import source_toml
 from tests.support.cli import query, run_cli, write_config
+from tests.support.processes import reaped
 
 STARTUP_DEADLINE = 60.0
 
@@ -71,11 +73,14 @@ def crawled(config: Path, publisher) -> Path:
 
 @pytest.fixture
 def wayback(crawled: Path) -> Iterator[str]:
-    yield from serving(crawled)
+    with serving(crawled) as base:
+        yield base
 
 
+@contextmanager
 def serving(config: Path, *options: str) -> Iterator[str]:
-    """``newsarchive serve`` on a free port, once it answers; stopped (with pywb) afterwards."""
+    """``newsarchive serve`` on a free port, once it answers; stopped (with pywb) afterwards, however the block ends:
+    cleanly (SIGTERM, exit 0, pywb gone with it) when the block returned, killed with its children when it raised."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "scheduler", "--config", str(config), "serve", "--port", str(port), *options],
@@ -83,22 +88,23 @@ def serving(config: Path, *options: str) -> Iterator[str]:
         stderr=subprocess.PIPE,
         text=True,
     )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + STARTUP_DEADLINE
-    while True:
-        assert process.poll() is None, process.stderr.read()[-3000:]
-        try:
-            if fetch(base + "/archive/")[0] == 200:
-                break
-        except OSError:
-            pass
-        assert time.monotonic() < deadline, "pywb did not answer"
-        time.sleep(0.2)
-    yield base
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=30) == 0
-    with pytest.raises(OSError):
-        fetch(base + "/archive/")  # pywb went with it
+    with reaped(process):
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + STARTUP_DEADLINE
+        while True:
+            assert process.poll() is None, process.stderr.read()[-3000:]
+            try:
+                if fetch(base + "/archive/")[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "pywb did not answer"
+            time.sleep(0.2)
+        yield base
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+        with pytest.raises(OSError):
+            fetch(base + "/archive/")  # pywb went with it
 
 
 def ts14(moment) -> str:
@@ -142,13 +148,11 @@ def test_warc_files_closed_while_serving_are_served_after_a_refresh(crawled: Pat
     index = archive / "indexes" / (later.name + ".cdxj")
     later.rename(aside / later.name)
     index.rename(aside / index.name)
-    server = serving(crawled, "--refresh", "0.5")
-    base = next(server)
+    with serving(crawled, "--refresh", "0.5") as base:
 
-    def listed() -> str:
-        return fetch(f"{base}/archive/cdx?url={publisher.base_url}/&matchType=host")[2].decode()
+        def listed() -> str:
+            return fetch(f"{base}/archive/cdx?url={publisher.base_url}/&matchType=host")[2].decode()
 
-    try:
         assert sorted(archive.glob("*.warc.gz"))[0].name in listed()
         assert later.name not in listed()
         (aside / index.name).rename(index)
@@ -157,8 +161,6 @@ def test_warc_files_closed_while_serving_are_served_after_a_refresh(crawled: Pat
         while later.name not in listed():
             assert time.monotonic() < deadline, "the new WARC file was never served"
             time.sleep(0.2)
-    finally:
-        server.close()
 
 
 def test_a_revisit_of_another_url_replays_the_original_payload(tmp_path: Path) -> None:
@@ -169,12 +171,8 @@ def test_a_revisit_of_another_url_replays_the_original_payload(tmp_path: Path) -
     builder.page(url + "?utm_source=feed", html, later, encode=True)  # same bytes elsewhere: a revisit
     index_file(builder.close())
     config = write_config(tmp_path, "postgresql://unused@127.0.0.1:9/none", "")  # serve needs no database
-    server = serving(config)
-    base = next(server)
-    try:
+    with serving(config) as base:
         status, headers, body = fetch(f"{base}/archive/{ts14(later)}id_/{url}?utm_source=feed")
-    finally:
-        server.close()
     assert status == 200 and headers.get("Content-Encoding") == "gzip"
     assert body == gzip.compress(html, mtime=0)
 

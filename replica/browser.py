@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from replica._media import png
 from replica._resource import HTML, JSON, PNG, Resource, redirect
 from replica._router import Mount, ReplicaRouter
+from replica.site import ReplicaSite
 
 CSS = "text/css; charset=UTF-8"
 JAVASCRIPT = "application/javascript; charset=UTF-8"
@@ -44,15 +45,15 @@ APP = """document.addEventListener("DOMContentLoaded", async () => {
   main.textContent = "";
   stories.forEach((story, rank) => {
     const block = document.createElement("article");
-    block.className = "story %(marker)s";
-    block.style.height = "%(height)dpx";
+    block.className = "story MARKER";
+    block.style.height = "HEIGHTpx";
     block.innerHTML = `<a href="${story.url}"><h2>${story.title}</h2></a>` +
       `<img loading="lazy" src="/browser/img/story-${rank}.png" width="640" height="200" alt="">`;
     main.append(block);
   });
   document.body.dataset.built = String(stories.length);
 });
-""" % {"marker": BUILT_MARKER, "height": STORY_HEIGHT}
+""".replace("MARKER", BUILT_MARKER).replace("HEIGHT", str(STORY_HEIGHT))
 
 THEME = """@import url("/browser/extra.css");
 body { margin: 0; font-family: sans-serif; background: #fff url("/browser/img/background.png") repeat-x; }
@@ -92,7 +93,7 @@ def resolve(router: ReplicaRouter, path: str, query: dict[str, str]) -> Resource
         text, content_type = pages[path]
         return Resource(200, text.encode("utf-8"), content_type)
     if path == "/browser/stories.json":
-        return Resource(200, json.dumps(stories(router)).encode("utf-8"), JSON)
+        return Resource(200, json.dumps(stories(router.site, router.base)).encode("utf-8"), JSON)
     if path == "/browser/ssrf/":
         port = urlsplit(router.base).port
         return Resource(200, SSRF.replace("PORT", str(port)).encode("utf-8"), HTML)
@@ -104,10 +105,9 @@ def resolve(router: ReplicaRouter, path: str, query: dict[str, str]) -> Resource
     return router.not_found()
 
 
-def stories(router: ReplicaRouter) -> list[dict[str, str]]:
+def stories(site: ReplicaSite, base: str) -> list[dict[str, str]]:
     """The site's newest articles, as the script lists them (title escaped: it goes into innerHTML)."""
-    newest = router.site.articles[:STORIES]
-    return [{"url": router.base + router.site.article_path(a), "title": escape(a.title)} for a in newest]
+    return [{"url": base + site.article_path(a), "title": escape(a.title)} for a in site.articles[:STORIES]]
 
 
 MOUNT = Mount("/browser/", resolve)

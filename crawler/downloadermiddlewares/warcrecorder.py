@@ -103,7 +103,7 @@ class WarcRecorderMiddleware:
         moment = datetime.now(UTC)
         group, kind = self._build_group(request, response, moment, truncated)
         try:
-            rows = self.write_records(group, kind)
+            self.write_records(group, kind)
         except ArchiveError:
             raise IgnoreRequest(f"WARC write failed for {request.url}") from None
         self._remember(group[0], response, truncated)

@@ -36,6 +36,7 @@ class BrowserHost:
         self._playwright: Playwright | None = None
         self._browser: Browser | None = None
         self._pages = 0
+        self._starting: asyncio.Future[None] | None = None
 
     async def new_context(self, **options: Any) -> BrowserContext:
         """A new context (its own cookies, storage and cache, so every page's requests are all recorded)."""
@@ -43,7 +44,7 @@ class BrowserHost:
             log.debug("restarting Chromium after %d pages", self._pages)
             self.kill()
         if self._browser is None:
-            await self._start()
+            await self.start()
         self._pages += 1
         assert self._browser is not None
         return await self._browser.new_context(**options)
@@ -53,7 +54,15 @@ class BrowserHost:
             self._browser is not None and self._browser.is_connected() and bool(self.chromium and self.chromium.alive())
         )
 
+    async def start(self) -> None:
+        """Start the browser unless it runs (or is starting: a second caller waits for the same start)."""
+        if self._starting is None or self._starting.done():
+            self._starting = asyncio.ensure_future(self._start())
+        await asyncio.shield(self._starting)
+
     async def _start(self) -> None:
+        if self._browser is not None:
+            return
         from playwright.async_api import Error as PlaywrightError
         from playwright.async_api import async_playwright
 
@@ -71,8 +80,8 @@ class BrowserHost:
         self.starts += 1
         self._pages = 0
 
-    def memory(self) -> int:
-        return self.chromium.memory() if self.chromium else 0
+    def memory_above(self, bound: int) -> bool:
+        return bool(self.chromium and self.chromium.memory_above(bound))
 
     def kill(self) -> None:
         """Drop the browser at once (SIGKILL); the Playwright connection notices the closed socket by itself."""
@@ -83,6 +92,11 @@ class BrowserHost:
 
     async def stop(self) -> None:
         """End of the crawl: the browser killed, the driver stopped (bounded: a wedged driver is not waited for)."""
+        starting, self._starting = self._starting, None
+        if starting is not None and not starting.done():
+            starting.cancel()  # a start still under way would leave a browser behind the kill below
+            with contextlib.suppress(BaseException):
+                await starting
         self.kill()
         playwright, self._playwright = self._playwright, None
         if playwright is not None:

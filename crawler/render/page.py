@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -98,7 +99,5 @@ async def _settle(page: Page, seconds: float) -> None:
     """Playwright's "network idle" (no request for 500 ms), waited for at most ``seconds``."""
     from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-    try:
+    with contextlib.suppress(PlaywrightTimeout):
         await page.wait_for_load_state("networkidle", timeout=seconds * 1000)
-    except PlaywrightTimeout:
-        pass

@@ -61,6 +61,7 @@ class PageRenderer:
         self._pending: set[asyncio.Future[None]] = set()
         self._one_at_a_time = asyncio.Lock()
         self._closed = False
+        self._warming: asyncio.Future[None] | None = None
 
     @property
     def stats(self) -> StatsCollector:
@@ -84,6 +85,7 @@ class PageRenderer:
             ),
         )
         renderer = cls(crawler, source, host)
+        crawler.signals.connect(renderer.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(renderer.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(renderer.spider_closed, signal=signals.spider_closed)
         return renderer
@@ -115,6 +117,16 @@ class PageRenderer:
 
     def _covers(self, response: Response) -> bool:
         return self.mode == "all" and response.meta.get("page_kind") in RENDERED_KINDS
+
+    def spider_opened(self) -> None:
+        """Start the browser while the run fetches its first pages (a second or two the first render saves)."""
+        self._warming = asyncio.ensure_future(self._warm())
+
+    async def _warm(self) -> None:
+        try:
+            await self.host.start()
+        except RenderError as error:  # the first render will try again and give up with the reason
+            log.warning("browser not started: %s", error)
 
     def spider_idle(self) -> None:
         if self._pending:
@@ -185,7 +197,7 @@ class PageRenderer:
 
     async def _memory_exceeded(self) -> None:
         """Returns when the browser's processes hold more than the cap (memory outside V8's heap: buffers, DOM)."""
-        while self.host.memory() <= self.max_memory:
+        while not self.host.memory_above(self.max_memory):
             await asyncio.sleep(MEMORY_POLL)
 
     async def _close(self, context: BrowserContext, *, kill: bool) -> None:

@@ -48,8 +48,6 @@ FLAGS = (
     "--metrics-recording-only",
     "--mute-audio",
     "--hide-scrollbars",
-    f"--proxy-server={BLACKHOLE_PROXY}",
-    "--proxy-bypass-list=<-loopback>",
     "--remote-debugging-port=0",
 )
 STARTUP_TIMEOUT = 20.0
@@ -58,9 +56,11 @@ STARTUP_TIMEOUT = 20.0
 class ChromiumProcess:
     """A Chromium started in its own session (so the whole tree can be killed) that dies with the crawl."""
 
-    def __init__(self, executable: str, heap_mb: int) -> None:
+    def __init__(self, executable: str, heap_mb: int, proxy: str = BLACKHOLE_PROXY) -> None:
+        """``proxy``: where the browser's own requests go (empty: straight out; benchmarks only)."""
         self.executable = executable
         self.heap_mb = heap_mb
+        self.proxy = proxy
         self.profile = Path(tempfile.mkdtemp(prefix="newsarchive-chromium-"))
         self.process: subprocess.Popen[bytes] | None = None
         self.endpoint = ""
@@ -71,6 +71,8 @@ class ChromiumProcess:
             raise RenderError(f"no Chromium at {self.executable} (apt-get install chromium)")
         # V8's heap cap turns a page that allocates without end into a crashed renderer, not a swapping machine.
         arguments = [self.executable, f"--user-data-dir={self.profile}", *FLAGS]
+        if self.proxy:
+            arguments += [f"--proxy-server={self.proxy}", "--proxy-bypass-list=<-loopback>"]
         arguments += [f"--js-flags=--max-old-space-size={self.heap_mb}", "about:blank"]
         with open(self.profile / "chromium.log", "wb") as log_file:
             self.process = subprocess.Popen(

@@ -228,6 +228,7 @@ class PageRenderer:
             return  # counted and the crawl told to stop by the recorder
         self.stats.inc_value(statkeys.RENDER_PAGES)
         self.stats.inc_value("newsarchive/render/screenshot_bytes", len(capture.screenshot))
+        self.stats.inc_value("newsarchive/render/seconds", round(capture.seconds, 3))
         log.info("rendered %s in %.1f s (%d requests)", capture.url, capture.seconds, fetcher.requests)
 
 

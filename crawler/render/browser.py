@@ -47,7 +47,13 @@ class BrowserHost:
             await self.start()
         self._pages += 1
         assert self._browser is not None
-        return await self._browser.new_context(**options)
+        from playwright.async_api import Error as PlaywrightError
+
+        try:
+            return await self._browser.new_context(**options)
+        except PlaywrightError as error:  # the browser died between pages: the next page gets a new one
+            self.kill()
+            raise RenderError(f"the browser gave no page: {error}") from error
 
     def _usable(self) -> bool:
         return (
@@ -63,9 +69,11 @@ class BrowserHost:
     async def _start(self) -> None:
         if self._browser is not None:
             return
-        from playwright.async_api import Error as PlaywrightError
-        from playwright.async_api import async_playwright
-
+        try:
+            from playwright.async_api import Error as PlaywrightError
+            from playwright.async_api import async_playwright
+        except ImportError as error:  # each render is given up with this reason, and the run says so
+            raise RenderError("Playwright is not installed (pip install -e '.[render]')") from error
         if self._playwright is None:
             # Playwright's driver (a Node process) once per crawl; the browser behind it may come and go.
             self._playwright = await async_playwright().start()

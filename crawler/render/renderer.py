@@ -169,11 +169,9 @@ class PageRenderer:
 
     async def _attempt(self, response: Response, fetcher: BrowserFetcher) -> tuple[Capture | None, str]:
         """The capture, or None and why not: timeout, memory, crashed, failed or browser."""
-        from playwright.async_api import Error as PlaywrightError
-
         try:
             context = await asyncio.wait_for(self._new_context(), self.timeout)
-        except (RenderError, PlaywrightError, TimeoutError) as error:
+        except (RenderError, TimeoutError) as error:
             log.error("no browser for %s: %s", response.url, error)
             self.host.kill()
             return None, "browser"

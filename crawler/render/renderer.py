@@ -34,6 +34,8 @@ RENDERED_KINDS = ("listing", "article")
 CLOSE_TIMEOUT = 5.0
 """Seconds a page's context may take to close before its browser is killed instead."""
 MEMORY_POLL = 0.25
+BROWSER_TIMEOUT = 60.0
+"""Seconds a (re)started browser may take to give a page its context."""
 
 
 class PageRenderer:
@@ -170,7 +172,8 @@ class PageRenderer:
     async def _attempt(self, response: Response, fetcher: BrowserFetcher) -> tuple[Capture | None, str]:
         """The capture, or None and why not: timeout, memory, crashed, failed or browser."""
         try:
-            context = await asyncio.wait_for(self._new_context(), self.timeout)
+            # The browser's start is not the page's time: on a loaded machine it alone can pass a short limit.
+            context = await asyncio.wait_for(self._new_context(), BROWSER_TIMEOUT)
         except (RenderError, TimeoutError) as error:
             log.error("no browser for %s: %s", response.url, error)
             self.host.kill()

@@ -21,3 +21,7 @@ class ArchiveError(NewsarchiveError):
 
 class NotAnArticle(NewsarchiveError):
     """The page holds no article (a listing, an error page, not HTML)."""
+
+
+class RenderError(NewsarchiveError):
+    """The browser could not render a page (it would not start, crashed, hung or ran out of memory)."""

@@ -97,6 +97,12 @@ NEWSARCHIVE_STORE_RETRY_AFTER = 30.0  # seconds without connection attempts afte
 NEWSARCHIVE_CAPTURES_BATCH_SIZE = 500  # capture rows per transaction
 NEWSARCHIVE_CAPTURES_INTERVAL = 2.0
 
+# Browser captures (crawler.render), for sources with ``render``: one Chromium per crawl process.
+NEWSARCHIVE_RENDER_EXECUTABLE = "/usr/bin/chromium"  # Debian's; nothing here can download a browser
+NEWSARCHIVE_RENDER_RESTART_AFTER = 50  # pages before the browser is replaced (its memory grows with each)
+NEWSARCHIVE_RENDER_HEAP_MB = 512  # V8's heap per renderer: past it a page's script crashes its renderer, not the run
+NEWSARCHIVE_RENDER_MAX_MEMORY = 2_000_000_000  # bytes the browser's processes may hold (buffers, DOM) before a kill
+
 LOG_LEVEL = "INFO"
 STATS_DUMP = True
 

@@ -19,6 +19,11 @@ FETCH_ERRORS = "newsarchive/spider/fetch_errors/"
 FETCH_ERRORS_UNNAMESPACED = "newsarchive/fetch_errors/"
 """The prefix before keys were named ``newsarchive/<component>/<event>``: still read in runs stored with it."""
 
+RENDER_PAGES = "newsarchive/render/pages"
+"""Pages rendered and their screenshot and DOM recorded."""
+RENDER_GIVEN_UP = "newsarchive/render/given_up/"
+"""A prefix: renders given up, one key per reason (``timeout``, ``memory``, ``crashed``, ``failed``, ``browser``)."""
+
 WARC_BYTES = "newsarchive/warc/bytes"
 WARC_ERROR = "newsarchive/warc/error"
 """The first WARC write error's message (it ends the crawl)."""

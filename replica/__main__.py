@@ -7,7 +7,7 @@ import contextlib
 import logging
 import sys
 
-from replica import faults
+from replica import browser, faults
 from replica.server import ReplicaPublisher
 from replica.site import ReplicaSite
 
@@ -19,10 +19,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=12, help="number of generated articles")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--faults", action="store_true", help="also serve the hostile routes under /faults/")
+    parser.add_argument("--browser", action="store_true", help="also serve the browser-capture pages under /browser/")
     parser.add_argument("--verbose", action="store_true", help="log every request on stderr")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr)
     mounts = [faults.MOUNT] if args.faults else []
+    mounts += [browser.MOUNT] if args.browser else []
     publisher = ReplicaPublisher(ReplicaSite(args.articles, args.seed), host=args.host, port=args.port, mounts=mounts)
     print(publisher.start(), flush=True)
     with contextlib.suppress(KeyboardInterrupt):

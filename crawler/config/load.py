@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crawler.config.builtin import BUILTIN_SOURCES
 from crawler.config.schema import (
+    RENDER_MODES,
     SCHEDULER_MODES,
     ArchiveConfig,
     Config,
@@ -41,6 +42,7 @@ _DURATION_KEYS = {
     "silence_window",
     "jitter",
     "revisit_window",
+    "render_timeout",
 }
 _SIZE_KEYS = {"max_file_size", "max_page_size"}
 _TOP_LEVEL = {"database", "storage", "archive", "crawl", "scheduler", "metrics", "worker", "sources"}
@@ -139,7 +141,8 @@ def _parse_sources(
 def _parse_source(
     entry: dict[str, Any], key: str, config: Config, validate_schedule: ScheduleValidator | None
 ) -> SourceConfig:
-    values = _section(SourceConfig, entry, key)
+    # ``render`` takes a string or a list, which the generic coercion does not: validated by its own function.
+    values = _section(SourceConfig, {name: value for name, value in entry.items() if name != "render"}, key)
     name = values.get("name")
     if not isinstance(name, str) or not SOURCE_NAME.match(name):
         raise ConfigError(f"{key}.name: required, lowercase letters, digits, '_' or '-' (got {name!r})")
@@ -150,7 +153,11 @@ def _parse_source(
                 raise ConfigError(f"{key}.{list_key}: not an http(s) URL: {url!r}")
     if "recheck" in values:
         values["recheck"] = _recheck(values["recheck"], f"{key}.recheck")
+    if "render" in entry:
+        values["render"] = _render(entry["render"], f"{key}.render")
     source = SourceConfig(**values)
+    if source.render_timeout <= 0 or source.render_max_pages < 0:
+        raise ConfigError(f"{key}: render_timeout must be positive and render_max_pages 0 or more")
     if not (source.start_urls or source.feeds or source.sitemaps):
         raise ConfigError(f"{key}: a source needs at least one of start_urls, feeds, sitemaps")
     if source.article_url_pattern:
@@ -178,6 +185,18 @@ def _recheck(values: tuple[str, ...], key: str) -> tuple[float, ...]:
     if any(step <= 0 for step in steps) or list(steps) != sorted(set(steps)):
         raise ConfigError(f'{key}: expected increasing durations after the first sighting, e.g. ["15m", "1h"]')
     return steps
+
+
+def _render(value: Any, key: str) -> tuple[str, ...]:
+    """``"front"``, ``"all"``, a list of one of them, or ``[]`` / ``""`` (off)."""
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or not all(isinstance(item, str) for item in values):
+        raise ConfigError(f'{key}: expected ["front"], "all" or []')
+    chosen = tuple(item for item in values if item)
+    unknown = [item for item in chosen if item not in RENDER_MODES]
+    if unknown:
+        raise ConfigError(f"{key}: unknown {unknown[0]!r}; expected one of {', '.join(RENDER_MODES)}")
+    return chosen
 
 
 def _store_uri(uri: str) -> str:

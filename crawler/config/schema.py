@@ -61,6 +61,7 @@ class SchedulerConfig:
 
 
 SCHEDULER_MODES = ("local", "queue")
+RENDER_MODES = ("front", "all")
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,13 @@ class SourceConfig:
     download_delay: float | None = None
     max_page_size: int | None = None
     deadline: float | None = None
+    render: tuple[str, ...] = ()
+    """Pages rendered in headless Chromium (screenshot, DOM, everything they load): ``("front",)`` the start
+    URLs, ``("all",)`` every archived HTML page; empty: none (the default)."""
+    render_timeout: float = 30.0
+    """Seconds one render may take (loading, scrolling, the picture) before it is given up."""
+    render_max_pages: int = 20
+    """Pages rendered per run at most (0: no limit)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -120,8 +128,9 @@ class SourceConfig:
         values = dict(data)
         for key in ("start_urls", "feeds", "sitemaps", "allowed_domains"):
             values[key] = tuple(values.get(key, ()))
-        if "recheck" in values:
-            values["recheck"] = tuple(values["recheck"])
+        for key in ("recheck", "render"):
+            if key in values:
+                values[key] = tuple(values[key])
         return cls(**values)
 
 

@@ -103,17 +103,30 @@ class WarcRecorderMiddleware:
         moment = datetime.now(UTC)
         group, kind = self._build_group(request, response, moment, truncated)
         try:
+            self.write_records(group, kind)
+        except ArchiveError:
+            raise IgnoreRequest(f"WARC write failed for {request.url}") from None
+        self._remember(group[0], response, truncated)
+        if truncated:
+            self.stats.inc_value("newsarchive/warc/truncated")
+        request.meta[RECORD_ID_META] = group[0].rec_headers.get_header("WARC-Record-ID")
+        request.meta[DATE_META] = moment
+        return response
+
+    def write_records(self, group: list[records.Record], kind: str) -> list[CaptureRow]:
+        """Write one record group (an exchange, or a render's resources) and tell storage; its captures rows.
+
+        A failed write is counted and stops the crawl (the archive is the record); it is raised as ArchiveError.
+        """
+        try:
             rows = self.writer.write_group(group, kind)
         except ArchiveError as error:
             self._write_failed(error)
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="warc_error"))
-            raise IgnoreRequest(f"WARC write failed for {request.url}") from None
-        self._remember(group[0], response, truncated)
-        self._account(rows, truncated)
-        request.meta[RECORD_ID_META] = group[0].rec_headers.get_header("WARC-Record-ID")
-        request.meta[DATE_META] = moment
+            raise
+        self._account(rows)
         self.crawler.signals.send_catch_log(signal=our_signals.warc_records_written, rows=rows)
-        return response
+        return rows
 
     def _write_failed(self, error: ArchiveError) -> None:
         """Log the first failure once, with its cause, and keep it in the stats (the run row says why)."""
@@ -210,13 +223,11 @@ class WarcRecorderMiddleware:
             "depth": request.meta.get("depth"),
         }
 
-    def _account(self, rows: list[CaptureRow], truncated: str | None) -> None:
+    def _account(self, rows: list[CaptureRow]) -> None:
         self.stats.inc_value("newsarchive/warc/records", len(rows))
         self.stats.inc_value(statkeys.WARC_BYTES, sum(row.length for row in rows))
         if any(row.record_type == "revisit" for row in rows):
             self.stats.inc_value("newsarchive/warc/revisits")
-        if truncated:
-            self.stats.inc_value("newsarchive/warc/truncated")
 
     def _file_closed(self, closed: ClosedFile) -> None:
         self.stats.inc_value("newsarchive/warc/files")
@@ -228,6 +239,13 @@ class WarcRecorderMiddleware:
             indexing = deferToThread(index_file, closed.path)
             indexing.addErrback(lambda failure: log.error("CDXJ index of %s failed: %s", closed.path, failure.value))
             self._indexing.append(indexing)
+
+
+def recorder_of(crawler: Crawler) -> WarcRecorderMiddleware | None:
+    """The crawl's recorder (None when recording is off): other components write their records through it."""
+    engine = crawler.engine
+    middlewares = engine.downloader.middleware.middlewares if engine else ()
+    return next((found for found in middlewares if isinstance(found, WarcRecorderMiddleware)), None)
 
 
 def truncation(response: Response, size_limit_mark: str | None) -> str | None:

@@ -66,6 +66,11 @@ def _degradations(stats: dict[str, Any]) -> list[str]:
     waiting = stats.get(statkeys.STORE_PENDING_FILES, 0)
     if waiting and stats.get(statkeys.STORE_ERROR):
         problems.append(f"{waiting} WARC files wait in the spool ({stats[statkeys.STORE_ERROR]})")
+    prefix = statkeys.RENDER_GIVEN_UP
+    given_up = {key.removeprefix(prefix): count for key, count in stats.items() if key.startswith(prefix)}
+    if given_up:
+        reasons = ", ".join(f"{why}: {count}" for why, count in sorted(given_up.items()))
+        problems.append(f"{sum(given_up.values())} page renders given up ({reasons}); their pages are archived")
     spider_errors = sum(v for k, v in stats.items() if k.startswith("spider_exceptions/"))
     if spider_errors:
         problems.append(f"{spider_errors} spider exceptions")

@@ -26,6 +26,7 @@ from crawler.discovery.entries import Discovered, as_utc, parse_datetime
 from crawler.errors import NotAnArticle
 from crawler.extract.article import Article
 from crawler.items import ArticleItem, NotModifiedItem
+from crawler.render.renderer import PageRenderer
 from crawler.spiders.incremental import IncrementalPolicy, recheck_headers
 from crawler.storage.recheck import Recheck
 from crawler.workers import ExtractionPool, WorkerFailed
@@ -79,6 +80,7 @@ class NewsSpider(scrapy.Spider):
         self._articles_requested = 0
         self.extract_enabled = True
         self.extraction_pool: ExtractionPool | None = None
+        self.renderer: PageRenderer | None = None
         # Scrapy's OffsiteMiddleware then refuses redirects that leave the source (an article moved to another
         # site is not this source's article); the hosts of configured URLs stay allowed.
         self.allowed_domains = self._offsite_allowed()
@@ -94,6 +96,7 @@ class NewsSpider(scrapy.Spider):
         spider.extract_enabled = settings.getbool("NEWSARCHIVE_EXTRACT_ENABLED", defaults.NEWSARCHIVE_EXTRACT_ENABLED)
         if spider.extract_enabled:
             spider.extraction_pool = ExtractionPool.from_crawler(crawler, spider.extract_mode)
+        spider.renderer = PageRenderer.from_crawler(crawler, spider.source)
         return spider
 
     async def start(self) -> AsyncIterator[Request]:
@@ -188,6 +191,8 @@ class NewsSpider(scrapy.Spider):
                     yield self._api_request(response.meta["api_site"], page)
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
+        if self.renderer:
+            self.renderer.offer(response)
         if not isinstance(response, TextResponse):
             return
         urls = [url for url in links.page_links(response.selector, response.url) if self._on_site(url, response)]
@@ -201,6 +206,8 @@ class NewsSpider(scrapy.Spider):
 
     def parse_article(self, response: Response) -> list[Any] | Coroutine[Any, Any, list[ArticleItem]]:
         """The page's article as an item: extracted here, or in a worker process (a coroutine Scrapy awaits)."""
+        if self.renderer:
+            self.renderer.offer(response)
         if self._not_modified(response):
             # A re-check answered "unchanged": archived as the 304 it is, nothing to extract.
             return [NotModifiedItem(response.meta["recheck_url"], self.source.name, _seen_at(response))]

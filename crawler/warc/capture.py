@@ -5,11 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-PAGE_KINDS = ("article", "listing", "feed", "sitemap", "api", "robots", "cdx", "imported", "other")
+PAGE_KINDS = (
+    "article",
+    "listing",
+    "feed",
+    "sitemap",
+    "api",
+    "robots",
+    "cdx",
+    "imported",
+    "requisite",
+    "render",
+    "other",
+)
 """What a fetched page was to the crawl; recorded in the metadata record so a replay knows what to extract.
 
 ``cdx`` and ``imported``: a Wayback Machine's capture listing and a capture fetched from it
-(see ``crawler.spiders.wayback``)."""
+(see ``crawler.spiders.wayback``). ``requisite``: what a page loads (here: what the browser asked for while
+rendering it); ``render``: a browser capture's screenshot and DOM (resource records, see ``crawler.render``)."""
 
 
 @dataclass(frozen=True)
@@ -21,7 +34,7 @@ class CaptureRow:
     record_id: str
     """``<urn:uuid:…>`` as written in WARC-Record-ID."""
     record_type: str
-    """response, revisit, request, metadata, warcinfo."""
+    """response, revisit, request, metadata, warcinfo, resource (a browser capture's screenshot or DOM)."""
     target_uri: str | None
     warc_date: datetime
     status: int | None = None

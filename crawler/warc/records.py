@@ -199,6 +199,25 @@ def metadata_record(
     )
 
 
+def resource_record(
+    url: str, content_type: str, block: bytes, *, record_id: str, date: str, concurrent_to: str | None = None
+) -> ArcWarcRecord:
+    """A ``resource`` record: bytes we made, not an HTTP exchange (a screenshot, a rendered DOM), no HTTP head.
+
+    ``url`` is a ``urn:screenshot:<page URL>`` / ``urn:dom:<page URL>`` name, Browsertrix's convention, so its tools
+    and ours find a page's browser captures by the page URL. Block and payload digests are warcio's.
+    """
+    extra = {"WARC-Concurrent-To": concurrent_to} if concurrent_to else None
+    return _BUILDER.create_warc_record(
+        url,
+        "resource",
+        payload=BytesIO(block),
+        length=len(block),
+        warc_content_type=content_type,
+        warc_headers_dict=_group_headers("resource", url, record_id, date, extra),
+    )
+
+
 def warcinfo_record(filename: str, fields: Mapping[str, object], *, record_id: str, date: str) -> ArcWarcRecord:
     block = _warc_fields(fields)
     headers = _group_headers("warcinfo", "", record_id, date, {"WARC-Filename": filename})
@@ -294,7 +313,9 @@ def capture_row(
     if record_type in ("response", "revisit") and record.http_headers:
         status = _status_code(record.http_headers.get_statuscode())
         content_type = record.http_headers.get_header("Content-Type")
-        mime = content_type.split(";", 1)[0].strip().lower() or None if content_type else None
+        mime = _mime(content_type)
+    elif record_type == "resource":
+        mime = _mime(headers.get_header("Content-Type"))
     return CaptureRow(
         filename=filename,
         offset=offset,
@@ -312,6 +333,10 @@ def capture_row(
         page_kind=page_kind,
         run_id=run_id,
     )
+
+
+def _mime(content_type: str | None) -> str | None:
+    return content_type.split(";", 1)[0].strip().lower() or None if content_type else None
 
 
 def _status_code(code: str) -> int | None:

@@ -82,6 +82,12 @@ def test_database_url_from_the_environment_wins(tmp_path: Path) -> None:
             "duplicate",
         ),
         ("[archive]\nprefix = '../up'\n", "archive.prefix"),
+        (
+            "[[sources]]\nname = 'a'\nfeeds = ['https://x.example/']\nrender = ['screens']\n",
+            "sources[0].render: unknown",
+        ),
+        ("[[sources]]\nname = 'a'\nfeeds = ['https://x.example/']\nrender = 3\n", "sources[0].render: expected"),
+        ("[[sources]]\nname = 'a'\nfeeds = ['https://x.example/']\nrender_timeout = '0s'\n", "render_timeout"),
         ("[crawl\n", "invalid TOML"),
     ],
 )
@@ -110,3 +116,11 @@ def test_sizes(value, size) -> None:
 def test_parse_config_without_schedule_validation_accepts_any_schedule() -> None:
     config = parse_config({"sources": [{"name": "a", "feeds": ["https://x.example/"], "schedule": "whenever"}]})
     assert config.source("a").schedule == "whenever"
+
+
+@pytest.mark.parametrize(("value", "render"), [("['front']", ("front",)), ("'all'", ("all",)), ("[]", ())])
+def test_render_takes_front_or_all_and_is_off_by_default(tmp_path: Path, value: str, render: tuple[str, ...]) -> None:
+    text = f"[[sources]]\nname = 'a'\nstart_urls = ['https://x.example/']\nrender = {value}\nrender_timeout = '45s'\n"
+    source = load(text, tmp_path).source("a")
+    assert (source.render, source.render_timeout, source.render_max_pages) == (render, 45.0, 20)
+    assert load_config(None).source("khaama").render == ()

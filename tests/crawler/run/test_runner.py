@@ -74,6 +74,11 @@ def test_the_verdict_follows_the_stats() -> None:
     many_errors = judge({**ok, "newsarchive/spider/fetch_errors/timeout": 2})
     assert many_errors.status == "degraded" and "2 of 10 requests failed" in many_errors.error
     assert judge({**ok, "newsarchive/spider/fetch_errors/timeout": 1}).status == "finished"  # within the 10 % tolerance
+    renders = judge({**ok, "newsarchive/render/pages": 3, "newsarchive/render/given_up/timeout": 1})
+    assert (renders.status, renders.error) == (
+        "degraded",
+        "1 page renders given up (timeout: 1); their pages are archived",
+    )
 
 
 def test_fetch_errors_of_runs_stored_before_the_keys_were_namespaced_still_count() -> None:

@@ -221,3 +221,25 @@ def test_a_record_that_fails_half_written_leaves_the_next_one_whole() -> None:
     expected = unzip_one_member(records.serialize_record(_numbered_response(1), 6))
     assert unzip_one_member(records.serialize_record(_numbered_response(1), 6)) == expected
     assert expected.startswith(b"WARC/1.1\r\nWARC-Type: response\r\n")
+
+
+def test_resource_record_is_a_browser_capture_with_its_own_content_type() -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    record = records.resource_record(
+        "urn:screenshot:http://example.com/", "image/png", png, record_id=RESPONSE_ID, date=DATE
+    )
+    data = gzip.decompress(records.serialize_record(record, 6))
+    head, _, block = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"WARC/1.1\r\nWARC-Type: resource\r\n")
+    assert b"WARC-Target-URI: urn:screenshot:http://example.com/\r\n" in head
+    assert b"Content-Type: image/png\r\n" in head
+    assert f"WARC-Payload-Digest: {records.payload_digest(png)}".encode() in head
+    assert block == png + b"\r\n\r\n"  # no HTTP head: the block is the picture
+    [read] = list(ArchiveIterator(BytesIO(records.serialize_record(record, 6))))
+    row = records.capture_row(read, "f.warc.gz", 0, 10, source="s", page_kind="render")
+    assert (row.record_type, row.mime, row.status, row.target_uri) == (
+        "resource",
+        "image/png",
+        None,
+        "urn:screenshot:http://example.com/",
+    )

@@ -60,7 +60,6 @@ DOWNLOADER_MIDDLEWARES: dict[str, int] = {
 }
 ITEM_PIPELINES: dict[str, int] = {
     "crawler.pipelines.store.ArticleStorePipeline": 300,
-    "crawler.pipelines.frontpages.FrontPageStorePipeline": 310,
 }
 EXTENSIONS: dict[str, int] = {
     "crawler.extensions.capturestore.CaptureStoreExtension": 500,

@@ -3,7 +3,8 @@
 CSP violation is a console error).
 
 Chromium and chromedriver are required, not optional: CI installs them (.ci/run); missing, the test fails saying so.
-``NEWSARCHIVE_WRITE_DOCS=1`` also writes the search page's screenshot to docs/reading-room.png for the README.
+``NEWSARCHIVE_WRITE_DOCS=1`` also writes the search page's screenshot to docs/reading-room.png for the README, and
+the front page's to docs/front-page.png.
 """
 
 from __future__ import annotations
@@ -17,9 +18,19 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.web._room import CHECKOUT, HOSTILE_TITLE, NEW_SENTENCE, Archive, free_port, start_web, wait_for_page
+from tests.web._room import (
+    CHECKOUT,
+    FRESH_TITLE,
+    HOSTILE_TITLE,
+    NEW_SENTENCE,
+    Archive,
+    free_port,
+    start_web,
+    wait_for_page,
+)
 
 DOCS_SCREENSHOT = CHECKOUT / "docs" / "reading-room.png"
+DOCS_FRONT = CHECKOUT / "docs" / "front-page.png"
 INSTALL_HINT = "apt-get install -y chromium chromium-driver (what .ci/run does)"
 
 
@@ -94,7 +105,12 @@ def test_pages_render_with_a_clean_console(browser: Any, base_url: str, archive:
     diff = _visit(browser, f"{base_url}/diff?{query}", tmp_path / "diff.png")
     inserted = browser.execute_script("return [...document.querySelectorAll('ins')].map(e => e.textContent).join(' ')")
     assert "Version 1 → 2" in diff and "quarrystone" in inserted
-    for name in ("home", "search", "article", "diff"):
+    front = _visit(browser, f"{base_url}/front?{urlencode({'source': 'replica'})}", tmp_path / "front.png")
+    assert FRESH_TITLE in front and "1 new since the previous capture" in front and "Most read" in front
+    assert browser.execute_script("return document.querySelectorAll('tr.new .new-mark').length") == 1
+    if os.environ.get("NEWSARCHIVE_WRITE_DOCS") == "1":
+        shutil.copyfile(tmp_path / "front.png", DOCS_FRONT)
+    for name in ("home", "search", "article", "diff", "front"):
         assert (tmp_path / f"{name}.png").stat().st_size > 10_000, f"{name}.png looks blank"
 
 

@@ -24,7 +24,8 @@ MAX_TEXT = 300
 MAX_BOX = 120
 BOX_ELEMENTS = frozenset({"section", "aside", "nav", "div", "header", "footer", "main", "ul", "ol"})
 """Elements that can be a box. Not ``article`` nor ``li``: on news pages those are one story each."""
-HEADINGS = "(.//h2 | .//h3 | .//h4 | .//*[contains(@class, 'block-title') or contains(@class, 'widget-title')])[1]"
+TITLE_TAGS = frozenset({"h2", "h3", "h4"})
+TITLE_CLASSES = ("block-title", "widget-title")
 """A box's title: its first heading, or the title element of a tagDiv block or WordPress widget."""
 _TELLING_TOKEN = re.compile(
     r"td_block_(?!wrap$|inner$|template_\d+$)[a-z0-9_]+"
@@ -93,9 +94,14 @@ def read_front_page(
 def article_links(selector: Selector, page_url: str, is_article: Callable[[str], bool]) -> list[FrontPageLink]:
     """The page's article links in document order, ranked, each with its headline and box."""
     base = links.document_base(selector, page_url)
-    anchors = [(anchor, url) for anchor, url in _anchors(selector.root, base) if is_article(url)]
-    article_urls = {url for _, url in anchors}
-    boxes = _Boxes(selector.root, base, article_urls)
+    verdicts: dict[str, bool] = {}
+    anchors = []
+    for anchor, url in _anchors(selector.root, base):
+        if url not in verdicts:
+            verdicts[url] = is_article(url)
+        if verdicts[url]:
+            anchors.append((anchor, url))
+    boxes = _Boxes(selector.root, {anchor: url for anchor, url in anchors})
     found: dict[str, dict[str, Any]] = {}
     for anchor, url in anchors:
         box = boxes.of(anchor)
@@ -115,11 +121,17 @@ def article_links(selector: Selector, page_url: str, is_article: Callable[[str],
 
 
 def _anchors(root: Any, base: str) -> Iterator[tuple[Any, str]]:
+    """Each ``<a href>`` with its URL (an ``href`` repeated on the page is resolved once)."""
     if root is None or not hasattr(root, "iter"):
         return
+    resolved: dict[str, str | None] = {}
     for anchor in root.iter("a"):
         href = anchor.get("href")
-        if href and (url := links.resolve_link(base, href)):
+        if not href:
+            continue
+        if href not in resolved:
+            resolved[href] = links.resolve_link(base, href)
+        if url := resolved[href]:
             yield anchor, url
 
 
@@ -130,11 +142,20 @@ class _Boxes:
     the link, and that is a comparison of positions in document order.
     """
 
-    def __init__(self, root: Any, base: str, article_urls: set[str]) -> None:
+    def __init__(self, root: Any, article_anchors: dict[Any, str]) -> None:
         self.root = root
-        self.base = base
-        self.article_urls = article_urls
-        self._order = {element: index for index, element in enumerate(root.iter())}
+        self.article_anchors = article_anchors
+        self._order: dict[Any, int] = {}
+        self._first_title: dict[Any, Any] = {}
+        for index, element in enumerate(root.iter()):
+            self._order[element] = index
+            if _is_title(element):
+                # Document order: an ancestor that has a first title already has it before this one, and so do
+                # all of its own ancestors.
+                parent = element.getparent()
+                while parent is not None and parent not in self._first_title:
+                    self._first_title[parent] = element
+                    parent = parent.getparent()
         self._names: dict[Any, _Names | None] = {}
 
     def of(self, anchor: Any) -> str | None:
@@ -170,13 +191,11 @@ class _Boxes:
 
     def _heading(self, element: Any) -> tuple[str | None, int]:
         """The element's first heading when it is a title (no article link in it): a story's headline is not."""
-        found = element.xpath(HEADINGS)
-        if not found:
+        heading = self._first_title.get(element)
+        if heading is None:
             return None, 0
-        heading = found[0]
-        for inner in heading.iter("a"):
-            if links.resolve_link(self.base, inner.get("href") or "") in self.article_urls:
-                return None, 0
+        if any(inner in self.article_anchors for inner in heading.iter("a")):
+            return None, 0
         return _clean(heading.text_content(), MAX_BOX), self._order.get(heading, 0)
 
 
@@ -193,6 +212,15 @@ class _Names:
         """The name for a link at ``position``: a heading titles only the links after it."""
         heading = self.heading if self.heading and self.heading_at < position else None
         return self.label or heading or self.token
+
+
+def _is_title(element: Any) -> bool:
+    if not isinstance(element.tag, str):
+        return False  # a comment or processing instruction
+    if element.tag in TITLE_TAGS:
+        return True
+    classes = element.get("class") or ""
+    return any(name in classes for name in TITLE_CLASSES)
 
 
 def _telling_token(element: Any) -> str | None:

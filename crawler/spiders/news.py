@@ -190,7 +190,9 @@ class NewsSpider(scrapy.Spider):
     def parse_listing(self, response: Response) -> Iterator[Request]:
         if not isinstance(response, TextResponse):
             return
-        yield from frontpage.front_page_items(response, self.source, _seen_at(response))
+        if pages := frontpage.front_page_items(response, self.source, _seen_at(response)):
+            self._inc(statkeys.FRONT_PAGES, len(pages))
+            yield from pages
         urls = [url for url in links.page_links(response.selector, response.url) if self._on_site(url, response)]
         yield from self._articles((Discovered(url) for url in urls), "listing")
         depth = response.meta.get("listing_depth", 0)

@@ -337,6 +337,7 @@ def test_a_start_page_yields_its_front_page_links_and_its_next_pages_do_not():
     pages = [item for item in respond(listing, LISTING) if isinstance(item, FrontPage)]
 
     assert len(pages) == 1 and pages[0].source == "example" and pages[0].url == SITE
+    assert stats(spider)["newsarchive/spider/front_pages"] == 1
     assert [(link.rank, link.url, link.text) for link in pages[0].links] == [
         (1, TALKS, "Talks resume"),
         (2, FLOODS, "Floods"),

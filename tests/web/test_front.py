@@ -12,15 +12,13 @@ import psycopg
 import pytest
 from PIL import Image
 from starlette.testclient import TestClient
-from warcio.warcwriter import WARCWriter
 
 from crawler.discovery.frontpage import FrontPage, FrontPageLink
-from crawler.storage.captures import CaptureStore
 from crawler.storage.database import connect
 from crawler.storage.frontpages import FrontPageStore
-from crawler.warc.reader import read_capture_rows
 from scheduler.web import create_app
 from tests.web._room import FRESH_TITLE, HOSTILE_TITLE, Archive
+from tests.web._screenshots import add_screenshot
 
 
 @pytest.fixture(scope="module")
@@ -93,21 +91,8 @@ def test_the_screenshot_is_served_out_of_its_warc_record(database_url: str, tmp_
     taken = datetime(2024, 7, 13, 6, 0, 5, tzinfo=UTC)
     png = io.BytesIO()
     Image.new("RGB", (320, 200), (200, 30, 30)).save(png, format="PNG")
-    warc = tmp_path / "shots-20240713060005000-00000-host.warc.gz"
-    with open(warc, "wb") as stream:
-        writer = WARCWriter(stream, gzip=True)
-        headers = {"WARC-Date": taken.strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
-        writer.write_record(
-            writer.create_warc_record(
-                "urn:screenshot:" + page_url,
-                "resource",
-                payload=io.BytesIO(png.getvalue()),
-                warc_content_type="image/png",
-                warc_headers_dict=headers,
-            )
-        )
+    add_screenshot(database_url, tmp_path, page_url, png.getvalue(), taken)
     with connect(database_url, autocommit=True) as conn:
-        CaptureStore(conn).add_captures(read_capture_rows(warc))
         _front_page(conn, page_url, taken - timedelta(seconds=5))
 
     with TestClient(create_app(database_url, archive_dir=tmp_path)) as client:

@@ -103,6 +103,7 @@ def test_replay_into_an_empty_database_reproduces_the_live_articles_exactly(
     stored = "SELECT stats->>'newsarchive/frontpages/stored', stats->>'newsarchive/frontpages/link_sets'"
     assert query(database_url, stored + " FROM crawl_runs ORDER BY started_at") == [("1", "1"), ("1", None), ("1", "1")]
     assert query(empty_database_url, FRONT_PAGES) == live_front
+    assert "3 front-page captures newly stored" in result.stdout
     assert query(empty_database_url, FRONT_PAGE_LINKS) == query(database_url, FRONT_PAGE_LINKS)
     runs = query(empty_database_url, "SELECT trigger, status, stats->>'revisits_unresolved' FROM crawl_runs")
     assert runs == [("replay", "finished", "0")]

@@ -187,7 +187,7 @@ class NewsSpider(scrapy.Spider):
                 if not self._cap_reached():
                     yield self._api_request(response.meta["api_site"], page)
 
-    def parse_listing(self, response: Response) -> Iterator[Request]:
+    def parse_listing(self, response: Response) -> Iterator[Request | frontpage.FrontPage]:
         if not isinstance(response, TextResponse):
             return
         if pages := frontpage.front_page_items(response, self.source, _seen_at(response)):

@@ -38,6 +38,7 @@ from bench.harness import (
     served_site,
 )
 from bench.server import exit_on_sigterm
+from crawler import statkeys
 from crawler.config.load import parse_config
 from crawler.errors import NotAnArticle
 from crawler.extract import extract_article
@@ -65,6 +66,7 @@ class Run:
     name: str
     responses: int
     items: int
+    """Items less front pages: articles."""
     elapsed: float
     """Scrapy's elapsed_time_seconds."""
     wall: float
@@ -174,7 +176,7 @@ def _run(name: str, stats: dict[str, Any], wall: float, usage: Usage, status: st
     return Run(
         name=name,
         responses=int(stats.get("downloader/response_count", 0)),
-        items=int(stats.get("item_scraped_count", 0)),
+        items=int(stats.get("item_scraped_count", 0)) - int(stats.get(statkeys.FRONT_PAGES, 0)),
         elapsed=float(stats.get("elapsed_time_seconds", 0.0)),
         wall=wall,
         usage=usage,

@@ -11,6 +11,8 @@ ARTICLES_UNCHANGED = "newsarchive/articles/unchanged"
 ARTICLES_UNSTORED = "newsarchive/articles/unstored"
 """Articles extracted but not stored (the database was down): the run is degraded, the articles are in the WARCs."""
 CAPTURES_UNSTORED = "newsarchive/captures/unstored"
+FRONT_PAGES = "newsarchive/spider/front_pages"
+"""Front-page captures read (their links are items too: ``item_scraped_count`` less these is the articles)."""
 MAX_ARTICLES_REACHED = "newsarchive/spider/max_articles_reached"
 """Set when the run's article cap stopped a request: a back-fill batch's window is not walked to its end."""
 

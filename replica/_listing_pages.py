@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
+from replica._home_boxes import EMPTY, home_boxes
 from replica._html import DEAD_LINK_PATH, PRIVATE_PATH, layout, module, template
 from replica.site import PER_PAGE, SITE_DESCRIPTION, SITE_NAME, ReplicaArticle, ReplicaSite, slugify
 
@@ -30,6 +32,7 @@ def render_home(site: ReplicaSite, base: str, page: int) -> str | None:
         title=title,
         body_class="home blog",
         extra=extra,
+        boxes=(lambda shown: home_boxes(site, base, shown)) if page == 1 else None,
     )
 
 
@@ -78,6 +81,7 @@ def _listing(
     body_class: str,
     extra: list[tuple[str, str]],
     feed: tuple[str, str] | None = None,
+    boxes: Callable[[list[ReplicaArticle]], dict[str, str]] | None = None,
 ) -> str | None:
     pages = page_count(articles)
     if page < 1 or page > pages:
@@ -89,6 +93,7 @@ def _listing(
         modules="".join(module(a, site, base) for a in shown),
         pagination=_pagination(base, prefix, page, pages),
         extra="".join(f'<li><a href="{base}{path}">{escape(text)}</a></li>' for text, path in extra),
+        **(boxes(shown) if boxes else EMPTY),
     )
     head = [f'    <link rel="canonical" href="{base}{_page_path(prefix, page)}" />']
     if page > 1:

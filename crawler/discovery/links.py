@@ -79,14 +79,30 @@ def html_selector(body: str | bytes) -> Selector:
 
 def page_links(selector: Selector, base_url: str) -> list[str]:
     """Absolute http(s) links of an HTML page, without fragments, in document order, deduplicated."""
-    base = selector.xpath("//base/@href").get()
-    base_url = urljoin(base_url, base.strip()) if base else base_url
+    base_url = document_base(selector, base_url)
     seen: dict[str, None] = {}
     for href in selector.xpath("//a/@href").getall():
-        url = safe_url_string(urljoin(base_url, href.strip())).split("#", 1)[0]
-        if url.startswith(("http://", "https://")):
+        if url := resolve_link(base_url, href):
             seen.setdefault(url, None)
     return list(seen)
+
+
+def document_base(selector: Selector, page_url: str) -> str:
+    """What the page's relative links resolve against: its ``<base href>``, else its own URL."""
+    base = selector.xpath("//base/@href").get()
+    return urljoin(page_url, base.strip()) if base else page_url
+
+
+def resolve_link(base_url: str, href: str) -> str | None:
+    """An ``href`` as :func:`page_links` lists it (absolute, escaped, no fragment), or None when not http(s)."""
+    url = safe_url_string(urljoin(base_url, href.strip())).split("#", 1)[0]
+    return url if url.startswith(("http://", "https://")) else None
+
+
+def is_article_link(url: str, page_url: str, allowed_domains: Sequence[str], pattern: re.Pattern[str] | None) -> bool:
+    """An article link of a section page: on the source's domains (else the page's site) and article-like."""
+    on_site = host_allowed(url, allowed_domains) if allowed_domains else same_site(url, page_url)
+    return on_site and looks_like_article(url, pattern)
 
 
 def pagination_links(selector: Selector, base_url: str) -> list[str]:

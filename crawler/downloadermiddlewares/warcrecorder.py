@@ -221,6 +221,7 @@ class WarcRecorderMiddleware:
             "run-id": self.run_id,
             "via": referer.decode("latin-1") if referer else None,
             "depth": request.meta.get("depth"),
+            "front-page": "true" if request.meta.get("front_page") else None,  # a start URL: its links are history
         }
 
     def _account(self, rows: list[CaptureRow]) -> None:

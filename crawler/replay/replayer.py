@@ -18,6 +18,7 @@ from crawler.items import ArticleItem
 from crawler.replay import runstate
 from crawler.replay.exchanges import Exchange, ExchangeGrouper, source_for_host, warc_fields
 from crawler.replay.extraction import ExtractionTask, Outcome
+from crawler.replay.frontpages import FrontPageReplay, is_front_page
 from crawler.replay.originals import OriginalFinder
 from crawler.replay.window import ExtractionWindow
 from crawler.settings import NEWSARCHIVE_EXTRACT_TIMEOUT
@@ -75,6 +76,7 @@ class ReplayStats:
     no_metadata_skipped: int = 0
     revisits: int = 0
     revisits_unresolved: int = 0
+    front_pages: int = 0
     bad: list[dict[str, Any]] = field(default_factory=list)
     files_done: list[tuple[str, int]] = field(default_factory=list)
 
@@ -116,6 +118,7 @@ class Replayer:
         self.stats = ReplayStats()
         self.articles = ArticleStore(conn, recheck={source.name: source.recheck for source in options.sources})
         self.captures = CaptureStore(conn)
+        self.front_pages = FrontPageReplay(conn, options.sources, options.batch_size)
         self.run_id: int | None = None
         self._rows: list[CaptureRow] = []
         self._items: list[tuple[ArticleItem, RecordLocation]] = []
@@ -190,6 +193,8 @@ class Replayer:
         first = exchange.first
         if first.rec_type == "response":
             self._originals.remember(first, path)
+        if source and is_front_page(exchange.fields, first):
+            self._front_page(path, first, source)
         if kind is None:
             source, kind = self._fallback(first)
         if kind not in ("article", "imported") or not source:
@@ -222,6 +227,11 @@ class Replayer:
                 task, page_url=capture.original, seen_at=capture.captured_at, imported_from=capture.replay_url(base)
             )
         self._window.submit(task)
+
+    def _front_page(self, path: Path, first: WarcRecord, source: str) -> None:
+        payload = self._payload(path, first)
+        if payload is not None:
+            self.front_pages.add(first, source, payload)
 
     def _single(self, path: Path, record: WarcRecord, info: dict[str, str]) -> None:
         """Index a record that belongs to no exchange (warcinfo, a stray request or metadata record)."""
@@ -302,6 +312,8 @@ class Replayer:
     def _flush(self) -> None:
         self._flush_rows()
         self._flush_items()
+        self.front_pages.flush()
+        self.stats.front_pages = self.front_pages.stored
 
     def _flush_rows(self) -> None:
         rows, self._rows = self._rows, []

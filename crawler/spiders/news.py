@@ -21,7 +21,7 @@ from crawler import extract, statkeys
 from crawler import settings as defaults
 from crawler.config import load_config
 from crawler.config.schema import SourceConfig
-from crawler.discovery import feeds, links, sitemaps, wpapi
+from crawler.discovery import feeds, frontpage, links, sitemaps, wpapi
 from crawler.discovery.entries import Discovered, as_utc, parse_datetime
 from crawler.errors import NotAnArticle
 from crawler.extract.article import Article
@@ -116,7 +116,7 @@ class NewsSpider(scrapy.Spider):
             if request := self._sitemap_request(url, depth=0):
                 yield request
         for url in self.source.start_urls:
-            yield self._request(url, "listing", self.parse_listing, listing_depth=0)
+            yield self._request(url, "listing", self.parse_listing, listing_depth=0, front_page=True)
         for due in self.rechecks:
             if request := self._recheck_request(due):
                 yield request
@@ -190,11 +190,14 @@ class NewsSpider(scrapy.Spider):
                 if not self._cap_reached():
                     yield self._api_request(response.meta["api_site"], page)
 
-    def parse_listing(self, response: Response) -> Iterator[Request]:
+    def parse_listing(self, response: Response) -> Iterator[Request | frontpage.FrontPage]:
         if self.renderer:
             self.renderer.offer(response)
         if not isinstance(response, TextResponse):
             return
+        if pages := frontpage.front_page_items(response, self.source, _seen_at(response)):
+            self._inc(statkeys.FRONT_PAGES, len(pages))
+            yield from pages
         urls = [url for url in links.page_links(response.selector, response.url) if self._on_site(url, response)]
         yield from self._articles((Discovered(url) for url in urls), "listing")
         depth = response.meta.get("listing_depth", 0)
@@ -386,9 +389,8 @@ class NewsSpider(scrapy.Spider):
         return self._request(url, "api", self.parse_api, optional=wpapi.MISSING_STATUSES, api_site=site, api_page=page)
 
     def _on_site(self, url: str, response: Response) -> bool:
-        """An article link of a section page: on the source's domains (else the page's site) and article-like."""
-        on_site = links.host_allowed(url, self._domains()) if self._domains() else links.same_site(url, response.url)
-        return on_site and links.looks_like_article(url, self.article_pattern)
+        """An article link of a section page (the same test as the front-page history's)."""
+        return links.is_article_link(url, response.url, self._domains(), self.article_pattern)
 
     def _fallback_sitemaps(self, robots_url: str) -> list[Request]:
         """WordPress core's and Yoast's sitemap indexes (404 expected), unless the source names a sitemap there."""

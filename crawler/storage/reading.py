@@ -1,5 +1,7 @@
 """Every SQL statement of the reading room, beside the tables and indexes (0005, 0009) they need.
 
+Front-page history (0012) has its own module, ``crawler.storage.frontreading``, on the same ``Reader``.
+
 Each function takes a ``Reader`` (the web app's read-only pool, ``scheduler.web.pool.Database``) and returns
 plain dicts; pagination is by ``limit``/``offset`` with one extra row fetched to tell whether a next page exists.
 ``bench/web.py`` times search and listing on 100,000 articles; the plans are explained in

@@ -122,7 +122,8 @@ def _summary(result: ReplayResult) -> None:
         f"replay {result.status}: {stats.files} file(s) read, {stats.files_skipped} already replayed; "
         f"{stats.records} records ({stats.captures_new} newly indexed), {stats.bad_records} bad; articles: "
         f"{stats.articles_new} new, {stats.articles_updated} updated, {stats.articles_unchanged} unchanged, "
-        f"{stats.not_article} not articles, {stats.revisits} revisits ({stats.revisits_unresolved} unresolved)"
+        f"{stats.not_article} not articles, {stats.revisits} revisits ({stats.revisits_unresolved} unresolved); "
+        f"{stats.front_pages} front-page captures newly stored"
     )
 
 

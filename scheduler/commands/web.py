@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     archive_url, pywb = args.archive_url, None
     if archive_url is None and not args.no_archive:
         archive_url, pywb = _start_archive(config.archive.dir.resolve(), (config.data_dir / "pywb").resolve())
-    app = create_app(url, archive_url=archive_url, page_size=args.page_size)
+    app = create_app(url, archive_url=archive_url, page_size=args.page_size, archive_dir=config.archive.dir.resolve())
     print(f"Reading room at {reading_room_url(host, port)}", flush=True)
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

@@ -27,6 +27,7 @@ from crawler.storage import reading
 from scheduler.web import params, views
 from scheduler.web.archiveproxy import ArchiveProxy
 from scheduler.web.pool import Database
+from scheduler.web.screenshots import ScreenshotEndpoint
 from scheduler.web.views import Context, NotFound
 
 CSP = (
@@ -44,8 +45,11 @@ UNPROTECTED_PREFIXES = ("/archive/", "/static/")
 """pywb's replay frames need its own scripts; its responses keep pywb's headers."""
 
 
-def create_app(database_url: str, *, archive_url: str | None = None, page_size: int = 25) -> Starlette:
-    """The app over the database at ``database_url``; ``/archive/`` proxies to pywb at ``archive_url`` if given."""
+def create_app(
+    database_url: str, *, archive_url: str | None = None, page_size: int = 25, archive_dir: Path | None = None
+) -> Starlette:
+    """The app over the database at ``database_url``; ``/archive/`` proxies to pywb at ``archive_url`` if given;
+    ``/screenshot`` reads WARC files where ``warc_files`` says, else in ``archive_dir``."""
     db = Database(database_url)
     ctx = Context(db, page_size=page_size)
     templates = _templates()
@@ -66,6 +70,7 @@ def create_app(database_url: str, *, archive_url: str | None = None, page_size: 
         routes.append(Route("/" + path, _html(view, template, ctx, templates)))
         routes.append(Route("/api/" + path, _api(view, ctx)))
     routes.append(Route("/changes.atom", _atom(ctx, templates)))
+    routes.append(Route("/screenshot", ScreenshotEndpoint(db, archive_dir).serve))
     routes.append(Mount("/assets", StaticFiles(directory=str(_package_dir() / "assets")), name="assets"))
     archive = proxy.handle if proxy is not None else _no_archive
     routes.append(Route("/archive/{rest:path}", archive))

@@ -12,7 +12,7 @@ from typing import Any
 from starlette.requests import Request
 
 from crawler.storage import reading
-from scheduler.web import diffs, params
+from scheduler.web import diffs, frontviews, params
 from scheduler.web.pool import Database
 
 
@@ -34,6 +34,7 @@ class Context:
             self._columns = {
                 "change_class": reading.has_column(self.db, "article_versions", "change_class"),
                 "worker": reading.has_column(self.db, "crawl_runs", "worker"),
+                "front_pages": reading.has_column(self.db, "front_pages", "link_set_id"),
             }
         return self._columns[feature]
 
@@ -66,8 +67,20 @@ def article(request: Request, ctx: Context) -> dict[str, Any]:
     for version in history:
         version["archive_path"] = archive_path(version["captured_at"], version["capture_url"])
     current = next((v for v in history if v["version"] == record["current_version"]), history[-1])
-    record.pop("id")
-    return {"article": record, "current": current, "versions": history}
+    article_id = record.pop("id")
+    front = frontviews.article_life(ctx.db, article_id) if ctx.has("front_pages") else []
+    shot = frontviews.article_screenshot(ctx.db, current["capture_url"], current["captured_at"])
+    return {"article": record, "current": current, "versions": history, "front_pages": front, "screenshot": shot}
+
+
+def front(request: Request, ctx: Context) -> dict[str, Any]:
+    """A source's front page at a time: its ranked links, what was new, its screenshot (``frontviews``)."""
+    if not ctx.has("front_pages"):
+        raise NotFound("this database has no front-page history yet (run `newsarchive db migrate`)")
+    try:
+        return frontviews.front(request, ctx.db)
+    except frontviews.NoFrontPage as error:
+        raise NotFound(str(error)) from None
 
 
 def diff(request: Request, ctx: Context) -> dict[str, Any]:
@@ -156,5 +169,6 @@ PAGES = {
     "search": (search, "search.html"),
     "changes": (changes, "changes.html"),
     "runs": (runs, "runs.html"),
+    "front": (front, "front.html"),
 }
 """Path (without the leading slash) → view and template."""

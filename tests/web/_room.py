@@ -23,6 +23,8 @@ NEW_SENTENCE = "The ministry later confirmed the quarrystone agreement in writin
 HOSTILE_TITLE = "<script>alert('x')</script> Hostile <b>headline</b>"
 HOSTILE_PARAGRAPH = "The wraithmoss memo quoted <script>alert('body')</script> and <img src=x onerror=alert(2)> as-is."
 """Archived text is data: a publisher's page (or an attacker's) may hold markup that must show as text here."""
+FRESH_TITLE = "Herat opens the new school year with ten thousand pupils"
+"""Published between the two crawls: on the second front page, new since the first."""
 
 
 class Archive:
@@ -31,11 +33,14 @@ class Archive:
     def __init__(self, url: str, config: Path, edited_url: str, old_sentence: str, hostile_url: str) -> None:
         self.url, self.config = url, config
         self.edited_url, self.old_sentence, self.hostile_url = edited_url, old_sentence, hostile_url
+        self.front_url = self.fresh_url = ""
+        """The replica's home page (the source's front page); the story published between the crawls."""
 
 
 @contextmanager
 def crawled_archive(admin_database_url: str, tmp: Path) -> Iterator[Archive]:
-    """Crawl; edit article 0's second paragraph, article 1's title and first paragraph (hostile); crawl again."""
+    """Crawl; edit article 0's second paragraph, article 1's title and first paragraph (hostile), publish a story;
+    crawl again."""
     site = ReplicaSite()
     with ReplicaPublisher(site) as publisher, scratch_database(admin_database_url, "newsarchive_web") as url:
         config = write_config(tmp, url, replica_source_toml(publisher.base_url))
@@ -46,12 +51,16 @@ def crawled_archive(admin_database_url: str, tmp: Path) -> Iterator[Archive]:
         paragraphs[1] = NEW_SENTENCE
         site.update_article(0, paragraphs=paragraphs)
         site.update_article(1, title=HOSTILE_TITLE, paragraphs=[HOSTILE_PARAGRAPH, *site.articles[1].paragraphs])
+        fresh = site.add_article(FRESH_TITLE)
         second = run_cli(config, "crawl", "replica")
         assert second.returncode == 0, second.stderr[-3000:]
         records = {r["url"]: r for r in site.expected_records(publisher.base_url)}
         edited = next(u for u, r in records.items() if NEW_SENTENCE in r["body"])
         hostile = next(u for u, r in records.items() if r["title"] == HOSTILE_TITLE)
-        yield Archive(url, config, edited, old_sentence, hostile)
+        archive = Archive(url, config, edited, old_sentence, hostile)
+        archive.front_url = publisher.base_url.rstrip("/") + "/"
+        archive.fresh_url = archive.front_url.rstrip("/") + site.article_path(fresh)
+        yield archive
 
 
 def subprocess_env() -> dict[str, str]:

@@ -3,24 +3,40 @@
 CSP violation is a console error).
 
 Chromium and chromedriver are required, not optional: CI installs them (.ci/run); missing, the test fails saying so.
-``NEWSARCHIVE_WRITE_DOCS=1`` also writes the search page's screenshot to docs/reading-room.png for the README.
+``NEWSARCHIVE_WRITE_DOCS=1`` also writes the search page's screenshot to docs/reading-room.png for the README, and
+the front page's to docs/front-page.png.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import httpx
 import pytest
+from PIL import Image
 
 from tests.support.processes import stop_tree
-from tests.web._room import CHECKOUT, HOSTILE_TITLE, NEW_SENTENCE, Archive, free_port, start_web, wait_for_page
+from tests.web._room import (
+    CHECKOUT,
+    FRESH_TITLE,
+    HOSTILE_TITLE,
+    NEW_SENTENCE,
+    Archive,
+    free_port,
+    start_web,
+    wait_for_page,
+)
+from tests.web._screenshots import add_screenshot
 
 DOCS_SCREENSHOT = CHECKOUT / "docs" / "reading-room.png"
+DOCS_FRONT = CHECKOUT / "docs" / "front-page.png"
 INSTALL_HINT = "apt-get install -y chromium chromium-driver (what .ci/run does)"
 
 
@@ -94,8 +110,31 @@ def test_pages_render_with_a_clean_console(browser: Any, base_url: str, archive:
     diff = _visit(browser, f"{base_url}/diff?{query}", tmp_path / "diff.png")
     inserted = browser.execute_script("return [...document.querySelectorAll('ins')].map(e => e.textContent).join(' ')")
     assert "Version 1 → 2" in diff and "quarrystone" in inserted
-    for name in ("home", "search", "article", "diff"):
+    front = _visit(browser, f"{base_url}/front?{urlencode({'source': 'replica'})}", tmp_path / "front.png")
+    assert FRESH_TITLE in front and "1 new since the previous capture" in front and "Most read" in front
+    assert browser.execute_script("return document.querySelectorAll('tr.new .new-mark').length") == 1
+    for name in ("home", "search", "article", "diff", "front"):
         assert (tmp_path / f"{name}.png").stat().st_size > 10_000, f"{name}.png looks blank"
+
+
+def test_front_shows_the_screenshot_out_of_the_warc(
+    browser: Any, base_url: str, archive: Archive, tmp_path: Path
+) -> None:
+    """A screenshot of the replica's home page, stored as the browser capture stores one, shows on /front."""
+    browser.get(archive.front_url)
+    png = browser.get_screenshot_as_png()
+    browser.get_log("browser")  # the replica's own page misses its theme assets: not the reading room's console
+    latest = httpx.get(f"{base_url}/api/front", params={"source": "replica"}).json()["capture"]["captured_at"]
+    taken = datetime.fromisoformat(latest) + timedelta(seconds=2)
+    add_screenshot(archive.url, archive.config.parent / "data" / "archive", archive.front_url, png, taken)
+
+    _visit(browser, f"{base_url}/front?{urlencode({'source': 'replica'})}", tmp_path / "front.png")
+    shown = browser.execute_script(
+        "const i = document.querySelector('.screenshot img'); return [i.naturalWidth, i.naturalHeight]"
+    )
+    assert shown == list(Image.open(io.BytesIO(png)).size), "the <img> did not load the PNG out of the WARC"
+    if os.environ.get("NEWSARCHIVE_WRITE_DOCS") == "1":
+        shutil.copyfile(tmp_path / "front.png", DOCS_FRONT)
 
 
 def test_hostile_markup_is_text_in_the_browser(browser: Any, base_url: str, archive: Archive, tmp_path: Path) -> None:

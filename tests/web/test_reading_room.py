@@ -126,7 +126,14 @@ def test_bad_parameters_are_400_with_a_message(client: TestClient, path: str) ->
 
 
 def test_every_page_has_a_strict_csp_and_json_twin(client: TestClient, archive: Archive) -> None:
-    for path in ("/", "/articles", "/changes", "/runs", f"/article?url={quote(archive.edited_url)}"):
+    for path in (
+        "/",
+        "/articles",
+        "/changes",
+        "/runs",
+        f"/article?url={quote(archive.edited_url)}",
+        "/front?source=replica",
+    ):
         page = client.get(path)
         assert page.status_code == 200, path
         csp = page.headers["content-security-policy"]

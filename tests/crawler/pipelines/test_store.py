@@ -8,6 +8,7 @@ import pytest
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 
+from crawler.discovery.frontpage import FrontPage, FrontPageLink
 from crawler.extract.article import Article
 from crawler.items import ArticleItem
 from crawler.pipelines.store import ArticleStorePipeline
@@ -64,3 +65,17 @@ def test_outage_counts_unstored_and_recovers(database_proxy, db_conn):
     stats = pipeline.stats.get_stats()
     assert (stats["newsarchive/articles/unstored"], stats["newsarchive/articles/new"]) == (1, 1)
     assert db_conn.execute("SELECT url FROM articles").fetchall() == [("https://www.khaama.com/story-2/",)]
+
+
+def test_front_pages_ride_the_article_writer_and_repeat_no_links(database_url, db_conn):
+    link = FrontPageLink(1, "https://www.khaama.com/story-1/", "Story 1", "Latest")
+    home = "https://www.khaama.com/"
+    pages = [FrontPage("khaama", home, T0.replace(hour=h), f"<urn:uuid:f{h}>", (link,)) for h in (8, 9)]
+    pipeline = pipeline_for(database_url)
+    for item in [article_item(1), *pages]:
+        assert pipeline.process_item(item) is item
+    pipeline.close()
+    stats = pipeline.stats.get_stats()
+    assert (stats["newsarchive/frontpages/stored"], stats["newsarchive/frontpages/link_sets"]) == (2, 1)
+    assert stats["newsarchive/articles/new"] == 1
+    assert db_conn.execute("SELECT count(*) FROM front_page_links").fetchone()[0] == 1

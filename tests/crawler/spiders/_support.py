@@ -102,7 +102,8 @@ source = SourceConfig.from_dict(spec["source"])
 crawler = process.create_crawler(spider_class(spec["spider"]))
 items = []
 def scraped(item):
-    items.append(item.fetched_url)
+    if hasattr(item, "fetched_url"):  # articles, not front pages
+        items.append(item.fetched_url)
 crawler.signals.connect(scraped, signal=signals.item_scraped)
 known = {url: datetime.fromisoformat(when) for url, when in spec["known"].items()}
 process.crawl(crawler, source=source, known=known, extract_mode="fast")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -11,6 +12,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionRefusedError
 from twisted.python.failure import Failure
 
+from crawler.discovery.frontpage import FrontPage
 from crawler.spiders import KhaamaSpider, NewsSpider, spider_class
 from tests.crawler.discovery.samples import (
     GZIP_URLSET,
@@ -37,12 +39,13 @@ TALKS = SITE + "talks-resume-in-doha-over-prisoner-exchange-54360001/"
 FLOODS = SITE + "floods-hit-northern-provinces-54360002/"
 
 
-def kinds(requests: list[Request]) -> list[str]:
-    return [request.meta["page_kind"] for request in requests]
+def kinds(requests: list[Any]) -> list[str]:
+    return [request.meta["page_kind"] for request in requests if isinstance(request, Request)]
 
 
-def urls(requests: list[Request], kind: str | None = None) -> list[str]:
-    return [request.url for request in requests if kind is None or request.meta["page_kind"] == kind]
+def urls(requests: list[Any], kind: str | None = None) -> list[str]:
+    found = [request for request in requests if isinstance(request, Request)]  # a start page also yields its links
+    return [request.url for request in found if kind is None or request.meta["page_kind"] == kind]
 
 
 def request_for(spider: NewsSpider, kind: str) -> Request:
@@ -321,9 +324,28 @@ def test_listing_follows_article_links_on_site_and_pagination_to_a_bound():
     found = respond(listing, LISTING)
 
     assert urls(found, "article") == [TALKS, FLOODS, "https://example-news.test/2024/07/12/markets/"]
-    assert [request.meta["listing_depth"] for request in found if request.meta["page_kind"] == "listing"] == [1, 1]
+    assert [request.meta["listing_depth"] for request in found if kinds([request]) == ["listing"]] == [1, 1]
     deepest = spider._request(SITE + "page/2/", "listing", spider.parse_listing, listing_depth=spider.max_listing_depth)
     assert "listing" not in kinds(respond(deepest, LISTING))
+
+
+def test_a_start_page_yields_its_front_page_links_and_its_next_pages_do_not():
+    spider = build_spider(example_source())
+    listing = request_for(spider, "listing")
+    assert listing.meta["front_page"] is True
+
+    pages = [item for item in respond(listing, LISTING) if isinstance(item, FrontPage)]
+
+    assert len(pages) == 1 and pages[0].source == "example" and pages[0].url == SITE
+    assert stats(spider)["newsarchive/spider/front_pages"] == 1
+    assert [(link.rank, link.url, link.text) for link in pages[0].links] == [
+        (1, TALKS, "Talks resume"),
+        (2, FLOODS, "Floods"),
+        (3, "https://example-news.test/2024/07/12/markets/", "Markets"),
+    ]
+    next_page = next(request for request in respond(listing, LISTING) if kinds([request]) == ["listing"])
+    assert "front_page" not in next_page.meta
+    assert not [item for item in respond(next_page, LISTING) if isinstance(item, FrontPage)]
 
 
 def test_listing_uses_the_configured_article_pattern():

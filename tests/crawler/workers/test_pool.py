@@ -35,6 +35,8 @@ process = CrawlerProcess({
 crawler = process.create_crawler(spider_class("khaama"))
 items = []
 def scraped(item):
+    if not hasattr(item, "article"):  # a front page
+        return
     items.append({"fetched_url": item.fetched_url, "extractor": item.article.extractor, **item.article.to_json()})
 crawler.signals.connect(scraped, signal=signals.item_scraped)
 process.crawl(crawler, source=SourceConfig.from_dict(spec["source"]), extract_mode=spec["mode"])

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 
 from replica import ReplicaPublisher
 from tests.crawler.replay.warcs import WarcBuilder, article_pages
@@ -40,6 +41,27 @@ def empty_database_url(admin_database_url: str) -> Iterator[str]:
 @pytest.fixture
 def config(tmp_path: Path, database_url: str, publisher) -> Path:
     return write_config(tmp_path, database_url, source_toml(publisher.base_url))
+
+
+FRONT_PAGES = (
+    "SELECT p.source, p.url, p.captured_at, p.record_id, s.digest, s.link_count FROM front_pages p"
+    " JOIN front_page_link_sets s ON s.id = p.link_set_id ORDER BY p.captured_at"
+)
+FRONT_PAGE_LINKS = (
+    "SELECT s.digest, l.rank, l.url, l.text, l.box, l.other_boxes FROM front_page_links l"
+    " JOIN front_page_link_sets s ON s.id = l.link_set_id ORDER BY s.digest, l.rank"
+)
+
+
+def front_page_metadata(archive: Path) -> list[str]:
+    """The target URIs of the metadata records that say ``front-page: true``, read with warcio."""
+    found = []
+    for path in sorted(archive.glob("*.warc.gz")):
+        with open(path, "rb") as stream:
+            for record in ArchiveIterator(stream):
+                if record.rec_type == "metadata" and b"front-page: true" in record.content_stream().read():
+                    found.append(record.rec_headers.get_header("WARC-Target-URI"))
+    return found
 
 
 def articles(url: str) -> list[tuple]:
@@ -71,6 +93,18 @@ def test_replay_into_an_empty_database_reproduces_the_live_articles_exactly(
 
     assert articles(empty_database_url) == live  # every column, first/last seen included
     assert captures(empty_database_url) == captures(database_url)
+    # The front page: captured three times, unchanged once (a revisit, no new links), then with a new headline.
+    live_front = query(database_url, FRONT_PAGES)
+    assert [row[4] for row in live_front].count(live_front[0][4]) == 2 and len(live_front) == 3
+    assert query(database_url, "SELECT count(*) FROM front_page_links")[0][0] == 2 * live_front[0][5]
+    kinds = "SELECT c.record_type FROM front_pages p JOIN captures c USING (record_id) ORDER BY p.captured_at"
+    assert query(database_url, kinds) == [("response",), ("revisit",), ("response",)]
+    assert front_page_metadata(archive_dir(tmp_path)) == [publisher.base_url.rstrip("/") + "/"] * 3
+    stored = "SELECT stats->>'newsarchive/frontpages/stored', stats->>'newsarchive/frontpages/link_sets'"
+    assert query(database_url, stored + " FROM crawl_runs ORDER BY started_at") == [("1", "1"), ("1", None), ("1", "1")]
+    assert query(empty_database_url, FRONT_PAGES) == live_front
+    assert "3 front-page captures newly stored" in result.stdout
+    assert query(empty_database_url, FRONT_PAGE_LINKS) == query(database_url, FRONT_PAGE_LINKS)
     runs = query(empty_database_url, "SELECT trigger, status, stats->>'revisits_unresolved' FROM crawl_runs")
     assert runs == [("replay", "finished", "0")]
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
+
+from babel import Locale, UnknownLocaleError
 
 # Archive-link and label boilerplate around a name: "View all posts by Jane Doe", "Zeige alle Beiträge von …",
 # "Autor: …", "Text: …", "Follow".
@@ -18,20 +21,30 @@ _FOLLOW = re.compile(r"^(?:follow|folgen|suivre|seguir)(?:\s+(?:on|us|me))?$|\s+
 # "By A and B for The X": the organisation the story was written for is not an author (lower-case "for" only).
 _WRITTEN_FOR = re.compile(r"\s+(?:for|special\s+to)\s+(?:the\s+)?\S.*$")
 _PREFIX = re.compile(
-    r"^\s*(?:(?:written|posted|published|reported|compiled|edited|story|text|words|photos?)\s+)?"
-    r"(?:by|von|par|por|di|door|av|af)\s*[:\-]?\s+",
+    r"^\s*(?:(?:written|posted|published|reported|compiled|edited|story|text|words|photos?|"
+    r"ver(?:ö|oe)ffentlicht|geschrieben|verfasst|publiziert|gepostet|eingestellt|erstellt|beitrag|"
+    r"ein\s+(?:beitrag|interview|kommentar|gastbeitrag)|eine\s+(?:kolumne|reportage|analyse)|"
+    r"publi(?:é|e)e?|(?:é|e)crite?|publicado|escrito|pubblicato|scritto|un\s+articolo)\s+)?"
+    r"(?:by|von|vom|par|por|di|da|door|av|af)\s*[:\-]?\s+",
     re.IGNORECASE,
 )
-# Conjunctions are matched lower-case only: "E." and "Y." are initials.
-_SPLIT = re.compile(
-    r"\s*(?:;|\||/|,|\(|\)|\s&\s|(?i:\band\b)|\bund\b|\bet\b|\s+y\s+|\s+e\s+|(?i:\bwith\b)|\bavec\b)\s*"
-)
+# Separators of names; conjunctions come from the page language's list pattern (CLDR via Babel), matched lower-case
+# only ("E." and "Y." are initials). A slash parts two full names, not an agency's credit ("dpa/AP", "red/dpa").
+_SPLIT = r"\s*(?:;|\||,|\(|\)|·|•|»|\s&\s|(?i:\band\b)|(?i:\bwith\b){conjunctions})\s*"
+_SLASH = re.compile(r"\s*/\s*")
+# What a staff credit is named: kept when it is all the byline says ("Staff Writer", "Redaktion"), dropped beside
+# a person.
 _ROLE = re.compile(
     r"\b(?:staff|writer|reporter|editor|correspondent|contributor|columnist|journalist|author|desk|team|"
-    r"editorial|newsroom|news service|wire|updated|published|posted|min read|photographer)\b",
+    r"editorial|newsroom|news service|wire|photographer|redaktion|rédaction|redacción|redazione)\b",
     re.IGNORECASE,
 )
-_JUNK = re.compile(r"@|https?://|www\.|\.com\b|\d{3,}|^(?:username|admin|administrator|anonymous|guest|unknown)$", re.I)
+_NOT_A_CREDIT = re.compile(r"\b(?:updated|published|posted|min read)\b", re.IGNORECASE)
+_INITIAL = re.compile(r"(?:^|\s)[A-Z]\.$")
+_JUNK = re.compile(
+    r"@|https?://|www\.|\.com\b|\s.*\d{3,}|\d{3,}.*\s|^\d+$|^(?:username|admin|administrator|anonymous|guest|unknown)$",
+    re.I,
+)
 _URL = re.compile(r"\(?\s*(?:https?://|www\.)\S*\s*\)?")
 # Whoever edited, photographed or illustrated is not an author: cut the byline there.
 _NOT_AUTHORS = re.compile(r"\b(?:edited|reviewed|fact[- ]checked|photos?|illustrations?|graphics)\s+by\b.*$", re.I)
@@ -48,7 +61,7 @@ _ORGANISATION = re.compile(
 )
 _CREDENTIAL = re.compile(r"^(?:[A-Z]{2,3}|Ph\.?D|M\.?D|Jr|Sr)\.?$")
 _SPACE = re.compile(r"\s+")
-_STRIP = " \t.,:;-\u2013\u2014|\"'()[]"
+_STRIP = " \t.,:;-\u2013\u2014|\"'()[]·•»«\u203a\u2039"
 _PARTICLES = frozenset(
     {"al", "bin", "da", "das", "de", "del", "della", "der", "di", "do", "dos", "du", "e", "el", "la", "le", "ten"}
     | {"ter", "van", "von", "y", "zu"}
@@ -61,25 +74,53 @@ MAX_AUTHORS = 10
 _MAX_WORDS = 6
 
 
-def clean_authors(raw: Iterable[str], organisations: Iterable[str] = ()) -> tuple[str, ...]:
-    """Split, clean and dedupe ``raw`` names; drop ``organisations`` when at least one person remains."""
+def clean_authors(
+    raw: Iterable[str], organisations: Iterable[str] = (), language: str | None = None
+) -> tuple[str, ...]:
+    """Split, clean and dedupe ``raw`` names; drop ``organisations`` when at least one person remains, and staff
+    credits ("Staff Writer") when anyone else is named. ``language`` (the page's) says which conjunction joins
+    names ("und", "et", "y")."""
     names: list[str] = []
     organisations = [org for org in organisations if org]
     for value in raw:
         text = _NOT_AUTHORS.sub("", _URL.sub(" ", _SPACE.sub(" ", value or "").strip()))
         text = _WRITTEN_FOR.sub("", _PREFIX.sub("", _BOILERPLATE.sub("", text)))
-        parts = [part for part in _SPLIT.split(_without_site_suffix(text, organisations)) if part.strip(_STRIP)]
+        parts = [part for part in _splitter(language).split(_without_site_suffix(text, organisations))]
+        parts = [piece for part in parts for piece in _split_slash(part) if piece.strip(_STRIP)]
         for part in parts:
             name = _clean_name(part, alone=len(parts) == 1)
             if name and name.casefold() not in {n.casefold() for n in names}:
                 names.append(name)
+    credits = [name for name in names if not _ROLE.search(name)] or names
     orgs = {_key(org) for org in organisations}
-    people = [name for name in names if _key(name) not in orgs and not _ORGANISATION.search(name)]
+    people = [name for name in credits if _key(name) not in orgs and not _ORGANISATION.search(name)]
     if any(len(name.split()) > 1 for name in people):
         # Beside full names, a lone capitalised word is an affiliation ("Victor Tangermann, Futurism").
         people = [name for name in people if len(name.split()) > 1 or not name[:1].isupper()]
-    chosen = people or names
+    chosen = people or credits
     return tuple(chosen[:MAX_AUTHORS])
+
+
+@lru_cache(maxsize=64)
+def _splitter(language: str | None) -> re.Pattern[str]:
+    """Name separators with the conjunction of ``language``'s list pattern ("{0} und {1}") besides English's."""
+    words = {"und", "et", "y", "e"} if language is None else set()
+    if language:
+        try:
+            pattern = Locale.parse(language).list_patterns["standard"]["2"]
+        except (UnknownLocaleError, ValueError, KeyError, TypeError):
+            pattern = "{0} and {1}"
+        words.add(pattern.replace("{0}", "").replace("{1}", "").strip(" ,\u00a0"))
+    words = {word for word in words if word and word.isalpha() and word != "and"}
+    alternatives = "".join(f"|\\s+{re.escape(word)}\\s+" for word in sorted(words))
+    return re.compile(_SPLIT.format(conjunctions=alternatives))
+
+
+def _split_slash(part: str) -> list[str]:
+    pieces = _SLASH.split(part)
+    if len(pieces) > 1 and all(len(piece.split()) >= 2 for piece in pieces):
+        return pieces
+    return [part]
 
 
 def _without_site_suffix(text: str, organisations: list[str]) -> str:
@@ -100,7 +141,9 @@ def _clean_name(part: str, *, alone: bool = False) -> str | None:
     if len(name.split()) >= 3:
         name = _MONTH_TAIL.sub("", name).strip(_STRIP)  # "Jane Doe March 3": a date glued to the byline
     name = _FOLLOW.sub("", name).strip(_STRIP)
-    if not name or _JUNK.search(name) or _ROLE.search(name) or (_CREDENTIAL.match(name) and not alone):
+    if _INITIAL.search(part.strip(" ,;|·•")) and not name.endswith("."):
+        name += "."  # "Nicolas Gutierrez C.": the stop of a final initial is part of the name
+    if not name or _JUNK.search(name) or _NOT_A_CREDIT.search(name) or (_CREDENTIAL.match(name) and not alone):
         return None
     if len(name.split()) > _MAX_WORDS or len(name) > 80 or not any(ch.isalpha() for ch in name):
         return None
@@ -119,8 +162,11 @@ def looks_like_name(name: str) -> bool:
     For text read off the page, where any short line ("Share", "2 min read") may sit inside a byline block.
     """
     words = name.split()
-    if not 1 <= len(words) <= _MAX_WORDS - 1 or any(ch.isdigit() for ch in name):
+    if not 1 <= len(words) <= _MAX_WORDS - 1 or (len(words) > 1 and any(ch.isdigit() for ch in name)):
         return False
+    if len(words) == 1 and any(ch.isdigit() for ch in name):
+        # A user name ("r23", "Marianne1"): letters with digits, no clock or count.
+        return name[0].isalpha() and not re.search(r"[:/.]", name)
     if name.casefold() in _NOT_A_NAME:
         return False
     # Scripts without case (Korean, Chinese, Arabic...) pass: islower() is false for them.

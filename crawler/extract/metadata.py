@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from crawler.extract._language import primary_tag
 from crawler.extract._meta import PageMeta, read_meta
 from crawler.extract._people import choose_authors
 from crawler.extract._shown_dates import in_shown_zone, shown_day
-from crawler.extract._title import clean_title
+from crawler.extract._title import choose_title, title_key
 from crawler.extract._urls import absolute_url, canonical_url, registrable_domain, url_day
 from crawler.extract.article import PageTime
 from crawler.extract.fallback import FallbackMetadata
@@ -81,10 +82,10 @@ def extract_metadata(root: HtmlElement, url: str) -> Metadata:
     sites = _site_names(nodes, article, meta, url)
     result = Metadata(url=canonical_url(url, [meta.link("canonical"), meta.first("og:url")]), site_names=sites)
     result.declared_type = _declared_type(nodes, article, meta)
-    result.title = _title(root, article, meta, sites, fallback)
+    result.title = _title(root, article, meta, sites, fallback, url)
     marks = page_marks(root)
-    result.authors = choose_authors(marks, article, nodes, meta, sites, fallback)
     result.language = _language(article, meta)
+    result.authors = choose_authors(marks, article, nodes, meta, sites, fallback, result.language, root)
     result.published_at = _published(root, marks, article, page, meta, url, fallback, result.language)
     result.modified_at = _first_time(
         result.language, article.get("dateModified"), page.get("dateModified"), *meta.all(*_MODIFIED_META)
@@ -166,22 +167,16 @@ def _site_names(nodes: list[dict[str, Any]], article: dict[str, Any], meta: Page
 
 def _title_tag_site(meta: PageMeta, headline: str | None) -> str | None:
     """The site name a ``<title>`` adds after the headline the page declares elsewhere ("Headline - Site")."""
-    title, keys = meta.title_tag or "", {_title_key(text) for text in (headline, meta.first("og:title")) if text}
+    title, keys = meta.title_tag or "", {title_key(text) for text in (headline, meta.first("og:title")) if text}
     match = re.match(r"^(.+?)\s+(?:[|\-\u2013\u2014:·•»]|::)\s+([^|\-\u2013\u2014:·•»]{2,60})$", title)
-    if match and _title_key(match[1]) in keys and len(match[2].split()) <= _MAX_SITE_WORDS:
+    if match and title_key(match[1]) in keys and len(match[2].split()) <= _MAX_SITE_WORDS:
         return match[2].strip()
     return None
 
 
 def _title(
-    root: HtmlElement, article: dict[str, Any], meta: PageMeta, sites: list[str], fallback: FallbackMetadata
+    root: HtmlElement, article: dict[str, Any], meta: PageMeta, sites: list[str], fallback: FallbackMetadata, url: str
 ) -> str | None:
-    """The most trusted title that the page confirms elsewhere (``<title>``, an ``<h1>``, another declaration).
-
-    Declarations lie now and then (a JSON-LD headline holding the description, an ``og:title`` holding the site
-    name): a title nothing else on the page repeats loses to one that is repeated.
-    """
-    headings = [" ".join(h.text_content().split()) for h in root.xpath("//h1")[:3]]
     declared = [
         _first_text(article.get("headline")),
         _first_text(article.get("name")),
@@ -189,34 +184,8 @@ def _title(
         meta.first("og:title"),
         meta.first("twitter:title"),
         meta.first("itemprop:headline"),
-        meta.title_tag,
     ]
-    from_tag = [index == len(declared) - 1 for index, raw in enumerate(declared) if raw]
-    cleaned = [clean_title(raw, sites, headings) for raw in declared if raw]
-    if not cleaned:
-        return clean_title(fallback.title(), sites, headings)
-    headings_keys = [_title_key(text) for text in headings if text]
-    chosen = cleaned[0]
-    for index, title in enumerate(cleaned):
-        key = _title_key(title)
-        # The <title> confirms other declarations, never itself.
-        tag = [] if from_tag[index] else [_title_key(meta.title_tag)]
-        others = headings_keys + tag + [_title_key(t) for j, t in enumerate(cleaned) if j != index]
-        if key and any(key in other for other in others if other):
-            chosen = title
-            break
-    return _as_shown(chosen, headings)
-
-
-def _as_shown(title: str, headings: list[str]) -> str:
-    """The title as the page's <h1> writes it when the two differ only in punctuation: the page's own typographic
-    quotes and dashes where og:title has straight ones."""
-    key = _title_key(title)
-    return next((heading for heading in headings if heading and _title_key(heading) == key), title)
-
-
-def _title_key(text: str | None) -> str:
-    return " ".join(re.findall(r"\w+", (text or "").casefold()))
+    return choose_title(root, url, declared, meta.title_tag, sites, fallback.title)
 
 
 def _first_time(language: str | None, *values: Any) -> PageTime | None:
@@ -237,11 +206,12 @@ def _first_time(language: str | None, *values: Any) -> PageTime | None:
 
 
 def _first_text(*values: Any) -> str | None:
+    """The first non-empty text; JSON-LD written by templates often holds HTML entities ("&#8211;"): decoded."""
     for value in values:
         if isinstance(value, list):
             value = next((item for item in value if isinstance(item, str) and item.strip()), None)
         if isinstance(value, str) and value.strip():
-            return " ".join(value.split())
+            return " ".join(html.unescape(value).split())
     return None
 
 

@@ -138,3 +138,34 @@ def test_a_date_in_the_byline_block_is_the_shown_day():
 def test_a_byline_block_without_a_date_leaves_the_url_day():
     body = '<p class="about"><a class="author-link" href="/author/jane-doe">Jane Doe</a> <span>2 comments</span></p>'
     assert published(body=body, url="https://a.example/2019/01/02/x") == date(2019, 1, 2)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("05/10/2018", "fr", date(2018, 10, 5)),  # CLDR's "dd/MM/y": day first
+        ("05/10/2018", "en", date(2018, 5, 10)),  # "M/d/yy": month first
+        ("05.10.2018", "en", date(2018, 10, 5)),  # a dotted date is day first everywhere
+        ("2018/10/05", "ja", date(2018, 10, 5)),
+        ("05.02.2020 - Redaktion: Jane Doe", "de", date(2020, 2, 5)),
+        ("Von Example Verband 4. 2. 2022.", "de", date(2022, 2, 4)),
+        ("Jagd09.10.2021", "de", None),  # glued to a word: not a date of its own
+    ],
+)
+def test_numeric_day_in_a_shown_text_follows_the_locale_date_order(text, language, expected):
+    shown = parse_shown_time(text, language, None, labels=5)
+    assert (shown.date() if shown else None) == expected
+
+
+def test_numeric_shown_time_keeps_the_clock_for_the_zone():
+    assert parse_shown_time("10/05/2022 05:22 pm", "es", None) == datetime(2022, 5, 10, 17, 22)
+
+
+def test_a_day_only_in_the_text_is_read_by_htmldate_as_the_last_resort():
+    body = "<div class='meta'><p>Geschrieben am 22. Januar 2022 in Allgemein</p></div>"
+    assert published("<title>Bridge</title>", body, lang="de") == date(2022, 1, 22)
+
+
+def test_a_year_found_alone_in_the_text_is_no_day():
+    body = "<p>The society was established in 2010 and has grown since.</p>"
+    assert published("<title>Bridge</title>", body) is None

@@ -29,7 +29,10 @@ _SECONDARY_TAGS = frozenset({"small", "time", "sup", "button", "script", "style"
 # Classes naming the heading of the entry itself (WordPress "entry-title", "post-title", forums' "topic-title").
 _ENTRY_TITLE = re.compile(r"(?:^|[\s_-])(?:entry|post|topic|article|page|story)-?(?:title|headline)|headline", re.I)
 _WORD = re.compile(r"\w+")
+# Arrows and bullets a theme sets before a heading ("[> Jens Weber", "» Termine"): not part of it.
+_ORNAMENT = re.compile(r"^[\[\]<>\u00bb\u203a\u2022\u00b7|*~\u2013\u2014\s-]+(?=\w)")
 _MAX_HEADINGS = 6
+_MAX_SECOND = 3
 _MAX_CHARS = 300
 
 
@@ -38,6 +41,8 @@ class Headline(NamedTuple):
 
     text: str
     marked: bool
+    whole: str = ""
+    """The heading's whole text, kicker included: what a declaration may restate ("Kicker: Headline")."""
 
 
 def visible_headlines(root: HtmlElement, url: str, site_keys: set[str]) -> list[Headline]:
@@ -50,16 +55,18 @@ def visible_headlines(root: HtmlElement, url: str, site_keys: set[str]) -> list[
     for heading in shown:
         text = None if elsewhere(heading) else _text(heading)
         if text and text not in {headline.text for headline in found}:
-            found.append(Headline(text, is_entry_title(heading, url)))
-    if shown:
+            found.append(Headline(text, is_entry_title(heading, url), " ".join(heading.text_content().split())))
+    if found or any(_text(heading) for heading in shown):
         return found
-    for heading in root.xpath("//h2|//h3|//h4")[: _MAX_HEADINGS * 4]:
-        if elsewhere(heading) or _hidden(heading) or not is_entry_title(heading, url):
-            continue
-        text = _text(heading)
+    # No <h1> of the article's: a heading marked as the entry's title, else the page's first few <h2>, which a
+    # declaration then has to confirm.
+    lower = [h for h in root.xpath("//h2|//h3|//h4")[: _MAX_HEADINGS * 4] if not elsewhere(h) and not _hidden(h)]
+    for heading in lower:
+        text = _text(heading) if is_entry_title(heading, url) else None
         if text:
             return [Headline(text, True)]
-    return []
+    texts = [_text(heading) for heading in lower if heading.tag == "h2"][:_MAX_SECOND]
+    return [Headline(text, False) for text in texts if text]
 
 
 def _hidden(element: HtmlElement) -> bool:
@@ -82,7 +89,7 @@ def _text(heading: HtmlElement) -> str | None:
             parts.append(child.tail or "")
 
     walk(heading)
-    text = " ".join("".join(parts).split())
+    text = _ORNAMENT.sub("", " ".join("".join(parts).split()))
     return text if text and len(text) <= _MAX_CHARS and _WORD.search(text) else None
 
 

@@ -15,6 +15,8 @@ _NON_WORD = re.compile(r"\W+")
 _MAX_LABEL_WORDS = 3
 _SHARED = 0.5
 _SHORT = 3
+_MIN_STEM = 5
+_QUOTES = frozenset("\"'\u201c\u201d\u201e\u2018\u2019")
 
 
 def choose_title(
@@ -42,7 +44,18 @@ def choose_title(
     for headline in headlines:
         if any(_confirms(text, headline) for text in [*cleaned, *raw, title_tag] if text):
             return _declared_part(headline.text, cleaned, [*raw, title_tag])
-    return _as_shown(_confirmed(cleaned, headings, has_tag=bool(title_tag), title_tag=title_tag), headings)
+    chosen = _untruncated(_confirmed(cleaned, headings, has_tag=bool(title_tag), title_tag=title_tag), cleaned)
+    return _as_shown(chosen, headings)
+
+
+def _untruncated(chosen: str, cleaned: list[str]) -> str:
+    """A declaration cut at an inner quote (an unescaped ``"`` ends a ``content`` attribute: "Senator calls Biden")
+    gives way to one that goes on with the quote ("Senator calls Biden "unfit"")."""
+    for other in cleaned:
+        rest = other[len(chosen) :].lstrip() if other.startswith(chosen) else ""
+        if rest[:1] in _QUOTES:
+            return other
+    return chosen
 
 
 def _confirmed(cleaned: list[str], headings: list[str], *, has_tag: bool, title_tag: str | None) -> str:
@@ -60,17 +73,32 @@ def _confirmed(cleaned: list[str], headings: list[str], *, has_tag: bool, title_
 
 
 def _confirms(declared: str, headline: Headline) -> bool:
-    """Whether a declared title speaks of the headline: the same words, or most of the headline's words."""
+    """Whether a declared title speaks of the headline, kicker included or not: the same words, or most of the
+    headline's words."""
+    if headline.whole and headline.whole != headline.text:
+        whole = Headline(headline.whole, headline.marked)
+        if _confirms(declared, whole):
+            return True
     shown, said_key = title_key(headline.text), title_key(declared)
-    words, said = set(shown.split()), set(said_key.split())
+    words, said = shown.split(), said_key.split()
     if not words:
         return False
+    shared = sum(1 for word in words if any(_same_word(word, other) for other in said))
     if len(words) <= _SHORT:
         # A word or three ("Fachmeldungen", "Minecraft News") is a section's name unless the title starts or ends
         # so, or the heading is marked as the entry's title.
-        return said_key.startswith(shown) or said_key.endswith(shown) or (headline.marked and words <= said)
-    shared = len(words & said)
+        ends = said[: len(words)], said[-len(words) :]
+        in_order = any(len(part) == len(words) and all(map(_same_word, words, part)) for part in ends)
+        return in_order or (headline.marked and shared == len(words))
     return shared == len(words) or (shared >= 2 and shared >= _SHARED * len(words))
+
+
+def _same_word(one: str, other: str) -> bool:
+    """The same word, or one inflected or compounded from the other ("nachhaltig" / "nachhaltiger",
+    "Chorgeschichte" / "Geschichte"): German and Dutch titles vary their word forms more than English ones."""
+    if one == other:
+        return True
+    return min(len(one), len(other)) >= _MIN_STEM and (one in other or other in one)
 
 
 def _declared_part(headline: str, cleaned: list[str], raw: list[str | None]) -> str:

@@ -63,7 +63,7 @@ class FallbackMetadata:
 CHROME_MARKS = "top-?bar|header-top|top-header|top-menu|date-?bar|data_time|current-?date|today|clock"
 """Class or id words of a site's header bars, whose dates are the visit's, not the article's."""
 _CHROME = (
-    "//nav | //*[@role='navigation' or @role='banner'] | //header[not(ancestor::article)] | "
+    "//nav | //*[@role='navigation' or @role='banner'] | //header[not(ancestor::article)][not(.//h1)] | "
     f"//*[re:test(concat(@class, ' ', @id), '{CHROME_MARKS}', 'i')]"
 )
 _NAMESPACES = {"re": "http://exslt.org/regular-expressions"}

@@ -5,50 +5,26 @@ from __future__ import annotations
 import html
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
 from crawler.extract import _jsonld
-from crawler.extract._dates import parse_page_time
-from crawler.extract._document import Marks, page_marks
+from crawler.extract._document import page_marks
 from crawler.extract._language import primary_tag
 from crawler.extract._meta import PageMeta, read_meta
 from crawler.extract._people import choose_authors
-from crawler.extract._shown_dates import in_shown_zone, shown_day
+from crawler.extract._published import PageDates
 from crawler.extract._title import choose_title, title_key
-from crawler.extract._urls import absolute_url, canonical_url, registrable_domain, url_day
+from crawler.extract._urls import absolute_url, canonical_url, registrable_domain
 from crawler.extract.article import PageTime
 from crawler.extract.fallback import FallbackMetadata
 
 log = logging.getLogger(__name__)
 
-_PUBLISHED_META = (
-    "article:published_time",
-    "og:published_time",
-    "itemprop:datepublished",
-    "datepublished",
-    "parsely-pub-date",
-    "sailthru.date",
-    "publish-date",
-    "publishdate",
-    "pubdate",
-    "dc.date.issued",
-    "dcterms.issued",
-    "dc.date",
-    "dcterms.created",
-    "date",
-)
-_MODIFIED_META = (
-    "article:modified_time",
-    "og:updated_time",
-    "itemprop:datemodified",
-    "datemodified",
-    "dcterms.modified",
-)
 _MAX_TAGS = 50
 _MAX_SITE_WORDS = 5
 
@@ -86,13 +62,9 @@ def extract_metadata(root: HtmlElement, url: str) -> Metadata:
     marks = page_marks(root)
     result.language = _language(article, meta)
     result.authors = choose_authors(marks, article, nodes, meta, sites, fallback, result.language, root)
-    result.published_at = _published(root, marks, article, page, meta, url, fallback, result.language)
-    result.modified_at = _first_time(
-        result.language, article.get("dateModified"), page.get("dateModified"), *meta.all(*_MODIFIED_META)
-    )
-    if isinstance(result.published_at, datetime):
-        references = [t for t in (result.published_at, result.modified_at) if isinstance(t, datetime)]
-        result.published_at = in_shown_zone(result.published_at, references, marks, result.language)
+    dates = PageDates(root, marks, article, page, meta, result.language)
+    result.modified_at = dates.modified()
+    result.published_at = dates.published(url, fallback, result.modified_at)
     result.section = _first_text(article.get("articleSection"), meta.first("article:section", "parsely-section"))
     result.tags = _tags(article.get("keywords"), meta)
     result.summary = _first_text(article.get("description"), meta.first("og:description", "description"))
@@ -108,47 +80,6 @@ def _declared_type(nodes: list[dict[str, Any]], article: dict[str, Any], meta: P
     if (meta.first("og:type") or "").lower() == "website":
         return "website"
     return None
-
-
-def _published(
-    root: HtmlElement,
-    marks: Marks,
-    article: dict[str, Any],
-    page: dict[str, Any],
-    meta: PageMeta,
-    url: str,
-    fallback: FallbackMetadata,
-    language: str | None,
-) -> PageTime | None:
-    """The publication time the page declares (never its modification time); else the day its text shows; else
-    the day in its URL; else htmldate's guess."""
-    declared = _first_time(
-        language,
-        article.get("datePublished"),
-        page.get("datePublished"),
-        *meta.all(*_PUBLISHED_META),
-        *_published_time_elements(root),
-    )
-    if declared is not None:
-        return declared
-    return shown_day(marks, language) or url_day(url) or parse_page_time(fallback.date())
-
-
-def _published_time_elements(root: HtmlElement) -> list[str]:
-    """``<time datetime>`` values of the article: those marked as the publication first, then the first one
-    inside ``<article>``. An unmarked ``<time>`` elsewhere (a site header's "today") is not evidence."""
-    marked, in_article = [], []
-    for element in root.xpath("//time[@datetime]"):
-        hint = " ".join(filter(None, (element.get("class"), element.get("itemprop")))).lower()
-        if element.get("pubdate") is not None:
-            hint += " pubdate"
-        if "modif" in hint or ("updat" in hint and "publish" not in hint and "entry-date" not in hint):
-            continue
-        if any(word in hint for word in ("publish", "entry-date", "post-date", "pubdate", "datecreated")):
-            marked.append(element.get("datetime"))
-        elif element.xpath("ancestor::article"):
-            in_article.append(element.get("datetime"))
-    return marked + in_article[:1]
 
 
 def _site_names(nodes: list[dict[str, Any]], article: dict[str, Any], meta: PageMeta, url: str) -> list[str]:
@@ -185,24 +116,8 @@ def _title(
         meta.first("twitter:title"),
         meta.first("itemprop:headline"),
     ]
-    return choose_title(root, url, declared, meta.title_tag, sites, fallback.title)
-
-
-def _first_time(language: str | None, *values: Any) -> PageTime | None:
-    """The first stated time; a day-only first answer gives way to a later full time of that same day."""
-    found: list[PageTime] = []
-    for value in values:
-        if isinstance(value, list):
-            value = value[0] if value else None
-        parsed = parse_page_time(value, language)
-        if parsed is not None:
-            found.append(parsed)
-    if not found:
-        return None
-    first = found[0]
-    if not isinstance(first, datetime):
-        return next((t for t in found[1:] if isinstance(t, datetime) and t.date() == first), first)
-    return first
+    title = choose_title(root, url, declared, meta.title_tag, sites, fallback.title)
+    return unicodedata.normalize("NFC", title) if title else None
 
 
 def _first_text(*values: Any) -> str | None:

@@ -169,3 +169,11 @@ def test_a_day_only_in_the_text_is_read_by_htmldate_as_the_last_resort():
 def test_a_year_found_alone_in_the_text_is_no_day():
     body = "<p>The society was established in 2010 and has grown since.</p>"
     assert published("<title>Bridge</title>", body) is None
+
+
+def test_an_article_header_outside_article_keeps_its_date_for_htmldate():
+    body = (
+        "<header class='page-head'><h1>Bridge reopens</h1><p>Veröffentlicht 31.01.2022 in Sport</p></header>"
+        "<header class='site'><p>Heute: 13.07.2024</p></header>"
+    )
+    assert published("<title>Bridge</title>", body, lang="de") == date(2022, 1, 31)

@@ -80,3 +80,33 @@ def test_html_entities_in_a_jsonld_headline_are_text():
     head = jsonld({"@type": "Article", "headline": "Olive &#038; Herb Focaccia &#8211; easy"})
     head += "<title>Olive &amp; Herb Focaccia \u2013 easy | Example</title>"
     assert title(head) == "Olive & Herb Focaccia \u2013 easy"
+
+
+def test_a_declaration_cut_at_an_inner_quote_gives_way_to_the_whole_title():
+    head = '<meta property="og:title" content="Senator calls the president "unfit"">'
+    head += '<title>Senator calls the president "unfit"</title>'
+    assert title(head) == 'Senator calls the president "unfit"'
+
+
+def test_the_title_is_in_composed_unicode():
+    decomposed = "Cafe\u0301 reopens after long repairs"
+    assert title(meta("og:title", decomposed)) == "Caf\u00e9 reopens after long repairs"
+
+
+def test_ornaments_before_a_heading_are_left_out():
+    assert title("<title>Jane Doe - Example</title>", "<h2>[&gt; Jane Doe</h2>") == "Jane Doe"
+
+
+def test_a_declaration_restating_kicker_and_headline_confirms_the_headline_without_its_kicker():
+    head = "<title>Initiative Energy - free power check | Example</title>"
+    body = '<h1><span class="h1small">Initiative Energy</span> Free power check for private homes</h1>'
+    assert title(head, body) == "Free power check for private homes"
+
+
+def test_without_an_h1_a_confirmed_h2_is_the_headline():
+    head = meta("og:title", "The historic somersault (2021/5)")
+    assert title(head, "<header><h2>The historic somersault</h2></header>") == "The historic somersault"
+
+
+def test_an_inflected_word_still_confirms_a_short_headline():
+    assert title(meta("og:title", "Nachhaltiger leben"), "<h1>Nachhaltig leben</h1>") == "Nachhaltig leben"

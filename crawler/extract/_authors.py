@@ -17,6 +17,7 @@ _BOILERPLATE = re.compile(
     r"(?:autor(?:in)?|auteur(?:e)?|author|text|texte|tekst|testo|texto|текст|автор)\s*:?|follow)\s+",
     re.IGNORECASE,
 )
+_LABEL = re.compile(r"^\s*(?:autor(?:in)?|auteur|author|text|texto|testo)\s*:\s*\S", re.IGNORECASE)
 _FOLLOW = re.compile(r"^(?:follow|folgen|suivre|seguir)(?:\s+(?:on|us|me))?$|\s+follow$", re.IGNORECASE)
 # "By A and B for The X": the organisation the story was written for is not an author (lower-case "for" only).
 _WRITTEN_FOR = re.compile(r"\s+(?:for|special\s+to)\s+(?:the\s+)?\S.*$")
@@ -47,7 +48,11 @@ _JUNK = re.compile(
 )
 _URL = re.compile(r"\(?\s*(?:https?://|www\.)\S*\s*\)?")
 # Whoever edited, photographed or illustrated is not an author: cut the byline there.
-_NOT_AUTHORS = re.compile(r"\b(?:edited|reviewed|fact[- ]checked|photos?|illustrations?|graphics)\s+by\b.*$", re.I)
+_NOT_AUTHORS = re.compile(
+    r"\b(?:(?:edited|reviewed|fact[- ]checked|photos?|illustrations?|graphics)\s+by|"
+    r"(?:fotos?|bild(?:er)?|illustration(?:en)?|grafik(?:en)?)\s+von|(?:photos?|illustrations?)\s+(?:de|par))\b.*$",
+    re.I,
+)
 _MONTH_TAIL = re.compile(
     r"\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?:\s+\d{1,2}(?:st|nd|rd|th)?)?,?(?:\s+\d{4})?$",
     re.I,
@@ -124,14 +129,31 @@ def _split_slash(part: str) -> list[str]:
 
 
 def _without_site_suffix(text: str, organisations: list[str]) -> str:
-    """ "Finian Cunningham. Sputnik International" without the site glued to the name by a stop or a dash."""
+    """ "Finian Cunningham. Sputnik International" without the site glued to the name by a stop or a dash, and
+    "Example - Jane Doe" without the site set before it."""
     folded = text.casefold()
     for org in organisations:
-        if len(org) >= 4 and len(text) > len(org) + 3 and folded.endswith(org.casefold()):
+        if len(org) < 4 or len(text) <= len(org) + 3:
+            continue
+        if folded.endswith(org.casefold()):
             head = text[: -len(org)]
             if re.search(r"[.,|\-\u2013\u2014]\s*$", head):
                 return head.rstrip(" .,|-\u2013\u2014")
+        if folded.startswith(org.casefold()):
+            tail = text[len(org) :]
+            if re.match(r"^\s+[|\-\u2013\u2014]\s+", tail):
+                return tail.lstrip(" |-\u2013\u2014")
     return text
+
+
+def starts_with_byline_word(text: str) -> bool:
+    """Whether ``text`` opens as a byline does: "Von ...", "Text von ...", "Par ...", "Autor: ..."."""
+    return bool(_PREFIX.match(text) or _LABEL.match(text))
+
+
+def is_byline_word(line: str) -> bool:
+    """Whether ``line`` is nothing but a byline word ("Von", "By", "Par"): it labels the line after it."""
+    return bool(_PREFIX.match(line + " x")) and not _PREFIX.sub("", line + " x").strip(" x")
 
 
 def _clean_name(part: str, *, alone: bool = False) -> str | None:

@@ -6,7 +6,7 @@ import re
 
 from lxml.html import HtmlElement
 
-from crawler.extract._authors import clean_authors, looks_like_name
+from crawler.extract._authors import clean_authors, is_byline_word, looks_like_name, starts_with_byline_word
 from crawler.extract._document import Marks
 
 # rel="author", itemprop="author", or a byline/author class or id.
@@ -18,18 +18,17 @@ _CANDIDATE = re.compile(
 )
 # A byline elsewhere on the page (a comment's author, a related story's writer, a bio box) is not this article's.
 _ELSEWHERE = re.compile(
-    r"(?<![a-z])(?<!no-)(?:comment|related|recommend|popular|trending|sidebar|widget|footer|newsletter|promo|"
+    r"(?<![a-z])(?<!no-)(?:comment|related|recommend|popular|trending|sidebar|widget|footer|newsletter|promo(?!ted)|"
     r"teaser|more-?stories|most-?read|latest|next|prev|reply|review-?author|quote|statement)",
     re.I,
 )
 _NOT_NAMES = re.compile(r"bio|avatar|photo|image|img|title|role|desc|twitter|social|email|follow|date|time", re.I)
-_HIDDEN = r"screen-reader|sr-only|visually-?hidden|element-invisible|hidden"
+_HIDDEN = r"screen-reader|sr-only|visually-?hidden|element-invisible"
 _SKIPPED_TAGS = frozenset({"time", "h1", "h2", "h3", "h4", "h5", "h6"})
 _DATE_PART = re.compile(r"date|time|stamp|publish|updated|dateline|read-?time", re.I)
 _SKIPPED = re.compile(f"{_DATE_PART.pattern}|{_NOT_NAMES.pattern}|{_HIDDEN}", re.I)
 _BLOCKS = frozenset({"p", "div", "li", "ul", "ol", "section", "header", "br", "h1", "h2", "h3", "h4", "h5", "h6"})
-_TEXT_BYLINE_TAGS = ("p", "span", "div", "strong", "em", "b", "small", "address", "li")
-_WRITTEN_BYLINE = re.compile(r"^\s*(?:by|von|par|por|door|autor(?:in)?\s*:|auteur\s*:|author\s*:|text\s*:)\s*\S", re.I)
+_TEXT_BYLINE_TAGS = ("p", "span", "div", "strong", "em", "i", "b", "small", "address", "li")
 _MAX_WRITTEN = 60
 _MAX_CANDIDATES = 12
 _MAX_TEXT = 300
@@ -42,7 +41,7 @@ def visible_authors(marks: Marks, organisations: list[str], language: str | None
     ends in a colon ("Auteur :") labels the next one."""
     for element in _bylines(marks):
         for line in _lines(element):
-            if line.endswith(":"):
+            if line.endswith(":") or is_byline_word(line):
                 continue
             names = [name for name in clean_authors([line], organisations, language) if looks_like_name(name)]
             if names:
@@ -55,10 +54,10 @@ def written_byline(root: HtmlElement, organisations: list[str], language: str | 
     ("Von Jane Doe", "Par Jane Doe, 21 juin 2018", "Autor: Jane Doe"), outside comments and related stories."""
     for element in root.iter(*_TEXT_BYLINE_TAGS):
         text = element.text
-        if not text or not _WRITTEN_BYLINE.match(text) or elsewhere(element):
+        if not text or not starts_with_byline_word(text) or elsewhere(element):
             continue
         line = " ".join(element.text_content().split())
-        if len(line) > _MAX_WRITTEN:
+        if len(line) > _MAX_WRITTEN or is_byline_word(line):
             continue
         names = [name for name in clean_authors([line], organisations, language) if looks_like_name(name)]
         if names:

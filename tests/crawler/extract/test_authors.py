@@ -227,3 +227,28 @@ def test_a_declared_site_name_gives_way_to_the_person_in_the_byline():
 def test_a_byline_written_as_text_without_markup():
     assert authors(body="<div><p>Von Jane Doe</p></div>") == ("Jane Doe",)
     assert authors(body="<div><span>Par Jane Doe, 21 juin 2018</span></div>") == ("Jane Doe",)
+
+
+def test_a_byline_word_alone_on_its_line_labels_the_next():
+    assert authors(body='<div class="byline"><span>Von</span><br><a href="/a">Jane Doe</a></div>') == ("Jane Doe",)
+
+
+def test_the_site_set_before_the_name_goes():
+    assert clean_authors(["Example News - Jane Doe"], organisations=["Example News"]) == ("Jane Doe",)
+
+
+@pytest.mark.parametrize(
+    "byline",
+    ["Text von Jane Doe Illustration von John Roe", "Jane Doe, Fotos von John Roe", "Jane Doe photos par John Roe"],
+)
+def test_whoever_illustrated_or_photographed_in_any_language_is_no_author(byline):
+    assert clean_authors([byline]) == ("Jane Doe",)
+
+
+def test_a_promoted_article_is_not_a_promotion_box():
+    body = '<article class="node node--promoted"><div class="field--name-field-tag-author">Jane Doe</div></article>'
+    assert authors(body=body) == ("Jane Doe",)
+
+
+def test_a_byline_written_in_italics_below_the_text():
+    assert authors(body="<p><i>von Jane Doe</i></p>") == ("Jane Doe",)

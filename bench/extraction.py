@@ -34,7 +34,7 @@ _REPO = Path(__file__).resolve().parent.parent
 EVAL = next((path for path in (_REPO.parent / "shared" / "eval",) if path.exists()), Path("/work/shared/eval"))
 ANNOTATIONS = Path(__file__).resolve().parent / "data" / "metadata-annotations.json"
 QUICK_PAGES = 20
-OPEN_WEB_FLOORS = {"title": 0.0, "authors": 0.0, "day": 0.0}
+OPEN_WEB_FLOORS = {"title": 0.88, "authors": 0.66, "day": 0.86}
 """``--check`` fails below these (ours, whole open-web set): a regression guard a little under what is reached."""
 
 
@@ -167,7 +167,8 @@ def _check(args: argparse.Namespace) -> int:
     if not (args.open_web / "annotations.json").exists():
         print(f"no open-web set at {args.open_web}", file=sys.stderr)
         return 2
-    page_set = PageSet("open-web", "web", open_web_set(args.open_web), OPEN_WEB_RULES, systems=("ours",))
+    pages = open_web_set(args.open_web, grouped=False)
+    page_set = PageSet("open-web", "web", pages, OPEN_WEB_RULES, systems=("ours",))
     result = score_set(page_set)
     print("\n".join(report_lines(page_set, result)))
     below = [

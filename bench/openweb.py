@@ -19,8 +19,9 @@ _QUOTES = "\"'\u201c\u201d\u201e\u201f\u2018\u2019\u201a\u201b\u00ab\u00bb\u2039
 _NAME_SPLIT = re.compile(r"\s*(?:;|,|&|\band\b|\bund\b)\s*", re.IGNORECASE)
 
 
-def open_web_set(folder: Path, limit: int | None = None) -> list[LabelledPage]:
-    """``annotations.json`` (``{url: {file, title?, author?, date?}}``) and ``pages/``, in URL order."""
+def open_web_set(folder: Path, limit: int | None = None, *, grouped: bool = True) -> list[LabelledPage]:
+    """``annotations.json`` (``{url: {file, title?, author?, date?}}``) and ``pages/``, in URL order; each page's
+    language as its group unless not ``grouped`` (which saves parsing every page once more)."""
     data = json.loads((folder / "annotations.json").read_text(encoding="utf-8"))
     pages = []
     for url in sorted(data)[:limit]:
@@ -36,7 +37,7 @@ def open_web_set(folder: Path, limit: int | None = None) -> list[LabelledPage]:
                 title=labels.get("title"),
                 authors=labels.get("author"),
                 day=labels.get("date"),
-                group=page_language(raw, " ".join(snippets)),
+                group=page_language(raw, " ".join(snippets)) if grouped else None,
             )
         )
     return pages

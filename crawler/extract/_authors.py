@@ -92,10 +92,14 @@ def clean_authors(
         text = _WRITTEN_FOR.sub("", _PREFIX.sub("", _BOILERPLATE.sub("", text)))
         parts = [part for part in _splitter(language).split(_without_site_suffix(text, organisations))]
         parts = [piece for part in parts for piece in _split_slash(part) if piece.strip(_STRIP)]
+        named = False
         for part in parts:
             name = _clean_name(part, alone=len(parts) == 1)
+            if named and name and _ROLE.search(name):
+                break  # "Jane Doe, Senior Staff Writer, Example Project": after the role comes the affiliation
             if name and name.casefold() not in {n.casefold() for n in names}:
                 names.append(name)
+            named = named or bool(name and not _ROLE.search(name))
     credits = [name for name in names if not _ROLE.search(name)] or names
     orgs = {_key(org) for org in organisations}
     people = [name for name in credits if _key(name) not in orgs and not _ORGANISATION.search(name)]

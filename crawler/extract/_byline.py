@@ -18,10 +18,13 @@ _CANDIDATE = re.compile(
 )
 # A byline elsewhere on the page (a comment's author, a related story's writer, a bio box) is not this article's.
 _ELSEWHERE = re.compile(
-    r"(?<![a-z])(?<!no-)(?:comment|related|recommend|popular|trending|sidebar|widget|footer|newsletter|promo(?!ted)|"
-    r"teaser|more-?stories|most-?read|latest|next|prev|reply|review-?author|quote|statement)",
+    r"(?<![a-z])(?<!no-)(?:comment|related|recommend|popular|trending|(?<!one-)(?<!two-)(?<!left-)(?<!right-)(?<!with-)(?<!has-)sidebar(?!-(?:left|right))|widget|footer|newsletter|promo(?!ted)|"
+    r"teaser|more-?stories|most-?read|latest|(?:next|prev)(?:ious)?(?![a-z])|reply|review-?author|quote|statement)",
     re.I,
 )
+# WordPress and Drupal name an article's taxonomy in its classes ("tag-newsletter", "category-comment"): they say
+# what the article is about, not that an element is something besides it.
+_TAXONOMY = re.compile(r"(?<!\S)(?:tag|category|categories|post|format|status|type|topic|node--type)-\S*", re.I)
 _NOT_NAMES = re.compile(r"bio|avatar|photo|image|img|title|role|desc|twitter|social|email|follow|date|time", re.I)
 _HIDDEN = r"screen-reader|sr-only|visually-?hidden|element-invisible"
 _SKIPPED_TAGS = frozenset({"time", "h1", "h2", "h3", "h4", "h5", "h6"})
@@ -97,7 +100,7 @@ def elsewhere(element: HtmlElement) -> bool:
     for node in element.iterancestors():
         if node.tag in ("body", "html"):
             break  # its classes describe the whole page ("sidebar-left" layouts), not a part of it
-        if node.tag in ("aside", "footer", "nav") or _ELSEWHERE.search(_marks(node)):
+        if node.tag in ("aside", "footer", "nav") or _ELSEWHERE.search(_TAXONOMY.sub("", _marks(node))):
             return True
     return False
 

@@ -30,7 +30,7 @@ _SECONDARY_TAGS = frozenset({"small", "time", "sup", "button", "script", "style"
 _ENTRY_TITLE = re.compile(r"(?:^|[\s_-])(?:entry|post|topic|article|page|story)-?(?:title|headline)|headline", re.I)
 _WORD = re.compile(r"\w+")
 # Arrows and bullets a theme sets before a heading ("[> Jens Weber", "» Termine"): not part of it.
-_ORNAMENT = re.compile(r"^[\[\]<>\u00bb\u203a\u2022\u00b7|*~\u2013\u2014\s-]+(?=\w)")
+_ORNAMENT = re.compile(r"^(?:\[(?=[>\u00bb\u203a])|[>\u00bb\u203a\u2022\u00b7|*~\u2013\u2014\s-])+(?=\w)")
 _MAX_HEADINGS = 6
 _MAX_SECOND = 3
 _MAX_CHARS = 300

@@ -252,3 +252,27 @@ def test_a_promoted_article_is_not_a_promotion_box():
 
 def test_a_byline_written_in_italics_below_the_text():
     assert authors(body="<p><i>von Jane Doe</i></p>") == ("Jane Doe",)
+
+
+@pytest.mark.parametrize(
+    ("tag", "classes"),
+    [
+        ("div", "one-sidebar"),
+        ("div", "content_block right-sidebar"),
+        ("article", "post type-post tag-newsletter category-comment"),
+        ("div", "blog_post_preview"),
+    ],
+)
+def test_layout_and_taxonomy_classes_around_the_byline_do_not_hide_it(tag, classes):
+    byline = '<span class="byline"><span class="author vcard">Jane Doe</span></span>'
+    assert authors(body=f'<{tag} class="{classes}">{byline}</{tag}>') == ("Jane Doe",)
+
+
+def test_a_byline_in_a_real_sidebar_is_still_elsewhere():
+    body = '<div class="sidebar"><span class="author">Ann Poe</span></div><p class="byline">By Jane Doe</p>'
+    assert authors(body=body) == ("Jane Doe",)
+
+
+def test_after_a_role_comes_the_affiliation_not_more_authors():
+    byline = "Jane Doe, Senior Staff Technologist, Example Speech, Privacy, and Technology Project"
+    assert clean_authors([byline]) == ("Jane Doe",)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+from importlib import import_module
 
 from babel import Locale, UnknownLocaleError
 
@@ -53,10 +55,6 @@ _NOT_AUTHORS = re.compile(
     r"(?:fotos?|bild(?:er)?|illustration(?:en)?|grafik(?:en)?)\s+von|(?:photos?|illustrations?)\s+(?:de|par))\b.*$",
     re.I,
 )
-_MONTH_TAIL = re.compile(
-    r"\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?:\s+\d{1,2}(?:st|nd|rd|th)?)?,?(?:\s+\d{4})?$",
-    re.I,
-)
 # Words that make a byline entry an organisation ("NJ Advance Media", "Sioux Falls Argus Leader" does not: it stays
 # unless a known site name or a person beside it decides).
 _ORGANISATION = re.compile(
@@ -94,7 +92,7 @@ def clean_authors(
         parts = [piece for part in parts for piece in _split_slash(part) if piece.strip(_STRIP)]
         named = False
         for part in parts:
-            name = _clean_name(part, alone=len(parts) == 1)
+            name = _clean_name(part, alone=len(parts) == 1, language=language)
             if named and name and _ROLE.search(name):
                 break  # "Jane Doe, Senior Staff Writer, Example Project": after the role comes the affiliation
             if name and name.casefold() not in {n.casefold() for n in names}:
@@ -160,12 +158,37 @@ def is_byline_word(line: str) -> bool:
     return bool(_PREFIX.match(line + " x")) and not _PREFIX.sub("", line + " x").strip(" x")
 
 
-def _clean_name(part: str, *, alone: bool = False) -> str | None:
+@lru_cache(maxsize=64)
+def _date_tail(language: str | None) -> re.Pattern[str]:
+    """A date glued to the end of a byline ("Jane Doe March 3, 2021", "Jane Doe 12. März 2022", "Jane Doe vor 5
+    Stunden") in English or ``language``: month names from CLDR (Babel), the words of relative times ("vor",
+    "il y a", "ago") from dateparser's locale data."""
+    months: set[str] = set()
+    ago: set[str] = set()
+    for code in dict.fromkeys(("en", language or "en")):
+        try:
+            locale = Locale.parse(code)
+            for width in ("wide", "abbreviated"):
+                months |= {name.rstrip(".").lower() for name in locale.months["format"][width].values()}
+        except (UnknownLocaleError, ValueError, TypeError):
+            pass
+        with contextlib.suppress(ImportError):  # a language dateparser has no data for
+            ago |= set(import_module(f"dateparser.data.date_translation_data.{code}").info.get("ago", []))
+    alternatives = "|".join(re.escape(month) for month in sorted(months, key=len, reverse=True) if len(month) >= 3)
+    relative = "|".join(re.escape(word) for word in sorted(ago, key=len, reverse=True))
+    return re.compile(
+        rf"\s+(?:\d{{1,2}}\.?\s+)?(?:{alternatives})\b\.?(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?,?(?:\s+\d{{4}})?.*$"
+        + (rf"|\s+(?:{relative})\s+\d+\s+\S+.*$|\s+\d+\s+\S+\s+(?:{relative})\b.*$" if relative else ""),
+        re.IGNORECASE,
+    )
+
+
+def _clean_name(part: str, *, alone: bool = False, language: str | None = None) -> str | None:
     """One name, or ``None``; an all-capitals acronym is a credential after a name ("Jane Doe, MD") and an agency
     when ``alone`` ("AFP")."""
     name = _BOILERPLATE.sub("", _PREFIX.sub("", part)).strip(_STRIP)
     if len(name.split()) >= 3:
-        name = _MONTH_TAIL.sub("", name).strip(_STRIP)  # "Jane Doe March 3": a date glued to the byline
+        name = _date_tail(language).sub("", name).strip(_STRIP)  # "Jane Doe March 3": a date glued to the byline
     name = _FOLLOW.sub("", name).strip(_STRIP)
     if _INITIAL.search(part.strip(" ,;|·•")) and not name.endswith("."):
         name += "."  # "Nicolas Gutierrez C.": the stop of a final initial is part of the name

@@ -12,7 +12,8 @@ from crawler.extract._document import Marks
 # rel="author", itemprop="author", or a byline/author class or id.
 _CANDIDATE = re.compile(
     r"(?:^|[\s_-])(?:byline|bylines|author|authors|author-?name|by-author|article-?author|"
-    r"post-?author|entry-?author|byline__author-name|auteurs?|autor(?:es|en|in)?|autore|autori|verfasser)"
+    r"post-?author|entry-?author|byline__author-name|auteurs?|autor(?:es|en|in)?|autore|autori|verfasser|"
+    r"submitted)"
     r"(?:[\s_-]|$)",
     re.I,
 )

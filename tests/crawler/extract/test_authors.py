@@ -276,3 +276,21 @@ def test_a_byline_in_a_real_sidebar_is_still_elsewhere():
 def test_after_a_role_comes_the_affiliation_not_more_authors():
     byline = "Jane Doe, Senior Staff Technologist, Example Speech, Privacy, and Technology Project"
     assert clean_authors([byline]) == ("Jane Doe",)
+
+
+@pytest.mark.parametrize(
+    ("byline", "language"),
+    [
+        ("Jane Doe March 3, 2021", None),
+        ("Jane Doe 12. März 2022", "de"),
+        ("Jane Doe vor 5 Stunden", "de"),
+        ("Jane Doe il y a 3 heures", "fr"),
+        ("Jane Doe hace 2 días", "es"),
+    ],
+)
+def test_a_date_glued_to_the_byline_goes_in_the_page_language(byline, language):
+    assert clean_authors([byline], language=language) == ("Jane Doe",)
+
+
+def test_a_drupal_submitted_line_is_a_byline():
+    assert authors(body='<span class="submitted">Author: Jane Doe, Datum: 03.03.19</span>') == ("Jane Doe",)

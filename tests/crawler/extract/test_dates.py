@@ -177,3 +177,11 @@ def test_an_article_header_outside_article_keeps_its_date_for_htmldate():
         "<header class='site'><p>Heute: 13.07.2024</p></header>"
     )
     assert published("<title>Bridge</title>", body, lang="de") == date(2022, 1, 31)
+
+
+def test_a_day_and_a_clock_shown_apart_still_give_the_zone():
+    head = meta("article:published_time", "2022-05-04T00:25:56Z")
+    body = '<div class="meta"><span class="com-date">3 de mayo de 2022</span><span class="com-hour">21:25</span></div>'
+    found = published(head, body, lang="es")
+    assert found == datetime(2022, 5, 4, 0, 25, 56, tzinfo=UTC)
+    assert found.utcoffset() == timedelta(hours=-3) and found.date() == date(2022, 5, 3)

@@ -44,16 +44,21 @@ class FallbackMetadata:
         too: asked only when neither the markup nor the byline nor the URL states a day.
 
         The text search pads a year or a month found alone ("established in 2010", "March 2021") to its first
-        day: a 1st is kept only when the markup alone (htmldate without text search) says so too.
+        day: a 1st is kept only when the markup alone (htmldate without its text search) says so too.
         """
+        found = self._htmldate(extensive=True)
+        if found and found.endswith("-01") and found != self._htmldate(extensive=False):
+            return None
+        return found
+
+    def _htmldate(self, *, extensive: bool) -> str | None:
         try:
-            found = find_date(self._without_chrome, url=self._url or None, original_date=True, extensive_search=True)
+            return find_date(
+                self._without_chrome, url=self._url or None, original_date=True, extensive_search=extensive
+            )
         except Exception as error:  # a library bug on odd markup must not lose the article
             log.debug("htmldate failed on %s: %r", self._url, error)
             return None
-        if found and found.endswith("-01") and found != getattr(self._document, "date", None):
-            return None
-        return found
 
     @cached_property
     def _without_chrome(self) -> HtmlElement:

@@ -86,7 +86,9 @@ def byline_block_text(marks: Marks) -> str | None:
 
 def _bylines(marks: Marks) -> list[HtmlElement]:
     search = _CANDIDATE.search
-    candidates = [element for element, values in marks if values and search(values)][:_MAX_CANDIDATES]
+    # An <h1> is the headline or the site's logo (themes mark it up as the author's vcard), never the byline.
+    candidates = [element for element, values in marks if values and search(values) and element.tag != "h1"]
+    candidates = candidates[:_MAX_CANDIDATES]
     return [
         element
         for element in candidates

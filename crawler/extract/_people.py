@@ -12,6 +12,7 @@ from crawler.extract._authors import clean_authors
 from crawler.extract._byline import visible_authors, written_byline
 from crawler.extract._document import Marks
 from crawler.extract._meta import PageMeta
+from crawler.extract._sites import names_site
 from crawler.extract.fallback import FallbackMetadata
 
 _AUTHOR_META = (
@@ -48,7 +49,7 @@ def choose_authors(
     # A person named anywhere beats an organisation named as the author in JSON-LD.
     declared = clean_authors(people or _meta_authors(meta), organisations=known, language=language)
     visible = visible_authors(marks, known, language)
-    if visible and _byline_completes(declared, visible, {_key(name) for name in known}):
+    if visible and _byline_completes(declared, visible, known):
         return tuple(visible)
     if declared:
         return declared
@@ -69,12 +70,12 @@ def _meta_authors(meta: PageMeta) -> list[str]:
     return []
 
 
-def _byline_completes(declared: tuple[str, ...], visible: list[str], organisations: set[str]) -> bool:
+def _byline_completes(declared: tuple[str, ...], visible: list[str], organisations: list[str]) -> bool:
     """Whether the visible byline should replace the declared names: there are none, or only the site's or an
     organisation's name where the byline shows someone else; or every declared name is in the byline, which names
     more (all authors, in page order); or the declaration is a user handle or URL slug ("jdoe", "jane-doe") where
     the byline shows a display name."""
-    if not declared or all(_key(name) in organisations for name in declared):
+    if not declared or all(names_site(name, organisations) for name in declared):
         return True
     shown = {_key(name).replace(" ", "") for name in visible}
     if len(visible) > len(declared) and all(_key(name).replace(" ", "") in shown for name in declared):

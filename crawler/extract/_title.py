@@ -9,9 +9,9 @@ from lxml.html import HtmlElement
 
 from crawler.extract._headline import Headline, visible_headlines
 from crawler.extract._headline import key as title_key
+from crawler.extract._sites import names_site, site_key
 
 _SEPARATORS = re.compile(r"\s+[|\-\u2013\u2014:·•»«/~]\s+|\s+::\s+|\s*\|\s*")
-_NON_WORD = re.compile(r"\W+")
 _MAX_LABEL_WORDS = 3
 _SHARED = 0.5
 _SHORT = 3
@@ -122,10 +122,6 @@ def _as_shown(title: str, headings: list[str]) -> str:
     return next((heading for heading in headings if heading and title_key(heading) == key), title)
 
 
-def _key(text: str) -> str:
-    return _NON_WORD.sub("", text.casefold())
-
-
 def clean_title(title: str | None, site_names: Iterable[str], headings: Iterable[str] = ()) -> str | None:
     """``title`` with a leading or trailing segment naming the site removed.
 
@@ -135,7 +131,7 @@ def clean_title(title: str | None, site_names: Iterable[str], headings: Iterable
     if not title:
         return None
     title = " ".join(title.split())
-    names = {_key(name) for name in site_names if name and _key(name)}
+    names = [name for name in site_names if name and site_key(name)]
     for heading in headings:
         heading = " ".join(heading.split())
         if len(heading) > 10 and title != heading and _frames(title, heading):
@@ -143,24 +139,11 @@ def clean_title(title: str | None, site_names: Iterable[str], headings: Iterable
     parts = _SEPARATORS.split(title)
     if len(parts) < 2 or not names:
         return title
-    if _names_site(parts[-1], names):
+    if names_site(parts[-1], names):
         return _strip_tail(title, parts[-1])
-    if _names_site(parts[0], names):
+    if names_site(parts[0], names):
         return title[title.index(parts[0]) + len(parts[0]) :].lstrip(" |-\u2013\u2014:·•»«/~").strip() or title
     return title
-
-
-def _names_site(segment: str, names: set[str]) -> bool:
-    key = _key(segment)
-    # A segment may be part of the site's name ("Khaama" for "Khaama Press") or the name plus a little ("Khaama
-    # Press News"), not a long text that merely mentions it.
-    return bool(key) and any(_same_site(key, name) for name in names)
-
-
-def _same_site(key: str, name: str) -> bool:
-    if key == name or (len(key) >= 4 and key in name):
-        return True
-    return len(name) >= 4 and name in key and len(key) - len(name) <= 12
 
 
 def _frames(title: str, heading: str) -> bool:

@@ -294,3 +294,17 @@ def test_a_date_glued_to_the_byline_goes_in_the_page_language(byline, language):
 
 def test_a_drupal_submitted_line_is_a_byline():
     assert authors(body='<span class="submitted">Author: Jane Doe, Datum: 03.03.19</span>') == ("Jane Doe",)
+
+
+def test_an_h1_marked_as_the_authors_vcard_is_the_logo_not_the_byline():
+    body = (
+        '<h1 class="vcard author"><a class="fn" href="/">Example Archive</a></h1>'
+        '<h4 class="vcard author">vom <span class="fn">Krimiblogger</span></h4>'
+    )
+    assert authors(body=body) == ("Krimiblogger",)
+
+
+def test_a_declared_author_spelling_the_sites_domain_gives_way_to_the_byline():
+    head = meta("author", "Newsexampleo", attribute="name")  # the site at news.example.com, a little extended
+    body = '<li class="submitted"><span>Author: <a href="/a/jd">Jane Doe</a>, Datum: 03.03.19</span></li>'
+    assert authors(head, body) == ("Jane Doe",)

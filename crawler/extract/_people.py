@@ -80,7 +80,16 @@ def _byline_completes(declared: tuple[str, ...], visible: list[str], organisatio
     shown = {_key(name).replace(" ", "") for name in visible}
     if len(visible) > len(declared) and all(_key(name).replace(" ", "") in shown for name in declared):
         return True
-    return len(declared) == len(visible) and all(map(_is_handle_of, declared, visible))
+    return len(declared) == len(visible) and all(map(_spells_or_wraps, declared, visible))
+
+
+def _spells_or_wraps(declared: str, shown: str) -> bool:
+    """The declaration is a handle of the shown name, or the shown name with a label around it ("FOCUS-Online-
+    Experte Robin Tschöpe" for "Robin Tschöpe")."""
+    if _is_handle_of(declared, shown):
+        return True
+    inner, outer = _key(shown), _key(declared)
+    return " " in inner and inner != outer and f" {inner} " in f" {outer} "
 
 
 def _is_handle_of(handle: str, name: str) -> bool:

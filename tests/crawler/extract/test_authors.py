@@ -308,3 +308,8 @@ def test_a_declared_author_spelling_the_sites_domain_gives_way_to_the_byline():
     head = meta("author", "Newsexampleo", attribute="name")  # the site at news.example.com, a little extended
     body = '<li class="submitted"><span>Author: <a href="/a/jd">Jane Doe</a>, Datum: 03.03.19</span></li>'
     assert authors(head, body) == ("Jane Doe",)
+
+
+def test_a_declared_name_with_a_label_around_it_gives_way_to_the_shown_name():
+    head = meta("author", "Example-Online-Expert Jane Doe", attribute="name")
+    assert authors(head, '<a rel="author" href="/jane-doe">Jane Doe</a>') == ("Jane Doe",)

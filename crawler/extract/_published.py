@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from lxml.html import HtmlElement
@@ -40,6 +40,10 @@ _MODIFIED_META = (
 )
 
 
+_MAX_EAST, _MAX_WEST = 14, 12
+"""Hours of the furthest UTC offsets in use (UTC+14, UTC-12)."""
+
+
 class PageDates:
     """The times one page states, read once."""
 
@@ -74,8 +78,24 @@ class PageDates:
             return shown_day(self._marks, self._language) or url_day(url) or parse_page_time(fallback.date())
         if isinstance(declared, datetime):
             references = [t for t in (declared, modified) if isinstance(t, datetime)]
-            return in_shown_zone(declared, references, self._marks, self._language)
+            return in_url_day(in_shown_zone(declared, references, self._marks, self._language), url_day(url))
         return declared
+
+
+def in_url_day(declared: datetime, day: date | None) -> datetime:
+    """A time stated in UTC, near midnight, in the nearest whole-hour offset that puts it on the day its URL states
+    ("/2019/01/01/" for 2018-12-31T23:11Z): a URL's date path is the publisher's own day. Same instant."""
+    if day is None or declared.utcoffset() != timedelta(0) or declared.date() == day:
+        return declared
+    if day == declared.date() + timedelta(days=1):
+        hours = 24 - declared.hour
+    elif day == declared.date() - timedelta(days=1):
+        hours = -(declared.hour + 1)
+    else:
+        return declared
+    if not -_MAX_WEST <= hours <= _MAX_EAST:
+        return declared
+    return declared.astimezone(timezone(timedelta(hours=hours)))
 
 
 def _parsed(values: list[Any], language: str | None) -> list[PageTime]:

@@ -185,3 +185,21 @@ def test_a_day_and_a_clock_shown_apart_still_give_the_zone():
     found = published(head, body, lang="es")
     assert found == datetime(2022, 5, 4, 0, 25, 56, tzinfo=UTC)
     assert found.utcoffset() == timedelta(hours=-3) and found.date() == date(2022, 5, 3)
+
+
+@pytest.mark.parametrize(
+    ("stated", "url", "offset", "day"),
+    [
+        ("2018-12-31T23:11:59+00:00", "https://blog.example.com/2019/01/01/new-year/", 1, date(2019, 1, 1)),
+        ("2019-11-19T04:58:46Z", "https://news.example.com/2019/11/18/story/", -5, date(2019, 11, 18)),
+    ],
+)
+def test_a_utc_time_near_midnight_takes_the_day_of_its_url(stated, url, offset, day):
+    found = published(meta("article:published_time", stated), url=url)
+    assert found == datetime.fromisoformat(stated.replace("Z", "+00:00"))  # the same instant
+    assert found.utcoffset() == timedelta(hours=offset) and found.date() == day
+
+
+def test_a_utc_time_far_from_the_url_day_keeps_its_zone():
+    found = published(meta("article:published_time", "2019-11-19T12:00:00Z"), url="https://x.example/2019/11/17/a/")
+    assert found.utcoffset() == timedelta(0)

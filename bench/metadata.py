@@ -1,14 +1,17 @@
-"""Metadata bench: title, authors and publication day of ours, trafilatura alone and newspaper4k alone per page set."""
+"""Metadata bench: title, authors and publication day of ours and of trafilatura, newspaper4k and htmldate alone."""
 
 from __future__ import annotations
 
 import gzip
 import json
 import logging
+import time
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bench.metrics import authors_match, byline_matches, day_matches, title_matches
 from crawler.extract.metadata import extract_metadata
@@ -17,7 +20,9 @@ from crawler.extract.page import clean_text, decode_html, parse_html, primary_ta
 log = logging.getLogger(__name__)
 
 FIELDS = ("title", "authors", "day")
-SYSTEMS = {"ours": "ours", "traf": "trafilatura", "np4k": "newspaper4k"}
+SYSTEMS = {"ours": "ours", "traf": "trafilatura", "np4k": "newspaper4k", "hd": "htmldate"}
+MIN_GROUP = 5
+"""Language groups smaller than this are scored together as ``other``: a rate over two pages says nothing."""
 _PLACEHOLDER_URL = "https://example.invalid/article"  # newspaper4k needs some URL; the Readability set has none
 
 
@@ -32,6 +37,9 @@ class LabelledPage:
     authors: str | list[str] | None
     day: str | None
     lang: str | None = None
+    """The language the set states for the page, scored against ours."""
+    group: str | None = None
+    """The language the page's scores are grouped under."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,34 @@ class Guess:
     authors: list[str]
     day: str | None
     language: str | None = None
+
+
+@dataclass(frozen=True)
+class Rules:
+    """How a set compares an answer with its label, per field."""
+
+    title: Callable[[str, str | None], bool]
+    authors: Callable[[Any, list[str]], bool]
+    day: Callable[[str, str | None], bool]
+
+
+def _english_authors(expected: str | list[str], found: list[str]) -> bool:
+    """Our annotations list names (each whole); Readability's expectations are bylines as written."""
+    return authors_match(expected, found) if isinstance(expected, list) else byline_matches(expected, found)
+
+
+ENGLISH_RULES = Rules(title=title_matches, authors=_english_authors, day=day_matches)
+
+
+@dataclass(frozen=True)
+class PageSet:
+    """A labelled set as the bench scores it: its pages, its rules, the systems compared on it."""
+
+    label: str
+    prefix: str
+    pages: list[LabelledPage]
+    rules: Rules = ENGLISH_RULES
+    systems: tuple[str, ...] = tuple(SYSTEMS)
 
 
 def readability_set(folder: Path, limit: int | None = None) -> list[LabelledPage]:
@@ -111,6 +147,22 @@ def newspaper_alone(html: str, url: str) -> Guess:
     return Guess(article.title or None, list(article.authors), day)
 
 
+def htmldate_alone(html: str, url: str) -> Guess:
+    """htmldate's publication day as trafilatura asks for it (original date, extensive search)."""
+    from htmldate import find_date
+
+    return Guess(None, [], find_date(html, url=url or None, original_date=True, extensive_search=True))
+
+
+RUNNERS: dict[str, Callable[[str, str], Guess]] = {
+    "ours": ours,
+    "traf": trafilatura_alone,
+    "np4k": newspaper_alone,
+    "hd": htmldate_alone,
+}
+_ANSWERS = {"hd": ("day",)}  # htmldate states a day only; the other systems every field
+
+
 def _safe(system: Callable[[str, str], Guess], html: str, url: str) -> Guess:
     try:
         return system(html, url)
@@ -119,59 +171,110 @@ def _safe(system: Callable[[str, str], Guess], html: str, url: str) -> Guess:
         return Guess(None, [], None)
 
 
-def score_set(prefix: str, pages: Iterable[LabelledPage], systems: Iterable[str] = SYSTEMS) -> dict[str, float | int]:
-    """``{prefix}_{field}_pages`` and ``{prefix}_{system}_{field}`` accuracies over the pages that state a field."""
-    runners = {"ours": ours, "traf": trafilatura_alone, "np4k": newspaper_alone}
-    systems = list(systems)
-    hits = {f"{system}_{field}": 0 for system in systems for field in FIELDS}
-    counts = dict.fromkeys(FIELDS, 0)
-    language_pages = language_hits = 0
-    for page in pages:
+@dataclass
+class _Tally:
+    """Pages and hits per (group, system, field), CPU seconds per system."""
+
+    hits: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    pages: Counter[tuple[str, str]] = field(default_factory=Counter)
+    cpu: Counter[str] = field(default_factory=Counter)
+    language_pages: int = 0
+    language_hits: int = 0
+
+
+def score_set(page_set: PageSet, mismatches: list[dict[str, Any]] | None = None) -> dict[str, float | int]:
+    """``{prefix}_{field}_pages`` and ``{prefix}_{system}_{field}`` accuracies over the pages that state a field,
+    the same per language group (``{prefix}_{group}_...``) when the set has groups, and each system's CPU ms/page.
+
+    ``mismatches``, when given, receives one record per page that some system got wrong.
+    """
+    tally = _Tally()
+    groups = _groups(page_set.pages)
+    for page in page_set.pages:
         html = clean_text(decode_html(page.raw))
-        for system in systems:
-            guess = runners[system](html, page.url) if system == "ours" else _safe(runners[system], html, page.url)
-            for field, matched in _matches(page, guess).items():
-                hits[f"{system}_{field}"] += matched
+        record: dict[str, Any] = {"name": page.name, "url": page.url, "group": groups.get(page.group)}
+        for system in page_set.systems:
+            started = time.process_time()
+            runner = RUNNERS[system]
+            guess = runner(html, page.url) if system == "ours" else _safe(runner, html, page.url)
+            tally.cpu[system] += time.process_time() - started
+            for name, matched in _matches(page, guess, page_set.rules, _ANSWERS.get(system, FIELDS)).items():
+                for group in filter(None, ("all", groups.get(page.group))):
+                    tally.hits[group, system, name] += matched
+                if not matched:
+                    record.setdefault("wrong", []).append(f"{system}:{name}")
+            record[system] = {"title": guess.title, "authors": guess.authors, "day": guess.day}
             if system == "ours" and page.lang:
-                language_pages += 1
-                language_hits += guess.language == primary_tag(page.lang)
-        for field in FIELDS:
-            counts[field] += bool(getattr(page, field))
-    result: dict[str, float | int] = {f"{prefix}_{field}_pages": count for field, count in counts.items()}
-    for key, value in hits.items():
-        field = key.split("_", 1)[1]
-        result[f"{prefix}_{key}"] = round(value / counts[field], 4) if counts[field] else 0.0
-    if language_pages:
-        result[f"{prefix}_language_pages"] = language_pages
-        result[f"{prefix}_ours_language"] = round(language_hits / language_pages, 4)
+                tally.language_pages += 1
+                tally.language_hits += guess.language == primary_tag(page.lang)
+        for name in FIELDS:
+            if getattr(page, name):
+                for group in filter(None, ("all", groups.get(page.group))):
+                    tally.pages[group, name] += 1
+        if mismatches is not None and "wrong" in record:
+            record["expected"] = {"title": page.title, "authors": page.authors, "day": page.day}
+            mismatches.append(record)
+    return _summary(page_set, tally, len(page_set.pages))
+
+
+def _groups(pages: list[LabelledPage]) -> dict[str | None, str]:
+    """Each group of at least ``MIN_GROUP`` pages by its name, smaller ones together as ``other``."""
+    sizes = Counter(page.group for page in pages if page.group)
+    return {group: group if size >= MIN_GROUP else "other" for group, size in sizes.items()}
+
+
+def _summary(page_set: PageSet, tally: _Tally, pages: int) -> dict[str, float | int]:
+    prefix = page_set.prefix
+    result: dict[str, float | int] = {}
+    for group in sorted({group for group, _ in tally.pages}, key=lambda g: (g != "all", -tally.pages[g, "title"])):
+        key = prefix if group == "all" else f"{prefix}_{group}"
+        result.update({f"{key}_{name}_pages": tally.pages[group, name] for name in FIELDS})
+        for system in page_set.systems:
+            for name in _ANSWERS.get(system, FIELDS):
+                count = tally.pages[group, name]
+                result[f"{key}_{system}_{name}"] = round(tally.hits[group, system, name] / count, 4) if count else 0.0
+    if tally.language_pages:
+        result[f"{prefix}_language_pages"] = tally.language_pages
+        result[f"{prefix}_ours_language"] = round(tally.language_hits / tally.language_pages, 4)
+    for system in page_set.systems:
+        result[f"{prefix}_{system}_cpu_ms"] = round(1000 * tally.cpu[system] / max(pages, 1), 2)
+    if tally.cpu["traf"]:
+        result[f"{prefix}_ours_cpu_vs_traf"] = round(tally.cpu["ours"] / tally.cpu["traf"], 3)
     return result
 
 
-def _matches(page: LabelledPage, guess: Guess) -> dict[str, bool]:
+def _matches(page: LabelledPage, guess: Guess, rules: Rules, answers: Iterable[str]) -> dict[str, bool]:
     found: dict[str, bool] = {}
-    if page.title:
-        found["title"] = title_matches(page.title, guess.title)
-    if isinstance(page.authors, list) and page.authors:
-        found["authors"] = authors_match(page.authors, guess.authors)
-    elif page.authors:
-        found["authors"] = byline_matches(page.authors, guess.authors)
-    if page.day:
-        found["day"] = day_matches(page.day, guess.day)
+    if page.title and "title" in answers:
+        found["title"] = rules.title(page.title, guess.title)
+    if page.authors and "authors" in answers:
+        found["authors"] = rules.authors(page.authors, guess.authors)
+    if page.day and "day" in answers:
+        found["day"] = rules.day(page.day, guess.day)
     return found
 
 
-def report_lines(label: str, prefix: str, result: dict[str, float | int]) -> list[str]:
-    """One line per field: pages scored and each system's accuracy."""
+def report_lines(page_set: PageSet, result: dict[str, float | int]) -> list[str]:
+    """One line per field (then per language group and field): pages scored and each system's accuracy; CPU."""
     lines = []
-    for field in FIELDS:
-        scores = " ".join(
-            f"{name}={result[f'{prefix}_{key}_{field}']:.4f}"
-            for key, name in SYSTEMS.items()
-            if f"{prefix}_{key}_{field}" in result
-        )
-        lines.append(f"{label} {field:7} pages={result[f'{prefix}_{field}_pages']} {scores}")
+    groups = [key.removesuffix("_title_pages") for key in result if key.endswith("_title_pages")]
+    for key in groups:
+        label = page_set.label if key == page_set.prefix else f"{page_set.label} {key.split('_', 1)[1]}"
+        for name in FIELDS:
+            scores = " ".join(
+                f"{SYSTEMS[system]}={result[f'{key}_{system}_{name}']:.4f}"
+                for system in page_set.systems
+                if f"{key}_{system}_{name}" in result
+            )
+            lines.append(f"{label} {name:7} pages={result[f'{key}_{name}_pages']} {scores}")
+    prefix = page_set.prefix
     if f"{prefix}_language_pages" in result:
         lines.append(
-            f"{label} language pages={result[f'{prefix}_language_pages']} ours={result[f'{prefix}_ours_language']:.4f}"
+            f"{page_set.label} language pages={result[f'{prefix}_language_pages']} "
+            f"ours={result[f'{prefix}_ours_language']:.4f}"
         )
+    cpu = " ".join(f"{SYSTEMS[system]}={result[f'{prefix}_{system}_cpu_ms']}" for system in page_set.systems)
+    ratio = result.get(f"{prefix}_ours_cpu_vs_traf")
+    ratio_text = f" ours/trafilatura={ratio}" if ratio is not None else ""
+    lines.append(f"{page_set.label} CPU ms/page {cpu}{ratio_text}")
     return lines

@@ -6,37 +6,66 @@ import re
 
 from lxml.html import HtmlElement
 
-from crawler.extract._authors import clean_authors, looks_like_name
-from crawler.extract._document import Marks, marked
+from crawler.extract._authors import clean_authors, is_byline_word, looks_like_name, starts_with_byline_word
+from crawler.extract._document import Marks
 
 # rel="author", itemprop="author", or a byline/author class or id.
 _CANDIDATE = re.compile(
     r"(?:^|[\s_-])(?:byline|bylines|author|authors|author-?name|by-author|article-?author|"
-    r"post-?author|entry-?author|byline__author-name)(?:[\s_-]|$)",
+    r"post-?author|entry-?author|byline__author-name|auteurs?|autor(?:es|en|in)?|autore|autori|verfasser|"
+    r"submitted)"
+    r"(?:[\s_-]|$)",
     re.I,
 )
 # A byline elsewhere on the page (a comment's author, a related story's writer, a bio box) is not this article's.
 _ELSEWHERE = re.compile(
-    r"(?<![a-z])(?<!no-)(?:comment|related|recommend|popular|trending|sidebar|widget|footer|newsletter|promo|"
-    r"teaser|more-?stories|most-?read|latest|next|prev|reply|review-?author|quote|statement)",
+    r"(?<![a-z])(?<!no-)(?:comment|related|recommend|popular|trending|(?<!one-)(?<!two-)(?<!left-)(?<!right-)(?<!with-)(?<!has-)sidebar(?!-(?:left|right))|widget|footer|newsletter|promo(?!ted)|"
+    r"teaser|more-?stories|most-?read|latest|(?:next|prev)(?:ious)?(?![a-z])|reply|review-?author|quote|statement)",
     re.I,
 )
+# WordPress and Drupal name an article's taxonomy in its classes ("tag-newsletter", "category-comment"): they say
+# what the article is about, not that an element is something besides it.
+_TAXONOMY = re.compile(r"(?<!\S)(?:tag|category|categories|post|format|status|type|topic|node--type)-\S*", re.I)
 _NOT_NAMES = re.compile(r"bio|avatar|photo|image|img|title|role|desc|twitter|social|email|follow|date|time", re.I)
+_HIDDEN = r"screen-reader|sr-only|visually-?hidden|element-invisible"
+_SKIPPED_TAGS = frozenset({"time", "h1", "h2", "h3", "h4", "h5", "h6"})
 _DATE_PART = re.compile(r"date|time|stamp|publish|updated|dateline|read-?time", re.I)
+_SKIPPED = re.compile(f"{_DATE_PART.pattern}|{_NOT_NAMES.pattern}|{_HIDDEN}", re.I)
 _BLOCKS = frozenset({"p", "div", "li", "ul", "ol", "section", "header", "br", "h1", "h2", "h3", "h4", "h5", "h6"})
+_TEXT_BYLINE_TAGS = ("p", "span", "div", "strong", "em", "i", "b", "small", "address", "li")
+_MAX_WRITTEN = 60
 _MAX_CANDIDATES = 12
 _MAX_TEXT = 300
 _BLOCK_LEVELS = 2
 _MAX_BLOCK_TEXT = 160
 
 
-def visible_authors(marks: Marks, organisations: list[str]) -> list[str]:
-    """Names in the first byline of the article (skipping comments, related stories and bio boxes)."""
+def visible_authors(marks: Marks, organisations: list[str], language: str | None = None) -> list[str]:
+    """Names in the first byline of the article (skipping comments, related stories and bio boxes); a line that
+    ends in a colon ("Auteur :") labels the next one."""
     for element in _bylines(marks):
         for line in _lines(element):
-            names = [name for name in clean_authors([line], organisations) if looks_like_name(name)]
+            if line.endswith(":") or is_byline_word(line):
+                continue
+            names = [name for name in clean_authors([line], organisations, language) if looks_like_name(name)]
             if names:
                 return names
+    return []
+
+
+def written_byline(root: HtmlElement, organisations: list[str], language: str | None = None) -> list[str]:
+    """Names of a byline written as text without byline markup: a short element that starts with a byline word
+    ("Von Jane Doe", "Par Jane Doe, 21 juin 2018", "Autor: Jane Doe"), outside comments and related stories."""
+    for element in root.iter(*_TEXT_BYLINE_TAGS):
+        text = element.text
+        if not text or not starts_with_byline_word(text) or elsewhere(element):
+            continue
+        line = " ".join(element.text_content().split())
+        if len(line) > _MAX_WRITTEN or is_byline_word(line):
+            continue
+        names = [name for name in clean_authors([line], organisations, language) if looks_like_name(name)]
+        if names:
+            return names
     return []
 
 
@@ -57,8 +86,14 @@ def byline_block_text(marks: Marks) -> str | None:
 
 def _bylines(marks: Marks) -> list[HtmlElement]:
     search = _CANDIDATE.search
-    candidates = [element for element, values in marks if values and search(values)][:_MAX_CANDIDATES]
-    return [element for element in candidates if not _NOT_NAMES.search(_marks(element)) and not elsewhere(element)]
+    # An <h1> is the headline or the site's logo (themes mark it up as the author's vcard), never the byline.
+    candidates = [element for element, values in marks if values and search(values) and element.tag != "h1"]
+    candidates = candidates[:_MAX_CANDIDATES]
+    return [
+        element
+        for element in candidates
+        if not _NOT_NAMES.search(_marks(element)) and not _ELSEWHERE.search(_marks(element)) and not elsewhere(element)
+    ]
 
 
 def elsewhere(element: HtmlElement) -> bool:
@@ -68,7 +103,7 @@ def elsewhere(element: HtmlElement) -> bool:
     for node in element.iterancestors():
         if node.tag in ("body", "html"):
             break  # its classes describe the whole page ("sidebar-left" layouts), not a part of it
-        if node.tag in ("aside", "footer", "nav") or _ELSEWHERE.search(_marks(node)):
+        if node.tag in ("aside", "footer", "nav") or _ELSEWHERE.search(_TAXONOMY.sub("", _marks(node))):
             return True
     return False
 
@@ -78,8 +113,13 @@ def _marks(element: HtmlElement) -> str:
 
 
 def _lines(element: HtmlElement) -> list[str]:
-    """The element's text line by line (blocks and ``<br>`` break lines), its dates and times left out."""
-    skipped = set(element.iterdescendants("time")) | set(marked(element, _DATE_PART))
+    """The element's text line by line (blocks and ``<br>`` break lines), its dates and times, hidden labels and
+    parts marked as a title or bio left out; inline elements stay apart ("Beitrag</span>von r23")."""
+    skipped = {
+        node
+        for node in element.iterdescendants()
+        if node.tag in _SKIPPED_TAGS or ((node.get("class") or node.get("id")) and _SKIPPED.search(_marks(node)))
+    }
     pieces: list[str] = []
 
     def walk(node: HtmlElement) -> None:
@@ -89,6 +129,7 @@ def _lines(element: HtmlElement) -> list[str]:
             pieces.append("\n")
         pieces.append(node.text or "")
         for child in node:
+            pieces.append(" ")
             walk(child)
             pieces.append(child.tail or "")
         if node.tag in _BLOCKS:

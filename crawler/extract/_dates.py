@@ -14,6 +14,7 @@ import warnings
 from datetime import date, datetime, timezone
 from functools import lru_cache
 
+from babel import Locale, UnknownLocaleError
 from dateparser.date import DateDataParser
 from dateutil import parser as dateutil_parser
 
@@ -25,8 +26,11 @@ _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _DEFAULTS = (datetime(2001, 1, 1), datetime(2002, 2, 2))
 _NUMERIC_DAY = re.compile(r"^\s*\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b")
 _CLOCK = re.compile(r"\d{1,2}[:.h]\d{2}")
+_CLOCK_AFTER = re.compile(r"(?:\s|,|um|at|à|a las|alle)\s*(\d{1,2})[:h](\d{2})(?!\d)(?:\s*([ap])\.?m)?", re.I)
 _MAX_LABEL_WORDS = 3
 _SHORT_YEAR = re.compile(r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2}\b")
+# A numeric day anywhere in a short text: "05.02.2020 - Redaktion: ...", "Von X 4. 2. 2022.", "12/10/2020".
+_NUMERIC_IN_TEXT = re.compile(r"(?<![\w.:/-])(\d{1,4})([./-])\s?(\d{1,2})\2\s?(\d{2,4})(?![\d/-]|\.\d)")
 _DATEPARSER_SETTINGS = {"REQUIRE_PARTS": ["day", "month"], "PREFER_LOCALE_DATE_ORDER": True}
 
 
@@ -57,6 +61,16 @@ def parse_shown_time(
     A missing year comes from ``base`` (the declared time, when there is one); up to ``labels`` leading words
     ("Posted", "publiziert am") are skipped. The time of day is 00:00 when the text shows none.
     """
+    numeric = numeric_day(text, language)
+    if numeric is not None and len(text[: _NUMERIC_IN_TEXT.search(text).start()].split()) > labels + 1:
+        numeric = None  # a date further on belongs to something else the text runs into
+    if numeric is not None:
+        clock = _CLOCK_AFTER.search(text)
+        moment = datetime(numeric.year, numeric.month, numeric.day)
+        if clock and int(clock[1]) < 24 and int(clock[2]) < 60:
+            hour = int(clock[1]) % 12 + (12 if (clock[3] or "").lower() == "p" else 0) if clock[3] else int(clock[1])
+            moment = moment.replace(hour=hour, minute=int(clock[2]))
+        return moment if _plausible(moment) else None
     words = text.split()
     first_number = next((i for i, word in enumerate(words) if any(ch.isdigit() for ch in word)), 0)
     # From the word before the first number ("Posted Nov 18"), then from the number ("publiziert am 25.").
@@ -69,6 +83,39 @@ def parse_shown_time(
         if parsed is not None:
             return parsed.replace(tzinfo=None) if _plausible(parsed) else None
     return None
+
+
+def numeric_day(text: str, language: str | None) -> date | None:
+    """The first all-numeric date in ``text``, read in the order of ``language``'s short date format (CLDR via
+    Babel: "dd.MM.yy" in German, "M/d/yy" in English, "y/MM/dd" in Japanese); a dotted date is day first."""
+    match = _NUMERIC_IN_TEXT.search(text)
+    if match is None:
+        return None
+    first, separator, middle, last = match[1], match[2], int(match[3]), match[4]
+    if len(first) == 4:
+        year, month, day = int(first), middle, int(last)
+    else:
+        order = "dmy" if separator == "." else _numeric_order(language)
+        if order == "ymd":
+            order = "dmy"  # a year written last, in a year-first locale: the day-first reading of most others
+        day, month = (int(first), middle) if order == "dmy" else (middle, int(first))
+        year = int(last) + (2000 if len(last) == 2 else 0)
+    try:
+        found = date(year, month, day)
+    except ValueError:
+        return None
+    return found if _MIN_YEAR <= found.year <= _MAX_YEAR else None
+
+
+@lru_cache(maxsize=64)
+def _numeric_order(language: str | None) -> str:
+    """``dmy``, ``mdy`` or ``ymd``: the order of day, month and year in ``language``'s short date format."""
+    try:
+        pattern = Locale.parse(language or "en").date_formats["short"].pattern
+    except (UnknownLocaleError, ValueError, TypeError):
+        pattern = "M/d/yy"
+    positions = {field: pattern.find(field) for field in "dMy"}
+    return "".join(sorted("dmy", key=lambda field: positions["M" if field == "m" else field]))
 
 
 def shows_clock_time(text: str) -> bool:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from lxml.html import HtmlElement
+
 from crawler.extract import _jsonld
 from crawler.extract._authors import clean_authors
-from crawler.extract._byline import visible_authors
+from crawler.extract._byline import visible_authors, written_byline
 from crawler.extract._document import Marks
 from crawler.extract._meta import PageMeta
+from crawler.extract._sites import names_site
 from crawler.extract.fallback import FallbackMetadata
 
 _AUTHOR_META = (
@@ -32,6 +35,8 @@ def choose_authors(
     meta: PageMeta,
     sites: list[str],
     fallback: FallbackMetadata,
+    language: str | None = None,
+    root: HtmlElement | None = None,
 ) -> tuple[str, ...]:
     """The article's authors: people JSON-LD or meta tags declare, unless the visible byline completes them (see
     ``_byline_completes``); then itemprop authors, declared organisations, trafilatura's guess."""
@@ -42,16 +47,18 @@ def choose_authors(
     people = [name for name in people if _key(name) not in site_keys]
     known = [*organisations, *sites]
     # A person named anywhere beats an organisation named as the author in JSON-LD.
-    declared = clean_authors(people or _meta_authors(meta), organisations=known)
-    visible = visible_authors(marks, known)
-    if visible and _byline_completes(declared, visible):
+    declared = clean_authors(people or _meta_authors(meta), organisations=known, language=language)
+    visible = visible_authors(marks, known, language)
+    if visible and _byline_completes(declared, visible, known):
         return tuple(visible)
     if declared:
         return declared
     raw = meta.all("itemprop:author")[:3] or organisations
+    if not raw and root is not None:
+        raw = written_byline(root, known, language)
     if not raw and fallback.author():
         raw = [fallback.author()]
-    return clean_authors(raw, organisations=known)
+    return clean_authors(raw, organisations=known, language=language)
 
 
 def _meta_authors(meta: PageMeta) -> list[str]:
@@ -63,16 +70,26 @@ def _meta_authors(meta: PageMeta) -> list[str]:
     return []
 
 
-def _byline_completes(declared: tuple[str, ...], visible: list[str]) -> bool:
-    """Whether the visible byline should replace the declared names: there are none; or every declared name is
-    in the byline, which names more (all authors, in page order); or the declaration is a user handle or URL slug
-    ("jdoe", "jane-doe") where the byline shows a display name."""
-    if not declared:
+def _byline_completes(declared: tuple[str, ...], visible: list[str], organisations: list[str]) -> bool:
+    """Whether the visible byline should replace the declared names: there are none, or only the site's or an
+    organisation's name where the byline shows someone else; or every declared name is in the byline, which names
+    more (all authors, in page order); or the declaration is a user handle or URL slug ("jdoe", "jane-doe") where
+    the byline shows a display name."""
+    if not declared or all(names_site(name, organisations) for name in declared):
         return True
     shown = {_key(name).replace(" ", "") for name in visible}
     if len(visible) > len(declared) and all(_key(name).replace(" ", "") in shown for name in declared):
         return True
-    return len(declared) == len(visible) and all(map(_is_handle_of, declared, visible))
+    return len(declared) == len(visible) and all(map(_spells_or_wraps, declared, visible))
+
+
+def _spells_or_wraps(declared: str, shown: str) -> bool:
+    """The declaration is a handle of the shown name, or the shown name with a label around it ("FOCUS-Online-
+    Experte Robin Tschöpe" for "Robin Tschöpe")."""
+    if _is_handle_of(declared, shown):
+        return True
+    inner, outer = _key(shown), _key(declared)
+    return " " in inner and inner != outer and f" {inner} " in f" {outer} "
 
 
 def _is_handle_of(handle: str, name: str) -> bool:

@@ -14,9 +14,10 @@ from crawler.extract.fallback import CHROME_MARKS
 
 _SHOWN = re.compile(
     r"(?:^|[\s_-])(?:date|time|timestamp|dateline|published|publish-date|post-date|posted-on|entry-date|byline|"
-    r"article-?date|meta-date|datepublished)",
+    r"article-?date|meta-date|datepublished|hour|hora|heure|uhrzeit)",
     re.I,
 )
+_CLOCK_ONLY = re.compile(r"^\d{1,2}[:.h]\d{2}(?:\s*(?:[ap]\.?m\.?|uhr|hs?|h))?$", re.I)
 # A site's header bar showing today's date or a clock is the visit's time, not the article's.
 _CHROME = re.compile(CHROME_MARKS, re.I)
 _UPDATED = re.compile(r"updat|modif", re.I)
@@ -69,6 +70,17 @@ def shown_day(marks: Marks, language: str | None) -> date | None:
     return None
 
 
+def _with_clocks(texts: list[str]) -> list[str]:
+    """Texts with a day joined to a clock time shown apart right after it ("3 de mayo de 2022", "21:25")."""
+    joined: list[str] = []
+    for text in texts:
+        if _CLOCK_ONLY.match(text) and joined and not shows_clock_time(joined[-1]):
+            joined[-1] = f"{joined[-1]} {text}"
+        else:
+            joined.append(text)
+    return joined
+
+
 def in_shown_zone(declared: datetime, references: list[datetime], marks: Marks, language: str | None) -> datetime:
     """``declared`` (stated in UTC) in the publisher's zone when the page shows one of ``references`` (the
     published or modified time) as local wall-clock time: "November 18, 2019 11:03 PM" for 07:03Z is UTC-8.
@@ -78,7 +90,7 @@ def in_shown_zone(declared: datetime, references: list[datetime], marks: Marks, 
     """
     if declared.utcoffset() != timedelta(0):
         return declared
-    for text in [text for text in shown_texts(marks) if shows_clock_time(text)][:_MAX_CLOCKS]:
+    for text in [text for text in _with_clocks(shown_texts(marks)) if shows_clock_time(text)][:_MAX_CLOCKS]:
         shown = parse_shown_time(text, language, declared)
         if shown is None:
             continue

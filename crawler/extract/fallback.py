@@ -7,6 +7,7 @@ from copy import deepcopy
 from functools import cached_property
 from typing import Any
 
+from htmldate import find_date
 from lxml.html import HtmlElement
 from trafilatura.metadata import extract_metadata as trafilatura_metadata
 
@@ -25,7 +26,7 @@ class FallbackMetadata:
         try:
             # extensive=False: htmldate then trusts markup and the URL, not any date in the text (a site's date bar
             # shows today's date, not the article's). htmldate always looks for the original date here.
-            return trafilatura_metadata(without_page_chrome(self._root), default_url=self._url or None, extensive=False)
+            return trafilatura_metadata(self._without_chrome, default_url=self._url or None, extensive=False)
         except Exception as error:  # a library bug on odd markup must not lose the article
             log.debug("trafilatura metadata failed on %s: %r", self._url, error)
             return None
@@ -39,14 +40,35 @@ class FallbackMetadata:
         return getattr(self._document, "author", None) or None
 
     def date(self) -> str | None:
-        """htmldate's publication day (``YYYY-MM-DD``) of the page without its header bars."""
-        return getattr(self._document, "date", None) or None
+        """htmldate's publication day (``YYYY-MM-DD``) of the page without its header bars, its text searched
+        too: asked only when neither the markup nor the byline nor the URL states a day.
+
+        The text search pads a year or a month found alone ("established in 2010", "March 2021") to its first
+        day: a 1st is kept only when the markup alone (htmldate without its text search) says so too.
+        """
+        found = self._htmldate(extensive=True)
+        if found and found.endswith("-01") and found != self._htmldate(extensive=False):
+            return None
+        return found
+
+    def _htmldate(self, *, extensive: bool) -> str | None:
+        try:
+            return find_date(
+                self._without_chrome, url=self._url or None, original_date=True, extensive_search=extensive
+            )
+        except Exception as error:  # a library bug on odd markup must not lose the article
+            log.debug("htmldate failed on %s: %r", self._url, error)
+            return None
+
+    @cached_property
+    def _without_chrome(self) -> HtmlElement:
+        return without_page_chrome(self._root)
 
 
 CHROME_MARKS = "top-?bar|header-top|top-header|top-menu|date-?bar|data_time|current-?date|today|clock"
 """Class or id words of a site's header bars, whose dates are the visit's, not the article's."""
 _CHROME = (
-    "//nav | //*[@role='navigation' or @role='banner'] | //header[not(ancestor::article)] | "
+    "//nav | //*[@role='navigation' or @role='banner'] | //header[not(ancestor::article)][not(.//h1)] | "
     f"//*[re:test(concat(@class, ' ', @id), '{CHROME_MARKS}', 'i')]"
 )
 _NAMESPACES = {"re": "http://exslt.org/regular-expressions"}

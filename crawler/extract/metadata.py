@@ -2,52 +2,29 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
 from crawler.extract import _jsonld
-from crawler.extract._dates import parse_page_time
-from crawler.extract._document import Marks, page_marks
+from crawler.extract._document import page_marks
 from crawler.extract._language import primary_tag
 from crawler.extract._meta import PageMeta, read_meta
 from crawler.extract._people import choose_authors
-from crawler.extract._shown_dates import in_shown_zone, shown_day
-from crawler.extract._title import clean_title
-from crawler.extract._urls import absolute_url, canonical_url, registrable_domain, url_day
+from crawler.extract._published import PageDates
+from crawler.extract._title import choose_title, title_key
+from crawler.extract._urls import absolute_url, canonical_url, registrable_domain
 from crawler.extract.article import PageTime
 from crawler.extract.fallback import FallbackMetadata
 
 log = logging.getLogger(__name__)
 
-_PUBLISHED_META = (
-    "article:published_time",
-    "og:published_time",
-    "itemprop:datepublished",
-    "datepublished",
-    "parsely-pub-date",
-    "sailthru.date",
-    "publish-date",
-    "publishdate",
-    "pubdate",
-    "dc.date.issued",
-    "dcterms.issued",
-    "dc.date",
-    "dcterms.created",
-    "date",
-)
-_MODIFIED_META = (
-    "article:modified_time",
-    "og:updated_time",
-    "itemprop:datemodified",
-    "datemodified",
-    "dcterms.modified",
-)
 _MAX_TAGS = 50
 _MAX_SITE_WORDS = 5
 
@@ -81,17 +58,13 @@ def extract_metadata(root: HtmlElement, url: str) -> Metadata:
     sites = _site_names(nodes, article, meta, url)
     result = Metadata(url=canonical_url(url, [meta.link("canonical"), meta.first("og:url")]), site_names=sites)
     result.declared_type = _declared_type(nodes, article, meta)
-    result.title = _title(root, article, meta, sites, fallback)
+    result.title = _title(root, article, meta, sites, fallback, url)
     marks = page_marks(root)
-    result.authors = choose_authors(marks, article, nodes, meta, sites, fallback)
     result.language = _language(article, meta)
-    result.published_at = _published(root, marks, article, page, meta, url, fallback, result.language)
-    result.modified_at = _first_time(
-        result.language, article.get("dateModified"), page.get("dateModified"), *meta.all(*_MODIFIED_META)
-    )
-    if isinstance(result.published_at, datetime):
-        references = [t for t in (result.published_at, result.modified_at) if isinstance(t, datetime)]
-        result.published_at = in_shown_zone(result.published_at, references, marks, result.language)
+    result.authors = choose_authors(marks, article, nodes, meta, sites, fallback, result.language, root)
+    dates = PageDates(root, marks, article, page, meta, result.language)
+    result.modified_at = dates.modified()
+    result.published_at = dates.published(url, fallback, result.modified_at)
     result.section = _first_text(article.get("articleSection"), meta.first("article:section", "parsely-section"))
     result.tags = _tags(article.get("keywords"), meta)
     result.summary = _first_text(article.get("description"), meta.first("og:description", "description"))
@@ -107,47 +80,6 @@ def _declared_type(nodes: list[dict[str, Any]], article: dict[str, Any], meta: P
     if (meta.first("og:type") or "").lower() == "website":
         return "website"
     return None
-
-
-def _published(
-    root: HtmlElement,
-    marks: Marks,
-    article: dict[str, Any],
-    page: dict[str, Any],
-    meta: PageMeta,
-    url: str,
-    fallback: FallbackMetadata,
-    language: str | None,
-) -> PageTime | None:
-    """The publication time the page declares (never its modification time); else the day its text shows; else
-    the day in its URL; else htmldate's guess."""
-    declared = _first_time(
-        language,
-        article.get("datePublished"),
-        page.get("datePublished"),
-        *meta.all(*_PUBLISHED_META),
-        *_published_time_elements(root),
-    )
-    if declared is not None:
-        return declared
-    return shown_day(marks, language) or url_day(url) or parse_page_time(fallback.date())
-
-
-def _published_time_elements(root: HtmlElement) -> list[str]:
-    """``<time datetime>`` values of the article: those marked as the publication first, then the first one
-    inside ``<article>``. An unmarked ``<time>`` elsewhere (a site header's "today") is not evidence."""
-    marked, in_article = [], []
-    for element in root.xpath("//time[@datetime]"):
-        hint = " ".join(filter(None, (element.get("class"), element.get("itemprop")))).lower()
-        if element.get("pubdate") is not None:
-            hint += " pubdate"
-        if "modif" in hint or ("updat" in hint and "publish" not in hint and "entry-date" not in hint):
-            continue
-        if any(word in hint for word in ("publish", "entry-date", "post-date", "pubdate", "datecreated")):
-            marked.append(element.get("datetime"))
-        elif element.xpath("ancestor::article"):
-            in_article.append(element.get("datetime"))
-    return marked + in_article[:1]
 
 
 def _site_names(nodes: list[dict[str, Any]], article: dict[str, Any], meta: PageMeta, url: str) -> list[str]:
@@ -166,22 +98,16 @@ def _site_names(nodes: list[dict[str, Any]], article: dict[str, Any], meta: Page
 
 def _title_tag_site(meta: PageMeta, headline: str | None) -> str | None:
     """The site name a ``<title>`` adds after the headline the page declares elsewhere ("Headline - Site")."""
-    title, keys = meta.title_tag or "", {_title_key(text) for text in (headline, meta.first("og:title")) if text}
+    title, keys = meta.title_tag or "", {title_key(text) for text in (headline, meta.first("og:title")) if text}
     match = re.match(r"^(.+?)\s+(?:[|\-\u2013\u2014:·•»]|::)\s+([^|\-\u2013\u2014:·•»]{2,60})$", title)
-    if match and _title_key(match[1]) in keys and len(match[2].split()) <= _MAX_SITE_WORDS:
+    if match and title_key(match[1]) in keys and len(match[2].split()) <= _MAX_SITE_WORDS:
         return match[2].strip()
     return None
 
 
 def _title(
-    root: HtmlElement, article: dict[str, Any], meta: PageMeta, sites: list[str], fallback: FallbackMetadata
+    root: HtmlElement, article: dict[str, Any], meta: PageMeta, sites: list[str], fallback: FallbackMetadata, url: str
 ) -> str | None:
-    """The most trusted title that the page confirms elsewhere (``<title>``, an ``<h1>``, another declaration).
-
-    Declarations lie now and then (a JSON-LD headline holding the description, an ``og:title`` holding the site
-    name): a title nothing else on the page repeats loses to one that is repeated.
-    """
-    headings = [" ".join(h.text_content().split()) for h in root.xpath("//h1")[:3]]
     declared = [
         _first_text(article.get("headline")),
         _first_text(article.get("name")),
@@ -189,59 +115,18 @@ def _title(
         meta.first("og:title"),
         meta.first("twitter:title"),
         meta.first("itemprop:headline"),
-        meta.title_tag,
     ]
-    from_tag = [index == len(declared) - 1 for index, raw in enumerate(declared) if raw]
-    cleaned = [clean_title(raw, sites, headings) for raw in declared if raw]
-    if not cleaned:
-        return clean_title(fallback.title(), sites, headings)
-    headings_keys = [_title_key(text) for text in headings if text]
-    chosen = cleaned[0]
-    for index, title in enumerate(cleaned):
-        key = _title_key(title)
-        # The <title> confirms other declarations, never itself.
-        tag = [] if from_tag[index] else [_title_key(meta.title_tag)]
-        others = headings_keys + tag + [_title_key(t) for j, t in enumerate(cleaned) if j != index]
-        if key and any(key in other for other in others if other):
-            chosen = title
-            break
-    return _as_shown(chosen, headings)
-
-
-def _as_shown(title: str, headings: list[str]) -> str:
-    """The title as the page's <h1> writes it when the two differ only in punctuation: the page's own typographic
-    quotes and dashes where og:title has straight ones."""
-    key = _title_key(title)
-    return next((heading for heading in headings if heading and _title_key(heading) == key), title)
-
-
-def _title_key(text: str | None) -> str:
-    return " ".join(re.findall(r"\w+", (text or "").casefold()))
-
-
-def _first_time(language: str | None, *values: Any) -> PageTime | None:
-    """The first stated time; a day-only first answer gives way to a later full time of that same day."""
-    found: list[PageTime] = []
-    for value in values:
-        if isinstance(value, list):
-            value = value[0] if value else None
-        parsed = parse_page_time(value, language)
-        if parsed is not None:
-            found.append(parsed)
-    if not found:
-        return None
-    first = found[0]
-    if not isinstance(first, datetime):
-        return next((t for t in found[1:] if isinstance(t, datetime) and t.date() == first), first)
-    return first
+    title = choose_title(root, url, declared, meta.title_tag, sites, fallback.title)
+    return unicodedata.normalize("NFC", title) if title else None
 
 
 def _first_text(*values: Any) -> str | None:
+    """The first non-empty text; JSON-LD written by templates often holds HTML entities ("&#8211;"): decoded."""
     for value in values:
         if isinstance(value, list):
             value = next((item for item in value if isinstance(item, str) and item.strip()), None)
         if isinstance(value, str) and value.strip():
-            return " ".join(value.split())
+            return " ".join(html.unescape(value).split())
     return None
 
 

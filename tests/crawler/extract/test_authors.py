@@ -152,3 +152,164 @@ def test_a_lone_word_beside_full_names_is_an_affiliation():
     assert clean_authors(["Jane Doe, Futurism"]) == ("Jane Doe",)
     assert clean_authors(["Regan"]) == ("Regan",)  # alone, a single name stays
     assert clean_authors(["Jane Doe, 정덕현"]) == ("Jane Doe", "정덕현")  # no case: no telling, both stay
+
+
+def test_a_label_on_its_own_line_names_the_next_line():
+    body = '<div class="node-block--authors"><span class="label">Auteur:</span> <a href="/a">Anna Kubista</a></div>'
+    assert authors(body=body) == ("Anna Kubista",)
+
+
+def test_a_screen_reader_label_glued_to_the_name_is_left_out():
+    body = (
+        '<span class="byline"><span class="screen-reader-text">Author</span>'
+        '<span class="author vcard"><a class="url fn n" href="/author/ak/">Andreas Kalt</a></span></span>'
+    )
+    assert authors(body=body) == ("Andreas Kalt",)
+
+
+def test_a_byline_marked_as_a_comments_is_not_the_articles():
+    body = '<span class="comment-author-link"><a href="https://spam.example">Flappy Bird</a></span>'
+    assert authors(body=body + '<p class="byline">By Jane Doe</p>') == ("Jane Doe",)
+
+
+def test_inline_parts_of_a_byline_stay_apart():
+    body = '<p class="author"><span title="Post">Beitrag</span><span>von <strong>r23</strong></span> » 21.01.2009</p>'
+    assert authors(body=body) == ("r23",)
+
+
+@pytest.mark.parametrize("credit", ["Staff Writer", "Redaktion", "PETA-Team"])
+def test_a_staff_credit_is_kept_when_it_is_the_whole_byline(credit):
+    assert clean_authors([f"By {credit}"]) == (credit,)
+    assert clean_authors([f"Jane Doe, {credit}"]) == ("Jane Doe",)
+
+
+@pytest.mark.parametrize(
+    ("language", "byline", "expected"),
+    [
+        ("de", "Jane Doe und John Roe", ("Jane Doe", "John Roe")),
+        ("es", "Juan Pérez y Ana Gómez", ("Juan Pérez", "Ana Gómez")),
+        ("it", "Marco Rossi e Anna Bianchi", ("Marco Rossi", "Anna Bianchi")),
+        ("nl", "Jan Jansen en Piet de Vries", ("Jan Jansen", "Piet de Vries")),
+        ("en", "Jane Doe and John Roe", ("Jane Doe", "John Roe")),
+        ("en", "Maria y Jose Quintana", ("Maria y Jose Quintana",)),  # "y" joins names in Spanish only
+    ],
+)
+def test_names_split_on_the_conjunction_of_the_page_language(language, byline, expected):
+    assert clean_authors([byline], language=language) == expected
+
+
+def test_an_agency_credit_with_a_slash_stays_whole_and_two_full_names_split():
+    assert clean_authors(["dpa/AP"]) == ("dpa/AP",)
+    assert clean_authors(["AFP/The Local"]) == ("AFP/The Local",)
+    assert clean_authors(["Jane Doe / John Roe"]) == ("Jane Doe", "John Roe")
+
+
+def test_a_trailing_separator_goes_and_a_final_initial_keeps_its_stop():
+    assert clean_authors(["von David ·"]) == ("David",)
+    assert clean_authors(["Nicolas Gutierrez C."]) == ("Nicolas Gutierrez C.",)
+
+
+@pytest.mark.parametrize("byline", ["Veröffentlicht von HansG", "Ein Interview von HansG", "Publié par HansG"])
+def test_a_participle_before_the_by_word_is_stripped(byline):
+    assert clean_authors([byline]) == ("HansG",)
+
+
+def test_a_user_name_with_digits_is_a_name_and_a_count_is_not():
+    assert looks_like_name("r23") and looks_like_name("freeman1984")
+    assert not looks_like_name("2 Kommentare") and not looks_like_name("12:30")
+
+
+def test_a_declared_site_name_gives_way_to_the_person_in_the_byline():
+    head = meta("og:site_name", "Example News") + meta("author", "Example News", attribute="name")
+    assert authors(head, '<div class="author-name">Jane Doe</div>') == ("Jane Doe",)
+
+
+def test_a_byline_written_as_text_without_markup():
+    assert authors(body="<div><p>Von Jane Doe</p></div>") == ("Jane Doe",)
+    assert authors(body="<div><span>Par Jane Doe, 21 juin 2018</span></div>") == ("Jane Doe",)
+
+
+def test_a_byline_word_alone_on_its_line_labels_the_next():
+    assert authors(body='<div class="byline"><span>Von</span><br><a href="/a">Jane Doe</a></div>') == ("Jane Doe",)
+
+
+def test_the_site_set_before_the_name_goes():
+    assert clean_authors(["Example News - Jane Doe"], organisations=["Example News"]) == ("Jane Doe",)
+
+
+@pytest.mark.parametrize(
+    "byline",
+    ["Text von Jane Doe Illustration von John Roe", "Jane Doe, Fotos von John Roe", "Jane Doe photos par John Roe"],
+)
+def test_whoever_illustrated_or_photographed_in_any_language_is_no_author(byline):
+    assert clean_authors([byline]) == ("Jane Doe",)
+
+
+def test_a_promoted_article_is_not_a_promotion_box():
+    body = '<article class="node node--promoted"><div class="field--name-field-tag-author">Jane Doe</div></article>'
+    assert authors(body=body) == ("Jane Doe",)
+
+
+def test_a_byline_written_in_italics_below_the_text():
+    assert authors(body="<p><i>von Jane Doe</i></p>") == ("Jane Doe",)
+
+
+@pytest.mark.parametrize(
+    ("tag", "classes"),
+    [
+        ("div", "one-sidebar"),
+        ("div", "content_block right-sidebar"),
+        ("article", "post type-post tag-newsletter category-comment"),
+        ("div", "blog_post_preview"),
+    ],
+)
+def test_layout_and_taxonomy_classes_around_the_byline_do_not_hide_it(tag, classes):
+    byline = '<span class="byline"><span class="author vcard">Jane Doe</span></span>'
+    assert authors(body=f'<{tag} class="{classes}">{byline}</{tag}>') == ("Jane Doe",)
+
+
+def test_a_byline_in_a_real_sidebar_is_still_elsewhere():
+    body = '<div class="sidebar"><span class="author">Ann Poe</span></div><p class="byline">By Jane Doe</p>'
+    assert authors(body=body) == ("Jane Doe",)
+
+
+def test_after_a_role_comes_the_affiliation_not_more_authors():
+    byline = "Jane Doe, Senior Staff Technologist, Example Speech, Privacy, and Technology Project"
+    assert clean_authors([byline]) == ("Jane Doe",)
+
+
+@pytest.mark.parametrize(
+    ("byline", "language"),
+    [
+        ("Jane Doe March 3, 2021", None),
+        ("Jane Doe 12. März 2022", "de"),
+        ("Jane Doe vor 5 Stunden", "de"),
+        ("Jane Doe il y a 3 heures", "fr"),
+        ("Jane Doe hace 2 días", "es"),
+    ],
+)
+def test_a_date_glued_to_the_byline_goes_in_the_page_language(byline, language):
+    assert clean_authors([byline], language=language) == ("Jane Doe",)
+
+
+def test_a_drupal_submitted_line_is_a_byline():
+    assert authors(body='<span class="submitted">Author: Jane Doe, Datum: 03.03.19</span>') == ("Jane Doe",)
+
+
+def test_an_h1_marked_as_the_authors_vcard_is_the_logo_not_the_byline():
+    body = (
+        '<h1 class="vcard author"><a class="fn" href="/">Example Archive</a></h1>'
+        '<h4 class="vcard author">vom <span class="fn">Krimiblogger</span></h4>'
+    )
+    assert authors(body=body) == ("Krimiblogger",)
+
+
+def test_a_declared_author_spelling_the_sites_domain_gives_way_to_the_byline():
+    head = meta("author", "Newsexampleo", attribute="name")  # the site at news.example.com, a little extended
+    body = '<li class="submitted"><span>Author: <a href="/a/jd">Jane Doe</a>, Datum: 03.03.19</span></li>'
+    assert authors(head, body) == ("Jane Doe",)
+
+
+def test_a_declared_name_with_a_label_around_it_gives_way_to_the_shown_name():
+    head = meta("author", "Example-Online-Expert Jane Doe", attribute="name")
+    assert authors(head, '<a rel="author" href="/jane-doe">Jane Doe</a>') == ("Jane Doe",)

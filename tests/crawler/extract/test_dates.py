@@ -138,3 +138,68 @@ def test_a_date_in_the_byline_block_is_the_shown_day():
 def test_a_byline_block_without_a_date_leaves_the_url_day():
     body = '<p class="about"><a class="author-link" href="/author/jane-doe">Jane Doe</a> <span>2 comments</span></p>'
     assert published(body=body, url="https://a.example/2019/01/02/x") == date(2019, 1, 2)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("05/10/2018", "fr", date(2018, 10, 5)),  # CLDR's "dd/MM/y": day first
+        ("05/10/2018", "en", date(2018, 5, 10)),  # "M/d/yy": month first
+        ("05.10.2018", "en", date(2018, 10, 5)),  # a dotted date is day first everywhere
+        ("2018/10/05", "ja", date(2018, 10, 5)),
+        ("05.02.2020 - Redaktion: Jane Doe", "de", date(2020, 2, 5)),
+        ("Von Example Verband 4. 2. 2022.", "de", date(2022, 2, 4)),
+        ("Jagd09.10.2021", "de", None),  # glued to a word: not a date of its own
+    ],
+)
+def test_numeric_day_in_a_shown_text_follows_the_locale_date_order(text, language, expected):
+    shown = parse_shown_time(text, language, None, labels=5)
+    assert (shown.date() if shown else None) == expected
+
+
+def test_numeric_shown_time_keeps_the_clock_for_the_zone():
+    assert parse_shown_time("10/05/2022 05:22 pm", "es", None) == datetime(2022, 5, 10, 17, 22)
+
+
+def test_a_day_only_in_the_text_is_read_by_htmldate_as_the_last_resort():
+    body = "<div class='meta'><p>Geschrieben am 22. Januar 2022 in Allgemein</p></div>"
+    assert published("<title>Bridge</title>", body, lang="de") == date(2022, 1, 22)
+
+
+def test_a_year_found_alone_in_the_text_is_no_day():
+    body = "<p>The society was established in 2010 and has grown since.</p>"
+    assert published("<title>Bridge</title>", body) is None
+
+
+def test_an_article_header_outside_article_keeps_its_date_for_htmldate():
+    body = (
+        "<header class='page-head'><h1>Bridge reopens</h1><p>Veröffentlicht 31.01.2022 in Sport</p></header>"
+        "<header class='site'><p>Heute: 13.07.2024</p></header>"
+    )
+    assert published("<title>Bridge</title>", body, lang="de") == date(2022, 1, 31)
+
+
+def test_a_day_and_a_clock_shown_apart_still_give_the_zone():
+    head = meta("article:published_time", "2022-05-04T00:25:56Z")
+    body = '<div class="meta"><span class="com-date">3 de mayo de 2022</span><span class="com-hour">21:25</span></div>'
+    found = published(head, body, lang="es")
+    assert found == datetime(2022, 5, 4, 0, 25, 56, tzinfo=UTC)
+    assert found.utcoffset() == timedelta(hours=-3) and found.date() == date(2022, 5, 3)
+
+
+@pytest.mark.parametrize(
+    ("stated", "url", "offset", "day"),
+    [
+        ("2018-12-31T23:11:59+00:00", "https://blog.example.com/2019/01/01/new-year/", 1, date(2019, 1, 1)),
+        ("2019-11-19T04:58:46Z", "https://news.example.com/2019/11/18/story/", -5, date(2019, 11, 18)),
+    ],
+)
+def test_a_utc_time_near_midnight_takes_the_day_of_its_url(stated, url, offset, day):
+    found = published(meta("article:published_time", stated), url=url)
+    assert found == datetime.fromisoformat(stated.replace("Z", "+00:00"))  # the same instant
+    assert found.utcoffset() == timedelta(hours=offset) and found.date() == day
+
+
+def test_a_utc_time_far_from_the_url_day_keeps_its_zone():
+    found = published(meta("article:published_time", "2019-11-19T12:00:00Z"), url="https://x.example/2019/11/17/a/")
+    assert found.utcoffset() == timedelta(0)

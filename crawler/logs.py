@@ -50,17 +50,20 @@ _CHATTER = frozenset(
     }
 )
 """Scrapy loggers whose INFO lines are start-up or shutdown chatter: demoted to DEBUG."""
+_ECHOES = frozenset({"scrapy.downloadermiddlewares.robotstxt"})
+"""Scrapy loggers whose errors repeat what the spider reports itself: robots.txt failing to download is said once
+by the spider's own robots.txt request, in one line (Scrapy's adds a traceback of the network error)."""
 
 
 class _Chatter(logging.Filter):
-    """Demotes Scrapy's start-up and shutdown INFO lines to DEBUG, then drops them below the handler's level."""
+    """Demotes Scrapy's start-up and shutdown INFO lines (and its echoes) to DEBUG, then drops them below the level."""
 
     def __init__(self, level: int) -> None:
         super().__init__()
         self.level = level
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno == logging.INFO and record.name in _CHATTER:
+        if (record.levelno == logging.INFO and record.name in _CHATTER) or record.name in _ECHOES:
             record.levelno, record.levelname = logging.DEBUG, "DEBUG"
         return record.levelno >= self.level
 

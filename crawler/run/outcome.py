@@ -90,7 +90,7 @@ def _fetch_problems(stats: dict[str, Any]) -> list[str]:
         return [f"the publisher did not answer: {errors} requests failed{detail}"]
     entry_points = stats.get(statkeys.ENTRY_POINT_ERRORS, 0)
     if entry_points:
-        return [f"{entry_points} of the source's own pages failed (robots.txt or configured URLs){detail}"]
+        return [f"{entry_points} of the source's own pages (robots.txt, configured URLs) failed{detail}"]
     if errors / requests > FETCH_ERROR_TOLERANCE:
         return [f"{errors} of {requests} requests failed{detail}"]
     return []

@@ -174,7 +174,7 @@ def print_table(report: list[dict[str, Any]]) -> None:
     console = Console()
     console.print(table)
     for line in _notes(report):
-        console.print(escape(line), highlight=False)
+        console.print(escape(line), highlight=False, soft_wrap=True)  # one line each, for people and grep
 
 
 def _row(entry: dict[str, Any]) -> list[str]:

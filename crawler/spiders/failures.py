@@ -1,14 +1,24 @@
-"""A failed request's cause, as a stats key and in words: what an operator reads in ``status`` and the reading room."""
+"""A failed request that counts against its run: counted by page kind and cause, logged once, in words.
+
+What an operator reads in ``status`` and the reading room comes from these stats (``crawler.run.outcome``).
+"""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from scrapy import exceptions
+from scrapy.http import Request
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.statscollectors import StatsCollector
 from twisted.internet import error as twisted_errors
 from twisted.python.failure import Failure
 from twisted.web.client import ResponseFailed
+
+from crawler import statkeys
+
+log = logging.getLogger(__name__)
 
 _CAUSES: tuple[tuple[str, str, tuple[type[BaseException], ...]], ...] = (
     (
@@ -58,3 +68,17 @@ def failure_cause(failure: Failure) -> Cause:
             return Cause(key, words)
     name = type(failure.value).__name__
     return Cause(name.lower(), f"{name}: {failure.value}")
+
+
+def record_failure(stats: StatsCollector, request: Request, kind: str, failure: Failure) -> None:
+    """One warning line; counts by kind (the verdict's share) and cause (its words); entry points apart (robots.txt,
+    configured URLs: no tolerance); the run's first failure kept in words."""
+    cause = failure_cause(failure)
+    log.warning("%s %s failed: %s", kind, request.url, cause.words)
+    log.debug("%s", failure.getTraceback())
+    stats.inc_value(statkeys.FETCH_ERRORS + kind)
+    stats.inc_value(statkeys.FETCH_ERROR_CAUSES + cause.key)
+    if request.meta.get("entry_point"):
+        stats.inc_value(statkeys.ENTRY_POINT_ERRORS)
+    if stats.get_value(statkeys.FIRST_FETCH_ERROR) is None:
+        stats.set_value(statkeys.FIRST_FETCH_ERROR, f"{kind} {request.url}: {cause.words}")

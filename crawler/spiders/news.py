@@ -28,7 +28,7 @@ from crawler.errors import NotAnArticle
 from crawler.extract.article import Article
 from crawler.items import ArticleItem, NotModifiedItem
 from crawler.spiders.absences import AbsencePolicy
-from crawler.spiders.failures import failure_cause
+from crawler.spiders.failures import record_failure
 from crawler.spiders.incremental import IncrementalPolicy, recheck_headers
 from crawler.storage.absences import Absence
 from crawler.storage.recheck import Recheck
@@ -292,7 +292,7 @@ class NewsSpider(scrapy.Spider):
         elif failure.check(IgnoreRequest):
             self._inc(f"newsarchive/spider/ignored/{kind}")
             return []
-        self._fetch_failed(request, kind, failure)
+        record_failure(self.crawler.stats, request, kind, failure)
         # A site whose robots.txt fails may still have its sitemaps at the usual WordPress/Yoast places.
         return self._fallback_sitemaps(request.url) if kind == "robots" else []
 
@@ -308,19 +308,6 @@ class NewsSpider(scrapy.Spider):
             log.info("article %s answered %d", request.url, status)
             return True
         return False
-
-    def _fetch_failed(self, request: Request, kind: str, failure: Failure) -> None:
-        """A failure that counts against the run: by kind, by cause, the first in words, entry points apart."""
-        cause = failure_cause(failure)
-        log.warning("%s %s failed: %s", kind, request.url, cause.words)
-        log.debug("%s", failure.getTraceback())
-        self._inc(statkeys.FETCH_ERRORS + kind)
-        self._inc(statkeys.FETCH_ERROR_CAUSES + cause.key)
-        if request.meta.get("entry_point"):
-            self._inc(statkeys.ENTRY_POINT_ERRORS)
-        stats = self.crawler.stats
-        if stats.get_value(statkeys.FIRST_FETCH_ERROR) is None:
-            stats.set_value(statkeys.FIRST_FETCH_ERROR, f"{kind} {request.url}: {cause.words}")
 
     def absence_answered(self, response: Response, request: Request, spider: scrapy.Spider | None = None) -> None:
         """``response_received``: what a URL under the absence policy answered (redirects followed, retries done)."""
@@ -405,9 +392,6 @@ class NewsSpider(scrapy.Spider):
             # An index naming itself or an ancestor: fetching it again would loop.
             self._inc("newsarchive/spider/sitemap_loop")
             return None
-        if key in self._entry_points:
-            self._sitemaps_seen.add(key)
-            return self._request(url, "sitemap", self.parse_sitemap, sitemap_depth=depth)
         request = self._discovered_request(url, "sitemap", self.parse_sitemap, sitemap_depth=depth)
         if request is not None:
             self._sitemaps_seen.add(key)

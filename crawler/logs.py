@@ -1,4 +1,10 @@
-"""Logging setup shared by the CLI and crawl subprocesses: one stderr handler, text on a TTY, JSON otherwise."""
+"""The one logging rule of every command and crawl subprocess: one stderr handler, decided here.
+
+Text for people at a terminal (one line per event), JSON lines when asked (``--log-format json``) or when stderr is
+not a terminal (a service, a pipe, a file). Other libraries speak only from WARNING up, and Scrapy's start-up tables
+and stats dump (versions, overridden settings, enabled components, "Dumping Scrapy stats") are DEBUG lines: the run's
+stats are in ``crawl_runs.stats``, and ``--log-level DEBUG`` shows everything.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +25,8 @@ class _ContextFilter(logging.Filter):
         return True
 
 
+FORMATS = ("text", "json")
+
 _OWN_LOGGERS = frozenset({"crawler", "scheduler", "__main__", "root", "scrapy", "twisted", "py.warnings"})
 """Top-level logger names whose INFO lines are ours to show: the project's, and Scrapy's (a crawl's own narration)."""
 
@@ -29,6 +37,35 @@ class _QuietLibraries(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return record.levelno >= logging.WARNING or record.name.split(".", 1)[0] in _OWN_LOGGERS
+
+
+_CHATTER = frozenset(
+    {
+        "scrapy.utils.log",  # "Scrapy 2.19.0 started", the versions table
+        "scrapy.crawler",  # the overridden settings
+        "scrapy.middleware",  # enabled downloader/spider middlewares, extensions, pipelines
+        "scrapy.addons",
+        "scrapy.statscollectors",  # the stats dump
+        "scrapy.core.engine",  # spider opened / closing / closed: our runner says when a run starts and ends
+    }
+)
+"""Scrapy loggers whose INFO lines are start-up or shutdown chatter: demoted to DEBUG."""
+_ECHOES = frozenset({"scrapy.downloadermiddlewares.robotstxt"})
+"""Scrapy loggers whose errors repeat what the spider reports itself: robots.txt failing to download is said once
+by the spider's own robots.txt request, in one line (Scrapy's adds a traceback of the network error)."""
+
+
+class _Chatter(logging.Filter):
+    """Demotes Scrapy's start-up and shutdown INFO lines (and its echoes) to DEBUG, then drops them below the level."""
+
+    def __init__(self, level: int) -> None:
+        super().__init__()
+        self.level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if (record.levelno == logging.INFO and record.name in _CHATTER) or record.name in _ECHOES:
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return record.levelno >= self.level
 
 
 class JsonFormatter(logging.Formatter):
@@ -56,17 +93,27 @@ class TextFormatter(logging.Formatter):
         return line
 
 
+def log_format(requested: str | None = None) -> str:
+    """The format of every log line: the one asked for, else text at a terminal and JSON anywhere else."""
+    if requested:
+        if requested not in FORMATS:
+            raise ValueError(f"log format must be one of {', '.join(FORMATS)}, not {requested!r}")
+        return requested
+    return "text" if sys.stderr.isatty() else "json"
+
+
 def setup_logging(level: str = "INFO", fmt: str | None = None) -> None:
-    """Install the single stderr handler; ``fmt`` is ``text``, ``json`` or None (TTY decides).
+    """Install the single stderr handler; ``fmt`` is ``text``, ``json`` or None (:func:`log_format` decides).
 
     Below DEBUG, other libraries speak only from WARNING up; at DEBUG everything shows, for a look inside them.
     """
-    if fmt is None:
-        fmt = "text" if sys.stderr.isatty() else "json"
+    fmt = log_format(fmt)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     handler.addFilter(_ContextFilter())
-    if logging.getLevelName(level.upper()) != logging.DEBUG:
+    threshold = logging.getLevelName(level.upper())
+    handler.addFilter(_Chatter(threshold))
+    if threshold != logging.DEBUG:
         handler.addFilter(_QuietLibraries())
     # On the handler too: Scrapy gives its own loggers level DEBUG, which the root logger's level does not filter.
     handler.setLevel(level.upper())

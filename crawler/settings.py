@@ -33,6 +33,9 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.5
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
+# The spider's errback says once, in words, why each request failed (crawler.spiders.failures); Scrapy's own
+# "Gave up retrying" ERROR line for the same request would say it twice.
+RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
 REDIRECT_MAX_TIMES = 10
 
 # Cookies are not needed to read news pages, and the cookies middleware's tldextract lookup tries the network.

@@ -32,6 +32,9 @@ Opt-in: served only by a publisher built with this module's mount, ``ReplicaPubl
 - ``/faults/private-feed/``: an RSS feed whose items point at loopback, private and link-local addresses.
 - ``/faults/heavy/?paragraphs=N``: a well-formed article of N (default 20,000) paragraphs, about 2.4 MB: seconds
   of extraction where a news page takes milliseconds. ``/faults/heavy-feed/`` lists it (and nothing else).
+
+Two more mounts change the site itself rather than add routes: ``missing(prefix)`` (a part of the site that is not
+there) and ``unavailable(status)`` (every path fails).
 """
 
 from __future__ import annotations
@@ -82,6 +85,19 @@ def resolve(router: ReplicaRouter, path: str, query: dict[str, str]) -> Resource
 
 MOUNT = Mount("/faults/", resolve)
 """The hook that installs these routes: ``ReplicaPublisher(site, mounts=[MOUNT])``."""
+
+
+def missing(prefix: str) -> Mount:
+    """Every path under ``prefix`` answers the theme's 404, as on a site that has none of it: ``missing("/page/")``
+    (the home page links a ``/page/2/`` that is not there), ``missing("/wp-json")`` (no WordPress API)."""
+    return Mount(prefix, lambda router, path, query: router.not_found())
+
+
+def unavailable(status: int = 503) -> Mount:
+    """Every path answers ``status`` (no ``Retry-After``): a publisher that is down behind its proxy."""
+    body = b"<!DOCTYPE html><html><head><title>Service Unavailable</title></head><body>Down.</body></html>"
+    return Mount("/", lambda router, path, query: Resource(status, body, HTML))
+
 
 FEED_ITEMS = (
     "/faults/slow/?seconds=20",

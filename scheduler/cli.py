@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from crawler import __version__
 from crawler.errors import ConfigError, DatabaseUnavailable
-from crawler.logs import setup_logging
+from crawler.logs import log_format, setup_logging
 from crawler.warc.objectstore import StoreUnavailable
 from scheduler import exitcodes
 
@@ -41,12 +41,18 @@ def build_parser() -> argparse.ArgumentParser:
         prog="newsarchive", description="Scheduled news crawling into WARC files and PostgreSQL article records."
     )
     parser.add_argument("--config", help="config file (default ./newsarchive.toml, env NEWSARCHIVE_CONFIG)")
-    parser.add_argument("--log-level", default="INFO", type=str.upper, choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument(
+        "--log-level",
+        default=None,
+        type=str.upper,
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="default INFO (`demo`: WARNING, it prints its own progress)",
+    )
     parser.add_argument(
         "--log-format",
         choices=["text", "json"],
         default=None,
-        help="default: text on a terminal, JSON otherwise",
+        help="default: text on a terminal, JSON otherwise (crawl subprocesses log alike)",
     )
     parser.add_argument("--version", action="version", version=f"newsarchive {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -67,6 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return exitcodes.USAGE
+    # The one place the logging rule is applied; commands pass these resolved values on to their crawls.
+    args.log_level = args.log_level or getattr(args, "default_log_level", "INFO")
+    args.log_format = log_format(args.log_format)
     setup_logging(args.log_level, args.log_format)
     try:
         return args.func(args)

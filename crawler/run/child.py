@@ -19,6 +19,7 @@ from crawler.run.frontier import fresh_frontier, frontier_settings
 from crawler.run.spec import RunSpec
 from crawler.settings import crawl_settings, page_size_settings
 from crawler.spiders import spider_class
+from crawler.storage.absences import Absence
 from crawler.storage.recheck import Recheck
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,8 @@ class CrawlMemory:
     """When the source's last successful run started."""
     rechecks: list[Recheck] = field(default_factory=list)
     """Articles whose re-check is due, with their validators."""
+    absences: list[Absence] = field(default_factory=list)
+    """Discovered URLs remembered as missing (``crawler.spiders.absences``); none for a back-fill batch."""
 
 
 def crawl_memory(spec: RunSpec) -> CrawlMemory:
@@ -105,6 +108,7 @@ def crawl_memory(spec: RunSpec) -> CrawlMemory:
     """
     if not spec.database_url:
         return CrawlMemory()
+    from crawler.storage.absences import load_absences
     from crawler.storage.articles import ArticleStore
     from crawler.storage.database import connect
     from crawler.storage.recheck import due_rechecks
@@ -115,7 +119,9 @@ def crawl_memory(spec: RunSpec) -> CrawlMemory:
         with connect(spec.database_url) as conn:
             rechecking = spec.source.recheck and not spec.backfill
             due = due_rechecks(conn, name, datetime.now(UTC)) if rechecking else []
-            return CrawlMemory(ArticleStore(conn).known_articles(name), last_success_at(conn, name), due)
+            absences = [] if spec.backfill else load_absences(conn, name)
+            known = ArticleStore(conn).known_articles(name)
+            return CrawlMemory(known, last_success_at(conn, name), due, absences)
     except DatabaseUnavailable as error:
         log.warning("database unreachable, crawling without the list of known articles: %s", error)
         return CrawlMemory()
@@ -159,12 +165,36 @@ def run(spec: RunSpec) -> dict[str, Any]:
             known=memory.known,
             since=memory.since,
             rechecks=memory.rechecks,
+            absences=memory.absences,
             extract_mode=spec.extract_mode,
             **batch,
         )
         process.start()
     close_abandoned_warc(crawler, spec)
+    remember_absences(crawler, spec)
     return crawler.stats.get_stats()
+
+
+def remember_absences(crawler: Crawler, spec: RunSpec) -> None:
+    """What this run learnt of missing pages, for the next run (written here, after the crawl, in one transaction).
+
+    After the crawl rather than from a pipeline: every answer is in by then, no database call waits on the reactor,
+    and a run killed midway leaves the memory as it was (the next run asks again: the safe side).
+    """
+    spider = crawler.spider
+    if not spec.database_url or spec.backfill or spider is None:
+        return
+    changes = spider.absences.changes()
+    if not changes:
+        return
+    from crawler.storage.absences import save_absences
+    from crawler.storage.database import connect
+
+    try:
+        with connect(spec.database_url) as conn:
+            save_absences(conn, spec.source.name, changes)
+    except DatabaseUnavailable as error:
+        log.warning("missing pages not remembered (database unreachable); the next run asks again: %s", error)
 
 
 def run_spider_class(spec: RunSpec) -> type:

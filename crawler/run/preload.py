@@ -19,6 +19,7 @@ import crawler.run.child  # noqa: F401  (the crawl entry point and all it import
 from crawler.settings import crawl_settings
 
 LAZY_IMPORTS = (
+    "crawler.storage.absences",
     "crawler.storage.articles",
     "crawler.storage.captures",
     "crawler.storage.database",

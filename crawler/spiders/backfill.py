@@ -106,6 +106,9 @@ class BackfillPolicy(IncrementalPolicy):
 class BackfillMixin(WaybackImportMixin):
     """Put before a source's spider class (see :func:`backfill_spider`): the site's own rules stay in force."""
 
+    name = ""
+    """A mixin, not a spider: Scrapy's loader registers only classes with a name (``backfill_spider`` names it)."""
+
     def __init__(self, *args: Any, backfill: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.window = BatchWindow.from_dict(backfill)

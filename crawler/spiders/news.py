@@ -8,9 +8,10 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterat
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -27,7 +28,10 @@ from crawler.errors import NotAnArticle
 from crawler.extract.article import Article
 from crawler.items import ArticleItem, NotModifiedItem
 from crawler.render.renderer import PageRenderer
+from crawler.spiders.absences import AbsencePolicy
+from crawler.spiders.failures import record_failure
 from crawler.spiders.incremental import IncrementalPolicy, recheck_headers
+from crawler.storage.absences import Absence
 from crawler.storage.recheck import Recheck
 from crawler.workers import ExtractionPool, WorkerFailed
 
@@ -60,10 +64,12 @@ class NewsSpider(scrapy.Spider):
         extract_mode: str = "default",
         since: datetime | None = None,
         rechecks: Sequence[Recheck] = (),
+        absences: Sequence[Absence] = (),
         **kwargs: Any,
     ) -> None:
         """``since``: when the last successful run started; by default the newest capture among ``known``.
-        ``rechecks``: stored articles due to be fetched again (whether or not a listing names them)."""
+        ``rechecks``: stored articles due to be fetched again (whether or not a listing names them).
+        ``absences``: discovered URLs remembered as missing (see ``crawler.spiders.absences``)."""
         super().__init__(**kwargs)
         if isinstance(source, str):  # `scrapy crawl news -a source=NAME`: the source from newsarchive.toml
             source = load_config().source(source)
@@ -72,6 +78,8 @@ class NewsSpider(scrapy.Spider):
         since = as_utc(since) if since else max(known_keys.values(), default=None)
         self.incremental = IncrementalPolicy(known_keys, since, source.revisit_window)
         self.rechecks = list(rechecks)
+        self.absences = AbsencePolicy(absences)
+        self._entry_points = {_key(url) for url in (*source.start_urls, *source.feeds, *source.sitemaps)}
         self.extract_mode = extract_mode
         self.wp_api = source.wp_api or self.force_wp_api
         self.article_pattern = links.compile_pattern(source.article_url_pattern)
@@ -97,6 +105,7 @@ class NewsSpider(scrapy.Spider):
         if spider.extract_enabled:
             spider.extraction_pool = ExtractionPool.from_crawler(crawler, spider.extract_mode)
         spider.renderer = PageRenderer.from_crawler(crawler, spider.source)
+        crawler.signals.connect(spider.absence_answered, signal=signals.response_received)
         return spider
 
     async def start(self) -> AsyncIterator[Request]:
@@ -108,8 +117,8 @@ class NewsSpider(scrapy.Spider):
         for site in self.sites():
             yield self._request(site + "robots.txt", "robots", self.parse_robots, dont_obey_robotstxt=True,
                                 handle_httpstatus_list=[401, 403, 404, 410])  # fmt: skip
-            if self.wp_api:
-                yield self._api_request(site, 1)
+            if self.wp_api and (request := self._api_request(site, 1)):
+                yield request
         for url in self.source.feeds:
             yield self._request(url, "feed", self.parse_feed, feed_url=url, feed_page=1)
         for url in self.source.sitemaps:
@@ -133,7 +142,7 @@ class NewsSpider(scrapy.Spider):
 
     def parse_robots(self, response: Response) -> list[Request]:
         if response.status != 200:
-            self._inc("newsarchive/spider/optional_missing")
+            self._inc(statkeys.ABSENT + "robots")
             return self._fallback_sitemaps(response.url)
         found = sitemaps.sitemap_urls_from_robots(response.body, response.url)
         self._inc("newsarchive/discovery/robots", len(found))
@@ -155,8 +164,10 @@ class NewsSpider(scrapy.Spider):
         if unseen and self._feed_has_more(feed, response.meta["feed_page"]):
             page = response.meta["feed_page"] + 1
             url = feeds.feed_page_url(response.meta["feed_url"], page)
-            yield self._request(url, "feed", self.parse_feed, optional=OPTIONAL_MISSING,
-                                feed_url=response.meta["feed_url"], feed_page=page)  # fmt: skip
+            request = self._discovered_request(url, "feed", self.parse_feed, feed_url=response.meta["feed_url"],
+                                               feed_page=page)  # fmt: skip
+            if request:
+                yield request
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         if self._not_modified(response):
@@ -174,13 +185,15 @@ class NewsSpider(scrapy.Spider):
         else:
             # A fallback location answering 200 with a page of HTML (a soft 404): the site has no sitemap there.
             optional = bool(response.meta.get("optional_statuses"))
-            self._inc("newsarchive/spider/optional_missing" if optional else "newsarchive/spider/not_sitemap")
+            self._inc(statkeys.ABSENT + "sitemap" if optional else "newsarchive/spider/not_sitemap")
+            self._missing(response)
 
     def parse_api(self, response: Response) -> Iterator[Request]:
         try:
             posts = wpapi.parse_posts(response.body)
         except wpapi.NotAPostListing:
-            self._inc("newsarchive/spider/optional_missing")
+            self._inc(statkeys.ABSENT + "api")
+            self._missing(response)
             log.info("No WordPress post listing at %s", response.url)
             return
         yield from self._articles(posts, "api")
@@ -203,7 +216,8 @@ class NewsSpider(scrapy.Spider):
         depth = response.meta.get("listing_depth", 0)
         if depth < self.max_listing_depth and not self._cap_reached():
             for url in links.pagination_links(response.selector, response.url):
-                yield self._request(url, "listing", self.parse_listing, listing_depth=depth + 1)
+                if request := self._discovered_request(url, "listing", self.parse_listing, listing_depth=depth + 1):
+                    yield request
 
     # --- articles ------------------------------------------------------------------------------------------------
 
@@ -279,30 +293,38 @@ class NewsSpider(scrapy.Spider):
         log.debug("Not an article: %s", response.url)
 
     def on_error(self, failure: Failure) -> list[Request]:
-        """Count a failed request by page kind; a missing optional endpoint is not an error."""
+        """Count a failed request by page kind and cause; the publisher's own "not here" is not a failure."""
         request = failure.request
         kind = request.meta.get("page_kind", "unknown")
         if failure.check(HttpError):
-            status = failure.value.response.status
-            if status in request.meta.get("optional_statuses", ()):
-                self._inc("newsarchive/spider/optional_missing")
-                log.debug("Optional %s missing (%d): %s", kind, status, request.url)
+            if self._publisher_state(request, kind, failure.value.response.status):
                 return []
-            if kind == "article" and status in GONE_STATUSES:
-                # A dead link on the publisher's site is a fact about the site (archived as such), not our failure.
-                self._inc("newsarchive/spider/article_gone")
-                log.info("article %s answered %d", request.url, status)
-                return []
-            log.warning("%s %s answered %d", kind, request.url, status)
         elif failure.check(IgnoreRequest):
             self._inc(f"newsarchive/spider/ignored/{kind}")
             return []
-        else:
-            log.warning("%s %s failed: %r", kind, request.url, failure.value)
-            log.debug("%s", failure.getTraceback())
-        self._inc(statkeys.FETCH_ERRORS + kind)
+        record_failure(self.crawler.stats, request, kind, failure)
         # A site whose robots.txt fails may still have its sitemaps at the usual WordPress/Yoast places.
         return self._fallback_sitemaps(request.url) if kind == "robots" else []
+
+    def _publisher_state(self, request: Request, kind: str, status: int) -> bool:
+        """A 404/410 of a discovered URL or of a listed article, or a missing optional endpoint: counted, archived."""
+        if status in request.meta.get("optional_statuses", ()):
+            self._inc(statkeys.ABSENT + kind)
+            log.debug("%s %s answered %d: not on the site", kind, request.url, status)
+            return True
+        if kind == "article" and status in GONE_STATUSES:
+            # A dead link on the publisher's site is a fact about the site (archived as such), not our failure.
+            self._inc(statkeys.ARTICLE_GONE)
+            log.info("article %s answered %d", request.url, status)
+            return True
+        return False
+
+    def absence_answered(self, response: Response, request: Request, spider: scrapy.Spider | None = None) -> None:
+        """``response_received``: what a URL under the absence policy answered (redirects followed, retries done)."""
+        key = request.meta.get("absence_key")
+        if key is not None:
+            absent = response.status in request.meta.get("optional_statuses", ())
+            self.absences.answered(key, response.status, absent=absent)
 
     # --- helpers -------------------------------------------------------------------------------------------------
 
@@ -372,7 +394,7 @@ class NewsSpider(scrapy.Spider):
             elif request := self._sitemap_request(entry.url, depth):
                 yield request
 
-    def _sitemap_request(self, url: str, depth: int, optional: bool = False) -> Request | None:
+    def _sitemap_request(self, url: str, depth: int) -> Request | None:
         if self._cap_reached() or not links.is_web_url(url):
             return None
         key = _key(url)
@@ -380,13 +402,45 @@ class NewsSpider(scrapy.Spider):
             # An index naming itself or an ancestor: fetching it again would loop.
             self._inc("newsarchive/spider/sitemap_loop")
             return None
-        self._sitemaps_seen.add(key)
-        statuses = OPTIONAL_MISSING if optional else ()
-        return self._request(url, "sitemap", self.parse_sitemap, optional=statuses, sitemap_depth=depth)
+        request = self._discovered_request(url, "sitemap", self.parse_sitemap, sitemap_depth=depth)
+        if request is not None:
+            self._sitemaps_seen.add(key)
+        return request
 
-    def _api_request(self, site: str, page: int) -> Request:
+    def _api_request(self, site: str, page: int) -> Request | None:
+        """A page of the WordPress API's posts; the first one is a probe, remembered while the site has no API."""
         url = wpapi.posts_url(site, page, self.incremental.changed_since())
-        return self._request(url, "api", self.parse_api, optional=wpapi.MISSING_STATUSES, api_site=site, api_page=page)
+        missing = wpapi.MISSING_STATUSES
+        if page > 1:
+            return self._request(url, "api", self.parse_api, optional=missing, api_site=site, api_page=page)
+        key = _key(urljoin(site, wpapi.POSTS_PATH))  # one memory for the endpoint, whatever the run's ``after``
+        return self._discovered_request(url, "api", self.parse_api, key=key, optional=missing, api_site=site,
+                                        api_page=page)  # fmt: skip
+
+    def _discovered_request(
+        self,
+        url: str,
+        kind: str,
+        callback: Callable[[Response], Any],
+        *,
+        key: str | None = None,
+        optional: tuple[int, ...] = OPTIONAL_MISSING,
+        **meta: Any,
+    ) -> Request | None:
+        """A listing the publisher linked or a probe of ours (never a URL the source names): its "not here" answers
+        are the site's state, and while it is remembered absent it is asked only when its next probe is due."""
+        key = key or _key(url)
+        if key in self._entry_points:
+            return self._request(url, kind, callback, **meta)
+        if not self.absences.due(key, kind):
+            self._inc(statkeys.ABSENT_SKIPPED + kind)
+            return None
+        return self._request(url, kind, callback, optional=optional, absence_key=key, **meta)
+
+    def _missing(self, response: Response) -> None:
+        """A 200 that is not what was asked (a theme's page instead of a sitemap or the API): absent all the same."""
+        if key := response.meta.get("absence_key"):
+            self.absences.missed(key, response.status)
 
     def _on_site(self, url: str, response: Response) -> bool:
         """An article link of a section page (the same test as the front-page history's)."""
@@ -397,7 +451,7 @@ class NewsSpider(scrapy.Spider):
         if any(links.same_site(sitemap, robots_url) for sitemap in self.source.sitemaps):
             return []
         urls = sitemaps.fallback_sitemap_urls(robots_url)
-        return [request for url in urls if (request := self._sitemap_request(url, depth=0, optional=True))]
+        return [request for url in urls if (request := self._sitemap_request(url, depth=0))]
 
     def _domains(self) -> tuple[str, ...]:
         return self.source.allowed_domains
@@ -426,6 +480,8 @@ class NewsSpider(scrapy.Spider):
         meta = {"page_kind": kind, "source": self.source.name, **meta}
         if optional:
             meta["optional_statuses"] = optional
+        if kind == "robots" or (kind != "article" and _key(url) in self._entry_points):
+            meta["entry_point"] = True  # the source's own pages: a failure degrades the run whatever the share
         headers = self.incremental.conditional_headers(kind)
         if headers:
             meta["handle_httpstatus_list"] = [*meta.get("handle_httpstatus_list", ()), 304]

@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 class WaybackImportMixin(NewsSpider):
     """The ``wayback`` phase's requests and callbacks (the window gives the Wayback base URL and the range)."""
 
+    name = ""
+    """A mixin, not a spider: Scrapy's loader registers only classes with a name (``backfill_spider`` names it)."""
     wayback_url: str = ""
 
     def wayback_requests(self) -> Iterator[Request]:

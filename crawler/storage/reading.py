@@ -271,8 +271,12 @@ def runs(db: Reader, *, source: str | None, number: int, size: int, with_worker:
 
 
 def recent(db: Reader, *, size: int = 10) -> list[dict[str, Any]]:
-    """The latest captured articles, for the front page."""
-    return db.fetch(_ARTICLE_LIST + " ORDER BY r.first_seen_at DESC, r.id DESC LIMIT %(limit)s", {"limit": size})
+    """The newest articles by publication (undated ones by first capture), for the front page.
+
+    By publication rather than capture: one crawl captures a source's whole front page within seconds, in no order
+    a reader could see, and a back-filled article from years ago is not news.
+    """
+    return articles(db, source=None, number=1, size=size).rows
 
 
 def as_of(value: datetime | None) -> str:

@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
                 on_start=display.start,
                 on_batch=display.batch,
                 log_level=args.log_level,
-                log_format=args.log_format or "json",
+                log_format=args.log_format,
             )
         except BackfillRunning as error:
             print(f"newsarchive backfill: {error}", file=sys.stderr)

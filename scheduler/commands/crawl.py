@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
             args.trigger,
             stop=stop,
             log_level=args.log_level,
-            log_format=args.log_format or "json",
+            log_format=args.log_format,
             forked=forked,
         )
         if result.status == "degraded":

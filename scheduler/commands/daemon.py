@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 
 from scheduler.context import load_app_config
 
@@ -28,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
         # One line per run start and finish comes from our jobs; APScheduler's own per-run lines repeat them.
         # Its warnings (a missed run, a run skipped because the previous one is still going) stay.
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    log_format = args.log_format or ("text" if sys.stderr.isatty() else "json")
+    log_format = args.log_format
     daemon = Daemon(
         config,
         load=lambda: load_app_config(args),

@@ -1,21 +1,35 @@
-"""``newsarchive demo``: the main job offline — a bundled replica publisher on 127.0.0.1 crawled end to end."""
+"""``newsarchive demo``: the main job offline — a bundled replica publisher on 127.0.0.1 crawled end to end.
+
+The replica is served at the same address on every demo (the one the last demo used, else ``127.0.0.1:8079``), so
+its URLs are the same and a second demo is an incremental run of the same source: nothing new, nothing fetched twice.
+"""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import errno
 import sys
+from urllib.parse import urlsplit
 
+import psycopg
+
+from crawler import statkeys
 from crawler.config import Config, SourceConfig
+from crawler.errors import DatabaseUnavailable
+from crawler.storage.database import connect, database_url
+from crawler.storage.runs import article_facts
 from replica.server import ReplicaPublisher
 from replica.site import ReplicaSite
 from scheduler import exitcodes
 from scheduler.commands import web
 from scheduler.context import load_app_config
-from scheduler.jobs import run_source
+from scheduler.jobs import RunResult, run_source
 from scheduler.stopsignals import stop_on_signals
 
 DEMO_SOURCE = "demo"
+DEMO_PORT = 8079
+"""The replica's usual port (next to the reading room's 8080); any free one when it is taken."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,7 +46,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="HOST:PORT",
         help=f"the reading room's address with --web (default {web.DEFAULT_LISTEN})",
     )
-    parser.set_defaults(func=run)
+    # The crawl's own narration is not the demo's story: it prints a progress line and the status table.
+    parser.set_defaults(func=run, default_log_level="WARNING")
 
 
 def demo_source(base_url: str) -> SourceConfig:
@@ -56,8 +71,9 @@ def with_demo_source(config: Config, base_url: str) -> Config:
 
 def run(args: argparse.Namespace) -> int:
     config = load_app_config(args)
-    with ReplicaPublisher(ReplicaSite(n_articles=args.articles)) as publisher:
-        print(f"replica publisher serving {publisher.base_url}", file=sys.stderr)
+    url = database_url(config)
+    publisher = _start_replica(ReplicaSite(n_articles=args.articles), _previous_port(url))
+    try:
         config = with_demo_source(config, publisher.base_url)
         result = run_source(
             config,
@@ -65,13 +81,75 @@ def run(args: argparse.Namespace) -> int:
             "manual",
             stop=stop_on_signals(),
             log_level=args.log_level,
-            log_format=args.log_format or "json",
+            log_format=args.log_format,
         )
-    print(f"demo crawl {result.status}: {result.new_articles} new articles (run {result.run_id})", file=sys.stderr)
+    finally:
+        publisher.stop()
+    print(_summary(result, _archived(url)), file=sys.stderr, flush=True)
     from scheduler.commands import status
 
     status.run(argparse.Namespace(**{**vars(args), "json": False, "config_override": config}))
     return _reading_room(args, result.exit_code)
+
+
+def _start_replica(site: ReplicaSite, previous: int | None) -> ReplicaPublisher:
+    """The replica on the port of the last demo, else on ``DEMO_PORT``, else (both taken) on any free port."""
+    wanted = [port for port in dict.fromkeys((previous, DEMO_PORT)) if port]
+    for port in wanted:
+        publisher = ReplicaPublisher(site, port=port)
+        try:
+            publisher.start()
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE:
+                raise
+            continue
+        print(f"demo: crawling the replica publisher at {publisher.base_url}/ …", file=sys.stderr, flush=True)
+        return publisher
+    publisher = ReplicaPublisher(site)
+    publisher.start()
+    print(
+        f"demo: port {' and '.join(map(str, wanted))} taken; crawling the replica at {publisher.base_url}/ (new"
+        " URLs, so its articles count as new this time) …",
+        file=sys.stderr,
+        flush=True,
+    )
+    return publisher
+
+
+def _previous_port(url: str) -> int | None:
+    """The port the last demo served the replica on (the demo source's stored start URL), if any."""
+    try:
+        with connect(url) as conn:
+            row = conn.execute("SELECT config -> 'start_urls' ->> 0 FROM sources WHERE name = %s", [DEMO_SOURCE])
+            found = row.fetchone()
+    except (DatabaseUnavailable, psycopg.errors.UndefinedTable):
+        return None  # a first demo (or no database yet: the crawl says so)
+    return urlsplit(found[0]).port if found and found[0] else None
+
+
+def _archived(url: str) -> int:
+    try:
+        with connect(url) as conn:
+            return article_facts(conn).get(DEMO_SOURCE, (0, None, None))[0]
+    except DatabaseUnavailable:
+        return 0
+
+
+def _summary(result: RunResult, archived: int) -> str:
+    """The demo's one line about its crawl; a second demo says what its incremental run did."""
+    stats = result.stats or {}
+    line = f"demo: crawl {result.status}: {result.new_articles} new articles (run {result.run_id})"
+    if result.status not in ("finished", "degraded"):
+        return f"{line}: {result.error}"
+    known = archived - result.new_articles
+    if known > 0:
+        fetched = stats.get("newsarchive/spider/articles_requested", 0)
+        fetched += stats.get("newsarchive/spider/rechecks_requested", 0)
+        pages = "1 article page" if fetched == 1 else f"{fetched} article pages"
+        line += f"; incremental: the {known} archived before were not fetched again unless due, {pages} asked"
+    if stats.get(statkeys.ARTICLES_UPDATED):
+        line += f"; {stats[statkeys.ARTICLES_UPDATED]} updated"
+    return line
 
 
 def _reading_room(args: argparse.Namespace, crawl_exit: int) -> int:

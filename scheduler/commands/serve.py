@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO
 
 from crawler.errors import ArchiveError
 from crawler.process import die_with_parent
@@ -83,7 +84,10 @@ def run(args: argparse.Namespace) -> int:
     return _stop(process)
 
 
-def _start_pywb(host: str, port: int, work_dir: Path, store_env: dict[str, str] | None = None) -> subprocess.Popen:
+def _start_pywb(
+    host: str, port: int, work_dir: Path, store_env: dict[str, str] | None = None, *, stderr: IO[bytes] | None = None
+) -> subprocess.Popen:
+    """pywb serving ``work_dir``'s collection; its log on ``stderr`` (default: ours)."""
     # A subprocess rather than pywb in this process: pywb monkey-patches the whole interpreter for gevent on import.
     command = [sys.executable, "-m", "pywb.apps.cli", "--bind", host, "--port", str(port), "--directory", str(work_dir)]
     return subprocess.Popen(
@@ -92,6 +96,7 @@ def _start_pywb(host: str, port: int, work_dir: Path, store_env: dict[str, str] 
         env={**os.environ, **(store_env or {})},  # pywb reads s3:// WARCs with boto3, which reads AWS_* from here
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,  # pywb prints a line per index look-up on stdout; its log goes to stderr
+        stderr=stderr,
         preexec_fn=die_with_parent(),  # the child never outlives us
     )
 

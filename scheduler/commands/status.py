@@ -13,6 +13,7 @@ import psycopg
 from crawler import statkeys
 from crawler.config import Config, SourceConfig
 from crawler.run.outcome import fetch_errors
+from crawler.storage.absences import absences_by_source
 from crawler.storage.backfills import Backfill, latest_backfills
 from crawler.storage.database import connect, database_url
 from crawler.storage.runs import article_facts, count_new_articles, last_runs
@@ -46,13 +47,29 @@ def source_status(conn: psycopg.Connection, config: Config, now: datetime) -> li
         runs = last_runs(conn)
         totals = article_facts(conn)
         backfills = latest_backfills(conn)
+        absences = absences_by_source(conn)
     except psycopg.errors.UndefinedTable:
         print("newsarchive status: the database has no schema yet (run `newsarchive db migrate`)", file=sys.stderr)
-        runs, totals, backfills = {}, {}, {}
+        runs, totals, backfills, absences = {}, {}, {}, {}
     return [
         _one(conn, config, source, runs.get(source.name), totals.get(source.name), now)
-        | {"backfill": _backfill(backfills.get(source.name))}
+        | {"backfill": _backfill(backfills.get(source.name)), "absent": _absent(absences.get(source.name, []))}
         for source in config.sources
+    ]
+
+
+def _absent(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Discovered URLs remembered as missing: what they answered, how often in a row, when they are asked again."""
+    return [
+        {
+            "url": row["url"],
+            "kind": row["kind"],
+            "status": row["status"],
+            "misses": row["misses"],
+            "first_missed_at": _iso(row["first_missed_at"]),
+            "next_try_at": _iso(row["next_try_at"]),
+        }
+        for row in rows
     ]
 
 
@@ -157,7 +174,7 @@ def print_table(report: list[dict[str, Any]]) -> None:
     console = Console()
     console.print(table)
     for line in _notes(report):
-        console.print(escape(line), highlight=False)
+        console.print(escape(line), highlight=False, soft_wrap=True)  # one line each, for people and grep
 
 
 def _row(entry: dict[str, Any]) -> list[str]:
@@ -185,6 +202,12 @@ def _notes(report: list[dict[str, Any]]) -> list[str]:
                 f"{entry['name']}: back-fill {backfill['id']} from {backfill['since'][:10]} to {backfill['until'][:10]}"
                 f" unfinished ({backfill['phase']} at {backfill['cursor'][:10]}, {backfill['articles']} articles);"
                 " `newsarchive backfill` with the same dates resumes it"
+            )
+        waiting = [absence for absence in entry.get("absent", []) if absence["misses"] > 1]
+        if waiting:
+            notes.append(
+                f"{entry['name']}: {len(waiting)} discovered URL(s) missing on the site, asked again on a decaying"
+                f" schedule (next {_short(min(absence['next_try_at'] for absence in waiting))} UTC; `status --json`)"
             )
         if entry["spool"] and entry["spool"]["files"]:
             spool = entry["spool"]

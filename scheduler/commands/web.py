@@ -2,7 +2,8 @@
 
 The app is read only and binds to loopback unless ``--listen`` says otherwise. ``/archive/`` is pywb, run here on a
 private loopback port and proxied (or an existing ``newsarchive serve`` given by ``--archive-url``), so one port
-serves both.
+serves both. The reading room listens only once pywb answers (at most ``ARCHIVE_START_TIMEOUT``), so an archive link
+followed at once does not meet a pywb still starting; its own log goes to ``<data_dir>/pywb/pywb.log``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from scheduler import exitcodes
@@ -25,6 +27,8 @@ log = logging.getLogger(__name__)
 INSTALL_HINT = 'the reading room needs its extra: `pip install "newsarchive[web]"`'
 DEFAULT_LISTEN = "127.0.0.1:8080"
 REFRESH_INTERVAL = 30.0
+ARCHIVE_START_TIMEOUT = 60.0
+"""pywb takes a few seconds to import and load its indexes; past this the room opens anyway (``/archive/`` 503s)."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -103,7 +107,10 @@ def _start_archive(archive: Path, work_dir: Path) -> tuple[str | None, subproces
 
     prepare(archive, work_dir)
     port = _free_port()
-    process = _start_pywb("127.0.0.1", port, work_dir)
+    with (work_dir / "pywb.log").open("ab") as pywb_log:  # its per-request lines are not the reading room's log
+        process = _start_pywb("127.0.0.1", port, work_dir, stderr=pywb_log)
+    url = f"http://127.0.0.1:{port}"
+    _wait_for_archive(url, process)
 
     def refresh() -> None:
         while process.poll() is None:
@@ -114,7 +121,23 @@ def _start_archive(archive: Path, work_dir: Path) -> tuple[str | None, subproces
                 log.warning("could not refresh the archive's indexes: %s", error)
 
     threading.Thread(target=refresh, name="pywb-refresh", daemon=True).start()
-    return f"http://127.0.0.1:{port}", process
+    return url, process
+
+
+def _wait_for_archive(url: str, process: subprocess.Popen) -> None:
+    """Until pywb answers its home page (or exits, or ``ARCHIVE_START_TIMEOUT`` passes: then a warning)."""
+    import httpx
+
+    deadline = time.monotonic() + ARCHIVE_START_TIMEOUT
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            httpx.get(url + "/", timeout=2.0)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    log.warning(
+        "pywb did not answer within %.0fs (see its log); /archive/ answers 503 until it does", ARCHIVE_START_TIMEOUT
+    )
 
 
 def _free_port() -> int:

@@ -38,6 +38,6 @@ def run(args: argparse.Namespace) -> int:
         name=args.name or default_worker_name(config.worker.name),
         stop=stop_on_signals(),
         log_level=args.log_level,
-        log_format=args.log_format or ("text" if sys.stderr.isatty() else "json"),
+        log_format=args.log_format,
     )
     return QueueWorker(config, state, concurrency).run()

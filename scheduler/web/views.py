@@ -15,6 +15,17 @@ from crawler.storage import reading
 from scheduler.web import diffs, frontviews, params
 from scheduler.web.pool import Database
 
+ORDERS = {
+    "sources": "by name",
+    "articles": "newest publication first (pages that give no date: by first capture)",
+    "rank": "best match first, then newest publication",
+    "date": "newest publication first (pages that give no date: by first capture)",
+    "changes": "newest change first (by capture time)",
+    "runs": "newest run first (by start time)",
+    "versions": "oldest version first",
+}
+"""What each list is ordered by, said on its page and in its JSON twin (``ordered_by``)."""
+
 
 class NotFound(Exception):
     """The asked-for article or version is not in the archive."""
@@ -40,9 +51,10 @@ class Context:
 
 
 def home(request: Request, ctx: Context) -> dict[str, Any]:
-    """Sources with their latest run, and the latest articles."""
+    """Sources with their latest run (why it was not clean, in words), and the newest articles by publication."""
     params.zone(request.query_params)
-    return {"sources": reading.sources(ctx.db), "recent": reading.recent(ctx.db)}
+    ordered_by = {"sources": ORDERS["sources"], "recent": ORDERS["articles"]}
+    return {"sources": reading.sources(ctx.db), "recent": reading.recent(ctx.db), "ordered_by": ordered_by}
 
 
 def articles(request: Request, ctx: Context) -> dict[str, Any]:
@@ -52,7 +64,7 @@ def articles(request: Request, ctx: Context) -> dict[str, Any]:
     number = params.integer(query, "page", default=1)
     params.zone(query)
     page = reading.articles(ctx.db, source=source, number=number, size=ctx.page_size)
-    return {"source": source, "page": page}
+    return {"source": source, "page": page, "ordered_by": ORDERS["articles"]}
 
 
 def article(request: Request, ctx: Context) -> dict[str, Any]:
@@ -70,7 +82,14 @@ def article(request: Request, ctx: Context) -> dict[str, Any]:
     article_id = record.pop("id")
     front = frontviews.article_life(ctx.db, article_id) if ctx.has("front_pages") else []
     shot = frontviews.article_screenshot(ctx.db, current["capture_url"], current["captured_at"])
-    return {"article": record, "current": current, "versions": history, "front_pages": front, "screenshot": shot}
+    return {
+        "article": record,
+        "current": current,
+        "versions": history,
+        "ordered_by": ORDERS["versions"],
+        "front_pages": front,
+        "screenshot": shot,
+    }
 
 
 def front(request: Request, ctx: Context) -> dict[str, Any]:
@@ -123,14 +142,15 @@ def search(request: Request, ctx: Context) -> dict[str, Any]:
         "until": params.day(query, "until"),
     }
     params.zone(query)
+    shown = {"filters": filters, "sort": sort, "ordered_by": ORDERS[sort]}
     if q is None:
-        return {"filters": filters, "sort": sort, "page": None, "facets": {}}
+        return {**shown, "page": None, "facets": {}}
     parsed = reading.tsquery(ctx.db, q)
     if parsed is None:  # only stop words or operators: nothing can match
-        return {"filters": filters, "sort": sort, "page": reading.Page([], number, ctx.page_size, False), "facets": {}}
+        return {**shown, "page": reading.Page([], number, ctx.page_size, False), "facets": {}}
     found = {**filters, "query": parsed}
     result = reading.search(ctx.db, found, sort=sort, number=number, size=ctx.page_size)
-    return {"filters": filters, "sort": sort, "page": result.page, "facets": result.facets}
+    return {**shown, "page": result.page, "facets": result.facets}
 
 
 def changes(request: Request, ctx: Context) -> dict[str, Any]:
@@ -143,7 +163,7 @@ def changes(request: Request, ctx: Context) -> dict[str, Any]:
     page = reading.changes(
         ctx.db, substantive_only=not show_all, with_class=with_class, number=number, size=ctx.page_size
     )
-    return {"all": show_all, "classified": with_class, "page": page}
+    return {"all": show_all, "classified": with_class, "page": page, "ordered_by": ORDERS["changes"]}
 
 
 def runs(request: Request, ctx: Context) -> dict[str, Any]:
@@ -153,7 +173,7 @@ def runs(request: Request, ctx: Context) -> dict[str, Any]:
     number = params.integer(query, "page", default=1)
     params.zone(query)
     page = reading.runs(ctx.db, source=source, number=number, size=ctx.page_size, with_worker=ctx.has("worker"))
-    return {"source": source, "page": page}
+    return {"source": source, "page": page, "ordered_by": ORDERS["runs"]}
 
 
 def archive_path(captured_at: Any, url: str) -> str:

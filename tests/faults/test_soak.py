@@ -77,7 +77,7 @@ def max_concurrency(rows: list[dict[str, Any]]) -> int:
 def acceptable(row: dict[str, Any]) -> bool:
     if row["status"] == "finished":
         return True
-    return row["status"] == "degraded" and bool(re.fullmatch(r"1 of \d+ requests failed", row["error"] or ""))
+    return row["status"] == "degraded" and bool(re.fullmatch(r"1 of \d+ requests failed \(.+\)", row["error"] or ""))
 
 
 def minute_boundaries(start: datetime, end: datetime) -> list[datetime]:

@@ -82,14 +82,15 @@ def start_web(archive: Archive, port: int, *extra: str) -> subprocess.Popen[str]
     return subprocess.Popen(command, env=subprocess_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def wait_for_page(url: str, process: subprocess.Popen) -> None:
+def wait_for_page(url: str, process: subprocess.Popen, client: httpx.Client | None = None) -> None:
     """Poll ``url`` until it answers 200; fail if the server exits or a minute passes."""
+    get = client.get if client is not None else httpx.get
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(process.stderr.read() if process.stderr else "web exited")
         try:
-            if httpx.get(url, timeout=2).status_code == 200:
+            if get(url, timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass

@@ -168,6 +168,23 @@ def test_the_web_command_serves_pages_and_archived_captures(archive: Archive) ->
         stop_tree(process, graceful=20)  # the reading room stops its pywb on SIGTERM; what is left is killed
 
 
+def test_the_archive_answers_as_soon_as_the_reading_room_does(archive: Archive) -> None:
+    """No 502 while pywb starts: the room listens only once pywb answers."""
+    port = free_port()
+    process = start_web(archive, port)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        with httpx.Client(timeout=30) as client:
+            wait_for_page(base + "/", process, client)
+            first_answer = time.monotonic()
+            answer = client.get(base + "/archive/")  # the connection to the room is open already: sent at once
+        assert time.monotonic() - first_answer - answer.elapsed.total_seconds() < 0.1
+        assert answer.status_code == 200, answer.text[:300]
+    finally:
+        process.terminate()
+        process.wait(20)
+
+
 def _archive_get(url: str) -> httpx.Response:
     """pywb needs a moment after start to load its indexes: retry a few times on errors."""
     answer = httpx.get(url, timeout=30)

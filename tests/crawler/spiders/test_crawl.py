@@ -113,7 +113,7 @@ def test_first_crawl_finds_every_article_once_through_every_input(site):
     assert stats["robotstxt/forbidden"] == 1  # the sitemap's /private/ article: robots.txt obeyed
     assert stats["newsarchive/spider/sitemap_loop"] == 1
     assert stats["newsarchive/spider/sitemap_skipped"] == 1
-    assert stats["newsarchive/spider/optional_missing"] == 1  # the feed's ?paged=2
+    assert stats["newsarchive/spider/absent/feed"] == 1  # the feed's ?paged=2
     assert stats["newsarchive/discovery/sitemap"] == 3
     assert stats["newsarchive/discovery/feed"] == 2
     assert stats["newsarchive/discovery/listing"] == 2

@@ -116,7 +116,7 @@ def test_without_robots_sitemaps_the_wordpress_fallbacks_are_optional(status, bo
 
     assert urls(found) == [SITE + "wp-sitemap.xml", SITE + "sitemap_index.xml"]
     fail(found[0], http_error(found[0], 404))
-    assert stats(spider)["newsarchive/spider/optional_missing"] >= 1
+    assert stats(spider)["newsarchive/spider/absent/sitemap"] >= 1
     assert not any(key.startswith("newsarchive/spider/fetch_errors") for key in stats(spider))
 
 
@@ -303,7 +303,7 @@ def test_api_disabled_is_not_an_error():
     fail(api, http_error(api, 404))
     assert respond(api, b"<html>theme 404 page</html>", cls=HtmlResponse) == []
 
-    assert stats(spider)["newsarchive/spider/optional_missing"] == 2
+    assert stats(spider)["newsarchive/spider/absent/api"] == 2
     assert not any(key.startswith("newsarchive/spider/fetch_errors") for key in stats(spider))
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from scheduler.locks import SourceLock
-from tests.support.cli import query, replica_source_toml, run_cli, write_config
+from tests.support.cli import cli_command, cli_env, query, replica_source_toml, run_cli, write_config
 from tests.support.processes import stop_tree
 
 ARTICLE_COLUMNS = [
@@ -183,3 +183,20 @@ def wait_for(condition, timeout: float) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.1)
+
+
+def test_a_clean_crawl_passes_with_python_warnings_turned_into_errors(
+    config: Path, database_url: str, publisher
+) -> None:
+    """``-W error`` in the CLI and (through PYTHONWARNINGS) in its crawl subprocess: no spider-name clash, nothing
+    deprecated on the path of a clean run."""
+    command = [sys.executable, "-W", "error", *cli_command(config, "crawl", "replica")[1:]]
+    env = {**cli_env(), "PYTHONWARNINGS": "error"}
+    result = subprocess.run(command, capture_output=True, text=True, timeout=180, env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Warning" not in result.stderr, result.stderr[-3000:]
+    [(status, new)] = query(
+        database_url,
+        "SELECT status, (stats ->> 'newsarchive/articles/new')::int FROM crawl_runs WHERE source = 'replica'",
+    )
+    assert (status, new) == ("finished", len(publisher.site.articles))

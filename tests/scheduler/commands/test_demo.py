@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import pty
+import re
+import select
 import socket
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import httpx
 
-from tests.support.cli import cli_command, cli_env, run_cli, wait_for, write_config
+from tests.support.cli import cli_command, cli_env, query, run_cli, wait_for, write_config
 from tests.support.processes import stop_tree
 
 
@@ -60,3 +66,60 @@ def _get(url: str) -> httpx.Response | None:
     except httpx.HTTPError:
         return None
     return answer if answer.status_code == 200 else None
+
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def _at_a_terminal(command: list[str], timeout: float = 180) -> tuple[int, str]:
+    """Run ``command`` with stdin, stdout and stderr on a pseudo-terminal (as a person runs it); its exit status
+    and everything it wrote, escape sequences removed."""
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(command, stdin=follower, stdout=follower, stderr=follower, env=cli_env())
+    os.close(follower)
+    output = bytearray()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([leader], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the last writer is gone
+                break
+            if not chunk:
+                break
+            output += chunk
+        elif process.poll() is not None:
+            break
+    os.close(leader)
+    returncode = process.wait(10)
+    return returncode, ANSI.sub("", output.decode("utf-8", errors="replace")).replace("\r\n", "\n")
+
+
+def _new_in_table(output: str, source: str) -> str:
+    """The ``new`` cell of ``source``'s row in the status table."""
+    row = next(line for line in output.splitlines() if line.startswith(f"│ {source} "))
+    return [cell.strip() for cell in row.strip("│").split("│")][6]
+
+
+def test_a_second_demo_is_incremental_and_a_terminal_sees_no_json_and_no_warning(
+    tmp_path: Path, database_url: str
+) -> None:
+    config = write_config(tmp_path, database_url, "")
+    command = [sys.executable, "-m", "scheduler", "--config", str(config), "demo", "--articles", "3"]
+    outputs = []
+    for _ in range(2):
+        returncode, output = _at_a_terminal(command)
+        assert returncode == 0, output[-3000:]
+        outputs.append(output)
+        assert not [line for line in output.splitlines() if line.lstrip().startswith("{")], output
+        assert "warning" not in output.lower(), output
+        assert "Scrapy" not in output and "Overridden settings" not in output
+
+    first, second = outputs
+    assert "demo: crawl finished: 3 new articles" in first and _new_in_table(first, "demo") == "3"
+    assert "demo: crawl finished: 0 new articles" in second and _new_in_table(second, "demo") == "0"
+    assert "incremental: the 3 archived before were not fetched again" in second
+    assert query(database_url, "SELECT count(*) FROM articles WHERE source = 'demo'") == [(3,)]
+    [(start_urls,)] = query(database_url, "SELECT DISTINCT config -> 'start_urls' FROM sources WHERE name = 'demo'")
+    assert len(start_urls) == 1  # the same replica address both times

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
 from psycopg.types.json import Jsonb
 
-from tests.support.cli import run_cli, write_config
+from replica import ReplicaPublisher, ReplicaSite
+from replica.faults import unavailable
+from tests.support.cli import replica_source_toml, run_cli, write_config
 
 CONTRACT_KEYS = {"name", "schedule", "next_run_at", "last_run", "articles_total", "silent"}
 SOURCES = """
@@ -124,3 +127,34 @@ def insert_article(conn: psycopg.Connection, source: str, url: str, seen: dateti
         "INSERT INTO article_records (url, source, first_seen_at, last_seen_at) VALUES (%s, %s, %s, %s)",
         [url, source, seen, seen],
     )
+
+
+def _refused_port() -> int:
+    """A loopback port nothing listens on (bound, then closed): connections to it are refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_publisher_that_refuses_or_answers_503_is_degraded_and_status_says_why(
+    tmp_path: Path, database_url: str
+) -> None:
+    with ReplicaPublisher(ReplicaSite(), mounts=[unavailable(503)]) as down:
+        sources = replica_source_toml(f"http://127.0.0.1:{_refused_port()}", name="refusing")
+        sources += replica_source_toml(down.base_url, name="unavailable")
+        config = write_config(tmp_path, database_url, sources)
+        crawled = run_cli(config, "crawl", "refusing", "unavailable")
+    assert crawled.returncode == 0, crawled.stderr[-3000:]  # degraded exits 0, with a warning line
+    assert "warning: refusing: run degraded" in crawled.stderr and "Traceback" not in crawled.stderr
+
+    report = {entry["name"]: entry["last_run"] for entry in status_json(config)}
+    refusing, unavailable_ = report["refusing"], report["unavailable"]
+    assert (refusing["status"], unavailable_["status"]) == ("degraded", "degraded")
+    assert refusing["error"].startswith("the publisher did not answer: ")
+    assert "connection refused" in refusing["error"]
+    assert "of the source's own pages (robots.txt, configured URLs) failed" in unavailable_["error"]
+    assert "HTTP 503" in unavailable_["error"]
+
+    text = run_cli(config, "status", timeout=60)
+    assert f"refusing: last run degraded: {refusing['error']}" in text.stdout.splitlines()
+    assert f"unavailable: last run degraded: {unavailable_['error']}" in text.stdout.splitlines()

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from scrapy.http import HtmlResponse, Response
+from scrapy.http import HtmlResponse, Request, Response
 
 from crawler.config import load_config
 from crawler.spiders import KhaamaSpider
@@ -70,7 +70,7 @@ def test_a_remembered_page_link_is_not_followed_until_due():
 
     found = respond(listing, html, cls=HtmlResponse)
 
-    assert [r.url for r in found if r.meta["page_kind"] == "listing"] == [SITE + "page/3/"]
+    assert [r.url for r in found if isinstance(r, Request) and r.meta["page_kind"] == "listing"] == [SITE + "page/3/"]
     assert stats(spider)["newsarchive/spider/absent_skipped/listing"] == 1
 
 
@@ -88,7 +88,9 @@ def test_a_site_without_the_api_is_not_asked_every_run():
 def test_a_discovered_404_is_the_sites_state_a_configured_one_an_error():
     spider = build_spider(example_source())
     listing = next(r for r in start_requests(spider) if r.meta["page_kind"] == "listing")
-    [page_2] = [r for r in respond(listing, f'<a href="{PAGE_2}">2</a>'.encode(), cls=HtmlResponse)]
+    [page_2] = [
+        r for r in respond(listing, f'<a href="{PAGE_2}">2</a>'.encode(), cls=HtmlResponse) if isinstance(r, Request)
+    ]
     fail(page_2, http_error(page_2, 404))
     assert stats(spider)["newsarchive/spider/absent/listing"] == 1
     assert not any(key.startswith("newsarchive/spider/fetch_errors") for key in stats(spider))

@@ -19,6 +19,10 @@ class NoFrontPage(LookupError):
     """No capture of the asked-for front page is archived."""
 
 
+LINK_ORDER = "by rank on the page (as it showed them, top first)"
+"""What a capture's links are ordered by, said on ``/front`` and in its JSON twin (as ``views.ORDERS``)."""
+
+
 def front(request: Request, db: reading.Reader) -> dict[str, Any]:
     """The capture of a source's front page at or before ``at`` (default: now), its links, its neighbours."""
     query = request.query_params
@@ -49,6 +53,7 @@ def front(request: Request, db: reading.Reader) -> dict[str, Any]:
         "previous": _neighbour(source, previous, query.get("tz")),
         "next": _neighbour(source, following, query.get("tz")),
         "links": links,
+        "ordered_by": LINK_ORDER,
         "screenshot": _screenshot(capture["url"], shot),
     }
 

@@ -39,11 +39,13 @@ def test_front_shows_the_latest_capture_ranked_with_the_new_story_marked(client:
     assert {"Latest", "More"} <= {link["box"] for link in links}
     assert data["next"] is None and data["previous"] is not None
     assert data["capture"]["archive_path"].endswith("/" + archive.front_url)
+    assert data["ordered_by"].startswith("by rank")
 
     page = client.get("/front", params={"source": "replica"})
     assert page.status_code == 200 and "<script" not in page.text
     assert '<tr class="new">\n<td>1</td>' in page.text and "1 new since the previous capture" in page.text
     assert f"/article?url={quote(archive.fresh_url, safe='')}" in page.text
+    assert f"Ordered {data['ordered_by']}." in page.text
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page.text  # the hostile headline, as text
     assert HOSTILE_TITLE not in page.text
 

@@ -14,6 +14,7 @@ from typing import Any
 from crawler import statkeys
 from crawler.config import Config, SourceConfig
 from crawler.errors import DatabaseUnavailable
+from crawler.run.merging import merge_archive
 from crawler.run.outcome import Outcome, judge
 from crawler.run.runner import CrawlResult, CrawlRunner
 from crawler.run.shipping import add_to_stats, ship_archive
@@ -180,6 +181,7 @@ def _run_locked(
     result = runner.wait(stop=stop, tick=_lock_watch(lock, source.name))
     # Shipped under the source's lock: the next run of this source finds the spool as this one left it.
     result = replace(result, stats=add_to_stats(result.stats, ship_archive(config.archive, url)))
+    merge_archive(config.archive, url)  # this run's small file joins its neighbours (crawler.run.merging)
     outcome = judge(result.stats, cancelled=result.cancelled, returncode=result.returncode, backfill=bool(backfill))
     _record_outcome(url, run_id, outcome, result)
     _log_outcome(source.name, run_id, outcome, result)

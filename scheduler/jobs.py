@@ -181,10 +181,11 @@ def _run_locked(
     result = runner.wait(stop=stop, tick=_lock_watch(lock, source.name))
     # Shipped under the source's lock: the next run of this source finds the spool as this one left it.
     result = replace(result, stats=add_to_stats(result.stats, ship_archive(config.archive, url)))
-    merge_archive(config.archive, url)  # this run's small file joins its neighbours (crawler.run.merging)
     outcome = judge(result.stats, cancelled=result.cancelled, returncode=result.returncode, backfill=bool(backfill))
     _record_outcome(url, run_id, outcome, result)
     _log_outcome(source.name, run_id, outcome, result)
+    # Once the run is recorded as over, its file may merge with its neighbours (crawler.run.merging).
+    merge_archive(config.archive, url)
     return RunResult(source.name, outcome.status, run_id, result.stats, outcome.error, result.duration)
 
 

@@ -53,20 +53,23 @@ def write_time(filename: str) -> str:
 
 
 def plan_merges(files: Sequence[T], policy: MergePolicy, now: datetime) -> list[list[T]]:
-    """Non-overlapping windows of consecutive files (in write order) to merge, smallest classes first."""
+    """Non-overlapping windows of consecutive files (in write order) to merge: ``fan_in`` neighbours of one size
+    class, smallest classes first, then runs of neighbours all closed longer than ``age`` ago."""
     ordered = sorted(files, key=lambda item: (write_time(item.filename), item.filename))
     taken: set[int] = set()
     windows: list[list[int]] = []
-    for limit in sorted({size_class(item.size, policy.fan_in) for item in ordered}):
-        fits = _class_at_most(limit, policy.fan_in)
+    for level in sorted({size_class(item.size, policy.fan_in) for item in ordered}):
+        fits = _class_of(level, policy.fan_in)
         windows += _full_windows(ordered, taken, fits, policy.fan_in, policy.max_size)
     old = _closed_before(now, policy.age)
     windows += _old_windows(ordered, taken, old, policy.max_size)
     return [[ordered[index] for index in window] for window in windows]
 
 
-def _class_at_most(limit: int, fan_in: int) -> Callable[[MergeCandidate], bool]:
-    return lambda item: size_class(item.size, fan_in) <= limit
+def _class_of(level: int, fan_in: int) -> Callable[[MergeCandidate], bool]:
+    # One class only: a merged file waits for its peers instead of being rewritten with each new small file
+    # (taking smaller neighbours in would rewrite it every merge: the cost an LSM tree's levels avoid).
+    return lambda item: size_class(item.size, fan_in) == level
 
 
 def _closed_before(now: datetime, age: float) -> Callable[[MergeCandidate], bool]:

@@ -53,3 +53,9 @@ def test_old_files_merge_even_fewer_than_fan_in() -> None:
     policy = MergePolicy(max_size=10**9, fan_in=10, age=3600)
     assert plan_merges(files(11_000, 12_000, 13_000), policy, NOW) == []
     assert names(plan_merges(files(11_000, 12_000, 13_000, age=7200), policy, NOW)) == [[0, 1, 2]]
+
+
+def test_a_merged_file_waits_for_its_peers_instead_of_taking_in_each_new_small_file() -> None:
+    policy = MergePolicy(max_size=10**9, fan_in=10)
+    assert plan_merges(files(*[110_000] * 5, *[11_000] * 9), policy, NOW) == []
+    assert names(plan_merges(files(*[110_000] * 5, *[11_000] * 10), policy, NOW)) == [list(range(5, 15))]

@@ -71,7 +71,7 @@ def merge_archive(
                 report.skipped = True
                 return report
             _Merger(conn, archive, store, policy, report, on_step or (lambda step: None)).run()
-    except (DatabaseUnavailable, psycopg.OperationalError, StoreUnavailable, ArchiveError, OSError) as error:
+    except (DatabaseUnavailable, psycopg.Error, StoreUnavailable, ArchiveError, OSError) as error:
         report.error = f"{type(error).__name__}: {error}"
         log.warning("WARC merge stopped (the next run goes on from here): %s", report.error)
     report.cpu_seconds = time.process_time() - started

@@ -14,6 +14,7 @@ from typing import Any
 from crawler import statkeys
 from crawler.config import Config, SourceConfig
 from crawler.errors import DatabaseUnavailable
+from crawler.run.merging import merge_archive
 from crawler.run.outcome import Outcome, judge
 from crawler.run.runner import CrawlResult, CrawlRunner
 from crawler.run.shipping import add_to_stats, ship_archive
@@ -183,6 +184,8 @@ def _run_locked(
     outcome = judge(result.stats, cancelled=result.cancelled, returncode=result.returncode, backfill=bool(backfill))
     _record_outcome(url, run_id, outcome, result)
     _log_outcome(source.name, run_id, outcome, result)
+    # Once the run is recorded as over, its file may merge with its neighbours (crawler.run.merging).
+    merge_archive(config.archive, url)
     return RunResult(source.name, outcome.status, run_id, result.stats, outcome.error, result.duration)
 
 

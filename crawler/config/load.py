@@ -43,8 +43,9 @@ _DURATION_KEYS = {
     "jitter",
     "revisit_window",
     "render_timeout",
+    "merge_age",
 }
-_SIZE_KEYS = {"max_file_size", "max_page_size"}
+_SIZE_KEYS = {"max_file_size", "max_page_size", "merge_max_size"}
 _TOP_LEVEL = {"database", "storage", "archive", "crawl", "scheduler", "metrics", "worker", "sources"}
 
 

@@ -31,6 +31,14 @@ class ArchiveConfig:
     prefix: str = ""
     """WARC file name prefix; empty: the source's name, so a source's files sort together."""
     gzip_level: int = 6
+    merge: bool = True
+    """Merge closed small WARC files (one per run) into large ones after runs (``crawler.warc.mergeplan``)."""
+    merge_max_size: int = 10**9
+    """No merged file grows past this; Heritrix and Browsertrix roll at about 1 GB too."""
+    merge_fan_in: int = 10
+    """Consecutive files of one size class merged at once."""
+    merge_age: float = 86400.0
+    """Seconds after which closed neighbours merge even fewer than ``merge_fan_in`` at a time."""
 
 
 @dataclass(frozen=True)

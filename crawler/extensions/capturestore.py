@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -20,21 +19,13 @@ from crawler import signals as newsarchive_signals
 from crawler import statkeys
 from crawler.storage.batchwriter import BatchWriter
 from crawler.storage.captures import CaptureStore
-from crawler.warc.capture import CaptureRow
+from crawler.warc.capture import CaptureRow, ClosedFile
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class ClosedFile:
-    """A ``warc_file_closed`` signal, queued behind the capture rows of that file."""
-
-    path: Path
-    size: int
-    records: int
-
-
 Entry = CaptureRow | ClosedFile
+"""A capture row, or a ``warc_file_closed`` signal queued behind the rows of that file."""
 
 
 class CaptureStoreExtension:

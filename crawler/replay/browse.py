@@ -21,6 +21,7 @@ from pathlib import Path
 from cdxj_indexer.main import write_cdx_index
 
 from crawler.warc.cdxj import INDEX_DIR, index_path
+from crawler.warc.manifest import local_manifests, store_manifests, superseded
 from crawler.warc.objectstore import ObjectStore, StoredObject
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,8 @@ def _warc_files(archive_dir: Path) -> dict[str, Path]:
             log.warning("two WARC files named %s (%s, %s): only the first is served", path.name, found[path.name], path)
             continue
         found[path.name] = path.resolve()
-    return found
+    hidden = superseded(found, local_manifests(archive_dir))
+    return {name: path for name, path in found.items() if name not in hidden}
 
 
 def _index_for(warc: Path, made: Path) -> Path:
@@ -113,7 +115,8 @@ def _stored_files(store: ObjectStore, cache: Path) -> dict[str, tuple[str, Path]
             log.warning("%s has no CDXJ index in the store (`newsarchive archive upload` sends one); not served", name)
             continue
         found[name] = (f"s3://{store.location.bucket}/{item.key}", _fetched_index(store, index, cache))
-    return found
+    hidden = superseded(found, store_manifests(store, objects))
+    return {name: entry for name, entry in found.items() if name not in hidden}
 
 
 def _fetched_index(store: ObjectStore, index: StoredObject, cache: Path) -> Path:

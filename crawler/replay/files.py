@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from crawler.warc.manifest import MANIFEST_DIR, MergeManifest, local_manifests, superseded
+
 log = logging.getLogger(__name__)
 
 WARC_SUFFIXES = (".warc.gz", ".warc")
@@ -30,7 +32,9 @@ def find_warc_files(paths: Iterable[Path | str]) -> FoundFiles:
     """WARC files named or found (recursively) under ``paths``, each once, in the order they were written."""
     found = FoundFiles()
     seen: set[Path] = set()
+    manifests: list[MergeManifest] = []
     for given in map(Path, paths):
+        manifests += local_manifests(given if given.is_dir() else given.parent / MANIFEST_DIR)
         if given.is_dir():
             candidates = sorted(item for item in given.rglob("*") if item.is_file())
         elif given.exists():
@@ -48,8 +52,17 @@ def find_warc_files(paths: Iterable[Path | str]) -> FoundFiles:
             elif path.name.endswith(WARC_SUFFIXES):
                 seen.add(resolved)
                 found.files.append(path)
+    found.files = _current(found.files, manifests)
     found.files.sort(key=write_order)
     return found
+
+
+def _current(files: list[Path], manifests: list[MergeManifest]) -> list[Path]:
+    """Files less the small ones a merged file among them holds (a merge cut short between its steps)."""
+    hidden = superseded((path.name for path in files), manifests)
+    if hidden:
+        log.info("skipping %d WARC file(s) merged into others (a merge is finishing)", len(hidden))
+    return [path for path in files if path.name not in hidden]
 
 
 def write_order(path: Path) -> tuple[str, str]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from crawler.replay.files import WARC_SUFFIXES
 from crawler.warc.cdxj import INDEX_DIR
+from crawler.warc.manifest import store_manifests, superseded
 from crawler.warc.objectstore import ObjectStore, StoredObject
 
 log = logging.getLogger(__name__)
@@ -29,9 +30,12 @@ class Fetched:
 
 def fetch_warcs(store: ObjectStore, cache: Path) -> Fetched:
     """Every WARC object under the store's prefix (or the one object it names) fetched into ``cache``."""
-    objects = [item for item in store.list() if _is_warc(item)]
+    listed = store.list()
+    objects = [item for item in listed if _is_warc(item)]
+    hidden = superseded((_name(item) for item in objects), store_manifests(store, listed))
+    objects = [item for item in objects if _name(item) not in hidden]  # a merge cut short: its merged file holds them
     cache.mkdir(parents=True, exist_ok=True)
-    targets = [cache / item.key.rsplit("/", 1)[-1] for item in objects]
+    targets = [cache / _name(item) for item in objects]
     with ThreadPoolExecutor(DOWNLOAD_THREADS) as pool:
         files = list(pool.map(store.download, [item.key for item in objects], targets))
     log.info("fetched %d WARC object(s), %d bytes, from %s", len(files), sum(i.size for i in objects), store.location)
@@ -40,3 +44,7 @@ def fetch_warcs(store: ObjectStore, cache: Path) -> Fetched:
 
 def _is_warc(item: StoredObject) -> bool:
     return item.key.endswith(WARC_SUFFIXES) and f"/{INDEX_DIR}/" not in f"/{item.key}"
+
+
+def _name(item: StoredObject) -> str:
+    return item.key.rsplit("/", 1)[-1]

@@ -14,6 +14,7 @@ import surt
 from crawler.errors import DatabaseUnavailable
 from crawler.storage.database import connect
 from crawler.warc.capture import CaptureRow
+from crawler.warc.manifest import without_superseded
 from crawler.warc.reader import file_source, read_capture_rows
 from crawler.warc.recovery import RecoveredFile
 
@@ -158,7 +159,9 @@ def index_unrecorded(store: CaptureStore, directory: Path, source: str) -> int:
     index. The next run of the source, holding its lock, brings them in before it starts. Files of other sources
     (perhaps being recorded right now by their own crawl) are left to their own next run.
     """
-    candidates = store.unindexed_files(sorted(directory.rglob("*.warc.gz")))
+    # A merge cut short after its switch leaves small files its merged file holds: they are indexed already.
+    current = without_superseded(sorted(directory.rglob("*.warc.gz")), directory)
+    candidates = store.unindexed_files(current)
     mine = [path for path in candidates if file_source(path) == source]
     added = store.index_files(mine)
     if mine:

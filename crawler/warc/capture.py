@@ -1,9 +1,10 @@
-"""One WARC record's place in the archive: the row the captures index keeps for it."""
+"""One WARC record's place in the archive (the row the captures index keeps for it), and a closed file's."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 PAGE_KINDS = (
     "article",
@@ -47,3 +48,13 @@ class CaptureRow:
     source: str | None = None
     page_kind: str | None = None
     run_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ClosedFile:
+    """A WARC file the writer finished: what ``warc_file_closed`` reports and the capture store records."""
+
+    path: Path
+    """The final ``.warc.gz`` path."""
+    size: int
+    records: int

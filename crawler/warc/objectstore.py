@@ -146,9 +146,10 @@ class ObjectStore:
             return False
         return head.get("Metadata", {}).get("sha256") == _file_digests(path, self.part_size)[0]
 
-    def list(self) -> list[StoredObject]:
-        """Every object under the prefix, in key order; a prefix that names one object lists that object."""
-        prefix = self.location.prefix
+    def list(self, under: str = "") -> list[StoredObject]:
+        """Every object under the prefix (or its folder ``under``), in key order; a prefix that names one object
+        lists that object."""
+        prefix = self.location.key(under.strip("/")) if under else self.location.prefix
         paginator = self.client.get_paginator("list_objects_v2")
         pages = paginator.paginate(Bucket=self.location.bucket, Prefix=prefix)
         objects: list[StoredObject] = []
@@ -157,6 +158,25 @@ class ObjectStore:
                 if not prefix or item["Key"] == prefix or item["Key"].startswith(prefix + "/"):
                     objects.append(StoredObject(item["Key"], item["Size"]))
         return objects
+
+    def exists(self, relative: str) -> bool:
+        """Whether the object ``relative`` is stored (StoreUnavailable when the store cannot say)."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.location.bucket, Key=self.location.key(relative))
+        except ClientError as error:
+            if str(error.response.get("Error", {}).get("Code")) in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise self._unavailable(
+                "HeadObject", str(error.response.get("Error", {}).get("Code")), refused=False
+            ) from None
+        return True
+
+    def delete(self, relative: str) -> None:
+        """Remove the object ``relative`` (an absent one is no error: S3 deletes are idempotent)."""
+        key = self.location.key(relative)
+        self._call("DeleteObject", self.client.delete_object, Bucket=self.location.bucket, Key=key)
 
     def download(self, key: str, target: Path) -> Path:
         """Fetch one object into ``target`` (written under a temporary name, renamed when complete)."""

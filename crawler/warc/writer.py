@@ -9,28 +9,19 @@ import os
 import re
 import socket
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from crawler import settings as defaults
 from crawler.errors import ArchiveError
 from crawler.warc import records
-from crawler.warc.capture import CaptureRow
+from crawler.warc.capture import CaptureRow, ClosedFile
 
 log = logging.getLogger(__name__)
 
 OPEN_SUFFIX = ".open"
 CREATING_SUFFIX = ".creating"
 """A new file's name for the instant before it is locked and given its ``.open`` name (see ``_create_locked``)."""
-
-
-@dataclass(frozen=True)
-class ClosedFile:
-    path: Path
-    """The final ``.warc.gz`` path."""
-    size: int
-    records: int
 
 
 def safe_host(hostname: str | None = None) -> str:

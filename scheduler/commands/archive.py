@@ -1,5 +1,5 @@
-"""``newsarchive archive recover|index|upload``: close WARC files a crash left open; (re)build CDXJ indexes;
-send the spool of an object-store archive."""
+"""``newsarchive archive recover|index|upload|merge``: close WARC files a crash left open; (re)build CDXJ indexes;
+send the spool of an object-store archive; merge closed small files now (runs do it after themselves)."""
 
 from __future__ import annotations
 
@@ -31,6 +31,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "upload", help="send the WARCs waiting in the spool to the object store ([archive] dir = s3://...)"
     )
     upload.set_defaults(func=run_upload)
+    merge = actions.add_parser(
+        "merge", help="merge closed small WARC files into large ones now, finishing any merge a crash cut short"
+    )
+    merge.set_defaults(func=run_merge)
     parser.set_defaults(func=run_usage, archive_parser=parser)
 
 
@@ -93,6 +97,26 @@ def run_upload(args: argparse.Namespace) -> int:
         f"{report.pending_files} waiting ({report.pending_bytes} bytes)"
     )
     if report.pending_files and report.error:
+        print(f"newsarchive: {report.error}", file=sys.stderr)
+        return exitcodes.UNAVAILABLE
+    return exitcodes.OK
+
+
+def run_merge(args: argparse.Namespace) -> int:
+    """Exit 0 when done (or another process is merging), 69 when the database or the store is away."""
+    from crawler.run.merging import merge_archive
+    from crawler.storage.database import database_url
+
+    config = load_app_config(args)
+    report = merge_archive(config.archive, database_url(config))
+    if report is None:
+        print("newsarchive archive merge: merging is off ([archive] merge = false)", file=sys.stderr)
+        return exitcodes.OK
+    if report.skipped:
+        print("another process is merging this archive; nothing done")
+        return exitcodes.OK
+    print(f"{report.parts} file(s) merged into {len(report.merged)}, {report.bytes} bytes; {report.resumed} resumed")
+    if report.error:
         print(f"newsarchive: {report.error}", file=sys.stderr)
         return exitcodes.UNAVAILABLE
     return exitcodes.OK

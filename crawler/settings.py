@@ -54,6 +54,9 @@ DOWNLOAD_MAXSIZE = 0
 DOWNLOAD_WARNSIZE = 0
 
 DOWNLOADER_MIDDLEWARES: dict[str, int] = {
+    "crawler.downloadermiddlewares.robots.OffsiteRobotsMiddleware": 45,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.downloadermiddlewares.robots.RobotsTxtMiddleware": 100,
     "crawler.downloadermiddlewares.ssrf.SsrfGuardMiddleware": 50,
     # Above RetryMiddleware (550): a 429/503 with Retry-After is held that long before it is retried.
     "crawler.downloadermiddlewares.retryafter.RetryAfterMiddleware": 560,

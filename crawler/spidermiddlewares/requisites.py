@@ -167,7 +167,8 @@ class RequisitesMiddleware:
         page = request.meta.get(PAGE_META)
         if page is None or self.policy is None:
             return
-        if self._page_bytes.get(page, 0) + max(body_length, 0) > self.policy.max_page_size:
+        coming = min(max(body_length, 0), self.policy.max_file_size)  # a body past the file cap is cut there
+        if self._page_bytes.get(page, 0) + coming > self.policy.max_page_size:
             self._inc("page_size_cap")
             log.info("%s: requisite %s over the page's size limit, not fetched", page, request.url)
             raise StopDownload(fail=True)

@@ -3,6 +3,7 @@ PostgreSQL, then again: fetched once, refreshed with validators, excluded, cappe
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -104,7 +105,8 @@ def archived_bodies(tmp_path: Path, url: str) -> list[bytes]:
     for path in sorted((tmp_path / "data" / "archive").rglob("*.warc.gz")):
         for record in iter_file(path):
             if isinstance(record, WarcRecord) and record.rec_type == "response" and record.header("WARC-Target-URI") == url:
-                bodies.append(record.payload)
+                payload = record.payload
+                bodies.append(gzip.decompress(payload) if payload[:2] == b"\x1f\x8b" else payload)
     return bodies
 
 
@@ -150,15 +152,8 @@ def test_a_changed_stylesheet_is_fetched_and_stored(
     assert len(bodies) == 2 and b"revision 1" in bodies[0] and b"revision 2" in bodies[1]
 
 
-def test_exclusions_and_size_caps(tmp_path: Path, database_url: str, replica: ReplicaPublisher) -> None:
-    stats = crawl(
-        tmp_path,
-        database_url,
-        replica,
-        requisites_exclude=["/uploads/ads/"],
-        requisites_max_file_size="1kB",
-        requisites_max_page_size="6kB",
-    )
+def test_exclusions_and_the_size_cap_per_file(tmp_path: Path, database_url: str, replica: ReplicaPublisher) -> None:
+    stats = crawl(tmp_path, database_url, replica, requisites_exclude=["/uploads/ads/"], requisites_max_file_size=1500)
 
     assert not [path for path in replica.paths() if "/uploads/ads/" in path], "an excluded requisite was fetched"
     assert stats["newsarchive/requisites/excluded"] >= 3
@@ -170,8 +165,15 @@ def test_exclusions_and_size_caps(tmp_path: Path, database_url: str, replica: Re
         if isinstance(record, WarcRecord) and record.header("WARC-Target-URI") == font
     ]
     assert records and records[0].header("WARC-Truncated") == "length"
-    assert len(records[0].payload) <= 1000 + 65536  # cut at the first chunk past the limit
+    assert len(records[0].payload) < 98_308  # the whole font
+
+
+def test_the_size_cap_per_page(tmp_path: Path, database_url: str, replica: ReplicaPublisher) -> None:
+    stats = crawl(tmp_path, database_url, replica, requisites_max_page_size="50kB")
+
     assert stats["newsarchive/requisites/page_size_cap"] >= 1
+    fonts = [url for url in requisite_captures(database_url) if "/fonts/newspaper." in url]
+    assert len(fonts) < 2, "a page's requisites went past its size cap"
 
 
 def test_a_private_host_the_source_does_not_name_is_refused(

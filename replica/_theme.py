@@ -31,7 +31,7 @@ _STYLE = """@charset "UTF-8";
 /* Theme Name: Newspaper; Version: 12.6.5; revision {revision} */
 @import url("css/fonts.css");
 body {{ margin: 0; font-family: "Newspaper Sans", Verdana, Geneva, sans-serif; color: #111; background: #{paper}; }}
-.td-header-wrap, .tdc-header-wrap {{ background: #{accent} url(images/header-texture.png) repeat-x; }}
+.td-header-template-wrap, .td-header-desktop-wrap {{ background: #{accent} url(images/header-texture.png) repeat-x; }}
 .tdb-logo-img {{ max-height: 90px; width: auto; }}
 .td-container, .tdc-row {{ max-width: 1068px; margin: 0 auto; padding: 0 24px; }}
 .tdb-title-text {{ font-size: 36px; line-height: 1.2; font-weight: 700; }}

@@ -104,7 +104,11 @@ def archived_bodies(tmp_path: Path, url: str) -> list[bytes]:
     bodies = []
     for path in sorted((tmp_path / "data" / "archive").rglob("*.warc.gz")):
         for record in iter_file(path):
-            if isinstance(record, WarcRecord) and record.rec_type == "response" and record.header("WARC-Target-URI") == url:
+            if (
+                isinstance(record, WarcRecord)
+                and record.rec_type == "response"
+                and record.header("WARC-Target-URI") == url
+            ):
                 payload = record.payload
                 bodies.append(gzip.decompress(payload) if payload[:2] == b"\x1f\x8b" else payload)
     return bodies
@@ -187,9 +191,7 @@ def test_a_private_host_the_source_does_not_name_is_refused(
     assert any("/style.css" in url for url in requisite_captures(database_url))  # the site's own still are
 
 
-def test_robots_txt_of_a_requisite_host_is_obeyed(
-    tmp_path: Path, database_url: str, replica: ReplicaPublisher
-) -> None:
+def test_robots_txt_of_a_requisite_host_is_obeyed(tmp_path: Path, database_url: str, replica: ReplicaPublisher) -> None:
     assert replica.media is not None
     replica.media.router.disallow = ["/wp-content/uploads/"]
 

@@ -17,9 +17,9 @@ class OffsiteRobotsMiddleware:
     could not be fetched counts as allowing everything: marked here, the host's rules are read and obeyed."""
 
     def process_request(self, request: Request) -> None:
-        if request.callback is NO_CALLBACK and request.meta.get("dont_obey_robotstxt"):
-            if urlparse_cached(request).path == "/robots.txt":
-                request.meta["allow_offsite"] = True
+        ours = request.callback is NO_CALLBACK and request.meta.get("dont_obey_robotstxt")
+        if ours and urlparse_cached(request).path == "/robots.txt":
+            request.meta["allow_offsite"] = True
 
 
 class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):

@@ -1,8 +1,9 @@
 """A replayed page in headless Chromium: what it asked the archive for and the archive lacked (misses), and leaks.
 
-Measures whether the archive holds what a reader's browser loads: the page is opened through pywb (as a reader
-does, ``…/<timestamp>/<url>``: pywb's frame around the page), scrolled so lazy images load, and every request watched. A miss is a request to the
-replay server answered 404 (pywb's "not in the archive") or failed; a leak is a request that went anywhere else.
+Measures whether the archive holds what a reader's browser loads: the page is opened through pywb as a reader
+does (``…/<timestamp>/<url>``, pywb's frame around the page), scrolled so lazy images load, every request
+watched. A miss is a request to the replay server answered 404 (pywb's "not in the archive") or failed; a leak is
+a request that went anywhere else.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from crawler.config.schema import (
     WorkerConfig,
 )
 from crawler.config.units import parse_duration, parse_size
+from crawler.discovery.requisites import SRCSET_MODES
 from crawler.errors import ConfigError
 from crawler.warc.objectstore import STORE_SCHEME, parse_store_uri
 
@@ -160,6 +161,8 @@ def _parse_source(
     if source.render_timeout <= 0 or source.render_max_pages < 0:
         raise ConfigError(f"{key}: render_timeout must be positive and render_max_pages 0 or more")
     _check_patterns(source.requisites_exclude, f"{key}.requisites_exclude")
+    if source.requisites_srcset not in SRCSET_MODES:
+        raise ConfigError(f"{key}.requisites_srcset: expected one of {', '.join(SRCSET_MODES)}")
     if not (source.start_urls or source.feeds or source.sitemaps):
         raise ConfigError(f"{key}: a source needs at least one of start_urls, feeds, sitemaps")
     if source.article_url_pattern:

@@ -122,6 +122,9 @@ class SourceConfig:
     requisites: bool = True
     """Fetch what archived articles and listings load (stylesheets, fonts, scripts, images), so that they replay as
     readers saw them (``crawler.spidermiddlewares.requisites``); off: their HTML only."""
+    requisites_srcset: str = "largest"
+    """Of an image's ``srcset``: ``largest`` (beside ``src``; what a desktop browser shows) or ``all`` candidates
+    (every screen's choice replays, at a request per size)."""
     requisites_exclude: tuple[str, ...] = ()
     """Regexes (searched in the URL) of requisites never fetched, beside the built-in ads and trackers list."""
     requisites_hosts: tuple[str, ...] = ()

@@ -55,10 +55,15 @@ class Requisite:
     kind: str
 
 
-def page_requisites(selector: Selector, page_url: str) -> list[Requisite]:
+SRCSET_MODES = ("largest", "all")
+
+
+def page_requisites(selector: Selector, page_url: str, *, srcset: str = "all") -> list[Requisite]:
     """Everything the page's HTML names for a browser to load, in document order, each URL once.
 
-    Images: ``src``, every ``srcset`` candidate, ``<picture>`` sources, the lazy-loading attributes
+    Images: ``src``, every ``srcset`` candidate (``srcset="largest"``: only the largest, beside ``src``: what a
+    desktop browser picks, at a fraction of the requests of an image's three to five sizes), ``<picture>``
+    sources, the lazy-loading attributes
     (``data-src``, ``data-srcset``, ``data-lazy-src``), ``poster``; CSS: ``<link rel=stylesheet>``, ``<style>``
     blocks' and ``style`` attributes' ``url()``; scripts with ``src``; icons; the page's share image (og:image).
     """
@@ -67,7 +72,7 @@ def page_requisites(selector: Selector, page_url: str) -> list[Requisite]:
         *_stylesheets(selector, base),
         *_scripts(selector, base),
         *_icons(selector, base),
-        *_images(selector, base),
+        *_images(selector, base, srcset),
         *_inline_css(selector, base),
         *_share_images(selector, base),
     ]
@@ -83,9 +88,15 @@ def stylesheet_requisites(css: str, stylesheet_url: str) -> list[Requisite]:
 
 
 def srcset_urls(srcset: str) -> list[str]:
-    """Every candidate URL of a ``srcset`` (``a.jpg 300w, b.jpg 2x``), by HTML's parsing rule: a URL is a run of
-    non-space characters (commas inside it survive, trailing ones end it), then descriptors up to a comma."""
-    urls, position, size = [], 0, len(srcset)
+    """Every candidate URL of a ``srcset`` (``a.jpg 300w, b.jpg 2x``)."""
+    return [url for url, _ in srcset_candidates(srcset)]
+
+
+def srcset_candidates(srcset: str) -> list[tuple[str, float]]:
+    """``(url, size)`` of each ``srcset`` candidate, by HTML's parsing rule: a URL is a run of non-space
+    characters (commas inside it survive, trailing ones end it), then descriptors up to a comma. ``size``: the
+    width descriptor (``300w``), else the density (``2x``) times 0.001, so widths outrank densities; none is 1x."""
+    candidates, position, size = [], 0, len(srcset)
     while position < size:
         while position < size and (srcset[position].isspace() or srcset[position] == ","):
             position += 1
@@ -93,13 +104,29 @@ def srcset_urls(srcset: str) -> list[str]:
         while position < size and not srcset[position].isspace():
             position += 1
         url = srcset[start:position]
+        descriptors = ""
         if url.endswith(","):
             url = url.rstrip(",")
         else:
-            position = _descriptors_end(srcset, position)
+            end = _descriptors_end(srcset, position)
+            descriptors, position = srcset[position:end].strip().rstrip(","), end
         if url:
-            urls.append(url)
-    return urls
+            candidates.append((url, _candidate_size(descriptors)))
+    return candidates
+
+
+def _candidate_size(descriptors: str) -> float:
+    for descriptor in descriptors.split():
+        number, unit = descriptor[:-1], descriptor[-1:].lower()
+        try:
+            value = float(number)
+        except ValueError:
+            continue
+        if unit == "w":
+            return value
+        if unit == "x":
+            return value * 0.001
+    return 0.001
 
 
 def _descriptors_end(srcset: str, position: int) -> int:
@@ -173,14 +200,17 @@ def _icons(selector: Selector, base: str) -> Iterator[Requisite]:
             yield from _join(base, [link.attrib["href"]], ICON)
 
 
-def _images(selector: Selector, base: str) -> Iterator[Requisite]:
+def _images(selector: Selector, base: str, srcset: str) -> Iterator[Requisite]:
     for element in selector.xpath("//img | //picture/source | //input[@type='image'] | //video[@poster]"):
         attributes = element.attrib
         yield from _join(base, (attributes.get(name) for name in IMAGE_ATTRIBUTES), IMAGE)
         yield from _join(base, [attributes.get("poster")], IMAGE)
         for name in SRCSET_ATTRIBUTES:
             if attributes.get(name):
-                yield from _join(base, srcset_urls(attributes[name]), IMAGE)
+                candidates = srcset_candidates(attributes[name])
+                if srcset == "largest" and candidates:
+                    candidates = [max(candidates, key=lambda candidate: candidate[1])]
+                yield from _join(base, (url for url, _ in candidates), IMAGE)
 
 
 def _inline_css(selector: Selector, base: str) -> Iterator[Requisite]:

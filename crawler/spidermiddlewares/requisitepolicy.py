@@ -16,6 +16,7 @@ class RequisitePolicy:
     fresh_for: timedelta
     max_file_size: int
     max_page_size: int
+    srcset: str = "largest"
 
     @classmethod
     def from_source(cls, source: SourceConfig) -> RequisitePolicy:
@@ -24,6 +25,7 @@ class RequisitePolicy:
             fresh_for=timedelta(seconds=source.requisites_fresh_for),
             max_file_size=source.requisites_max_file_size,
             max_page_size=source.requisites_max_page_size,
+            srcset=source.requisites_srcset,
         )
 
     def excludes(self, url: str) -> bool:

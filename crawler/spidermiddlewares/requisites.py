@@ -102,7 +102,7 @@ class RequisitesMiddleware:
             return
         kind = response.meta.get("page_kind")
         if kind in PAGE_KINDS_READ:
-            found = finder.page_requisites(response.selector, response.url)
+            found = finder.page_requisites(response.selector, response.url, srcset=self.policy.srcset)
             found += [finder.Requisite(url, finder.IMAGE) for url in images]
             page = response.url
         elif kind == PAGE_KIND and _is_css(response):

@@ -117,3 +117,10 @@ def test_exclusions_built_in_and_per_source():
     assert not excluded("https://news.example/wp-content/uploads/2024/07/photo.jpg", patterns)
     assert not excluded("https://cdn.example/lib.js", compile_patterns([], defaults=True))
     assert not excluded("https://www.google-analytics.com/analytics.js", compile_patterns([], defaults=False))
+
+
+def test_largest_srcset_candidate_beside_src():
+    html = '<img src="a.jpg" srcset="a-300.jpg 300w, a-1200.jpg 1200w, a-768.jpg 768w">'
+    html += '<img srcset="b.jpg 1x, b2.jpg 2x">'
+    found = urls(page_requisites(Selector(text=html), PAGE, srcset="largest"))
+    assert found == [PAGE + "a.jpg", PAGE + "a-1200.jpg", PAGE + "b2.jpg"]

@@ -119,7 +119,7 @@ def test_requisites_archived_once_then_not_again(tmp_path: Path, database_url: s
     assert any(urlsplit(url).hostname == MEDIA_HOST for url in expected)
     assert any(url.endswith(".woff2") for url in expected), "the theme's @import-ed font CSS was not followed"
 
-    first = crawl(tmp_path, database_url, replica)
+    first = crawl(tmp_path, database_url, replica, requisites_srcset="all")
 
     captured = requisite_captures(database_url)
     missing = sorted(url for url in expected if 200 not in captured.get(url, []))
@@ -128,7 +128,7 @@ def test_requisites_archived_once_then_not_again(tmp_path: Path, database_url: s
 
     clear(replica)
     added = replica.site.add_article("Fresh report on the new school year in Herat province")
-    second = crawl(tmp_path, database_url, replica)
+    second = crawl(tmp_path, database_url, replica, requisites_srcset="all")
 
     asked_again = sorted(set(served(replica)) & expected)
     assert not asked_again, f"unchanged requisites downloaded again: {asked_again}"

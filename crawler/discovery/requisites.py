@@ -222,6 +222,11 @@ def _inline_css(selector: Selector, base: str) -> Iterator[Requisite]:
                 yield Requisite(ref.url, _kind_by_extension(ref.url))
 
 
+def share_images(selector: Selector, page_url: str) -> list[Requisite]:
+    """The page's share image (og:image, twitter:image): named for other sites, never loaded by the page itself."""
+    return unique(_share_images(selector, _base_url(selector, page_url)))
+
+
 def _share_images(selector: Selector, base: str) -> Iterator[Requisite]:
     for meta in selector.xpath("//meta[@content]"):
         name = (meta.attrib.get("property") or meta.attrib.get("name") or "").lower()

@@ -102,7 +102,11 @@ class RequisitesMiddleware:
             return
         kind = response.meta.get("page_kind")
         if kind in PAGE_KINDS_READ:
-            found = finder.page_requisites(response.selector, response.url, srcset=self.policy.srcset)
+            if self._rendered(response):
+                # The browser capture fetches what the page loads; what it never loads is left to us.
+                found = finder.share_images(response.selector, response.url)
+            else:
+                found = finder.page_requisites(response.selector, response.url, srcset=self.policy.srcset)
             found += [finder.Requisite(url, finder.IMAGE) for url in images]
             page = response.url
         elif kind == PAGE_KIND and _is_css(response):
@@ -111,6 +115,10 @@ class RequisitesMiddleware:
         else:
             return
         yield from self._asks(finder.unique(found), response, page)
+
+    def _rendered(self, response: Response) -> bool:
+        renderer = getattr(self.crawler.spider, "renderer", None)
+        return bool(renderer is not None and renderer.rendering(response))
 
     def _asks(self, found: list[finder.Requisite], response: Response, page: str) -> Iterator[Request]:
         self._inc("found", len(found))

@@ -111,3 +111,21 @@ def test_a_stylesheet_response_asks_for_what_it_names():
 def test_a_source_can_switch_them_off():
     mw = middleware(requisites=False)
     assert list(mw.process_spider_output(response("article"), [])) == []
+
+
+class Rendering:
+    """A renderer that took every page: its browser capture records what the page loads."""
+
+    def rendering(self, response: object) -> bool:
+        return True
+
+
+def test_a_rendered_page_leaves_what_it_loads_to_the_browser_capture():
+    mw = middleware()
+    mw.crawler.spider.renderer = Rendering()
+    html = HTML.replace(b"<head>", b'<head><meta property="og:image" content="/share.jpg">')
+    out = list(mw.process_spider_output(response("listing", body=html), [item("https://img.example/lead.jpg")]))
+    assert [r.url for r in out if isinstance(r, Request)] == [
+        "https://news.example/share.jpg",
+        "https://img.example/lead.jpg",
+    ]

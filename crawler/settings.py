@@ -54,6 +54,9 @@ DOWNLOAD_MAXSIZE = 0
 DOWNLOAD_WARNSIZE = 0
 
 DOWNLOADER_MIDDLEWARES: dict[str, int] = {
+    "crawler.downloadermiddlewares.robots.OffsiteRobotsMiddleware": 45,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.downloadermiddlewares.robots.RobotsTxtMiddleware": 100,
     "crawler.downloadermiddlewares.ssrf.SsrfGuardMiddleware": 50,
     # Above RetryMiddleware (550): a 429/503 with Retry-After is held that long before it is retried.
     "crawler.downloadermiddlewares.retryafter.RetryAfterMiddleware": 560,
@@ -63,6 +66,11 @@ DOWNLOADER_MIDDLEWARES: dict[str, int] = {
 }
 ITEM_PIPELINES: dict[str, int] = {
     "crawler.pipelines.store.ArticleStorePipeline": 300,
+}
+# What articles and listings load is asked for by a spider middleware reading their responses (and the
+# ArticleItems, for image_url); its requests pass Referer (700) on their way to the scheduler.
+SPIDER_MIDDLEWARES: dict[str, int] = {
+    "crawler.spidermiddlewares.requisites.RequisitesMiddleware": 800,
 }
 EXTENSIONS: dict[str, int] = {
     "crawler.extensions.capturestore.CaptureStoreExtension": 500,
@@ -84,6 +92,10 @@ NEWSARCHIVE_EXTRACT_TIMEOUT = 60.0
 NEWSARCHIVE_SSRF_ENABLED = True  # refuse requests to private, loopback and link-local addresses
 NEWSARCHIVE_MAX_PAGE_SIZE = 0  # bytes a page body may have before it is cut (and marked truncated); 0: no limit
 NEWSARCHIVE_RETRY_AFTER_MAX = 60.0  # seconds of Retry-After honoured before a 429/503 is retried
+
+# Page requisites (crawler.spidermiddlewares.requisites); a source's ``requisites_*`` keys say the rest.
+NEWSARCHIVE_REQUISITES_ENABLED = True
+NEWSARCHIVE_REQUISITES_MAX_PER_PAGE = 300  # URLs one page (or stylesheet) may add; a page naming more is odd
 
 # Recording (crawler.downloadermiddlewares.warcrecorder, crawler.warc.writer).
 NEWSARCHIVE_WARC_ENABLED = True

@@ -15,6 +15,7 @@ from replica._html import (
     template,
     url_q,
 )
+from replica._theme import LAZY_PLACEHOLDER
 from replica.site import SITE_DESCRIPTION, SITE_NAME, ReplicaArticle, ReplicaSite, slugify
 
 _AD_SLOT = (
@@ -24,8 +25,10 @@ _AD_SLOT = (
 )
 
 
-def render_article(site: ReplicaSite, article: ReplicaArticle, base: str) -> str:
+def render_article(site: ReplicaSite, article: ReplicaArticle, base: str, *, media: str | None = None) -> str:
+    """The post's page; ``media``: the host its photo's other sizes and the lazy avatar come from (default ``base``)."""
     url = base + site.article_path(article)
+    media = media or base
     page_title = f"{article.title} - {SITE_NAME}"
     main = template("article.html").substitute(
         base=base,
@@ -44,6 +47,9 @@ def render_article(site: ReplicaSite, article: ReplicaArticle, base: str) -> str
         published_iso=article.published.isoformat(),
         published_human=human_date(article.published),
         image_url=base + article.image_path,
+        image_srcset=_srcset(article, base, media),
+        media=media,
+        lazy_placeholder=LAZY_PLACEHOLDER,
         caption=escape(_caption(article)),
         caption_attr=attr(_caption(article)),
         content=_content(article, base),
@@ -59,6 +65,12 @@ def render_article(site: ReplicaSite, article: ReplicaArticle, base: str) -> str
         main=main,
         body_class=f"post-template-default single single-post postid-{article.id} single-format-standard",
     )
+
+
+def _srcset(article: ReplicaArticle, base: str, media: str) -> str:
+    """WordPress's responsive sizes: the smaller ones from the media host, the full size from the site."""
+    stem = article.image_path.removesuffix(".png")
+    return f"{media}{stem}-300x200.png 300w, {media}{stem}-768x512.png 768w, {base}{article.image_path} 1200w"
 
 
 def _caption(article: ReplicaArticle) -> str:

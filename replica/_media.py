@@ -1,10 +1,14 @@
-"""Small real images for the replica: valid PNG bytes built with zlib, one colour per article."""
+"""Small real images for the replica (valid PNG bytes built with zlib, one colour per path) and its media host."""
 
 from __future__ import annotations
 
 import hashlib
 import struct
 import zlib
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from replica._resource import PNG, TEXT, Resource
 
 WIDTH, HEIGHT = 64, 40
 
@@ -23,3 +27,21 @@ def png(key: str, width: int = WIDTH, height: int = HEIGHT) -> bytes:
 def _chunk(kind: bytes, data: bytes) -> bytes:
     crc = zlib.crc32(kind + data) & 0xFFFFFFFF
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+
+class MediaRouter:
+    """The media host's answers: its own robots.txt (``disallow`` paths) and the site's uploaded images."""
+
+    def __init__(self, stamp: datetime) -> None:
+        self.stamp = stamp
+        self.disallow: list[str] = []
+        """Paths its robots.txt disallows (a test sets them)."""
+
+    def resolve(self, target: str) -> Resource:
+        path = urlsplit(target).path
+        if path == "/robots.txt":
+            lines = ["User-agent: *", *(f"Disallow: {prefix}" for prefix in self.disallow), ""]
+            return Resource(200, "\n".join(lines).encode(), TEXT, compressible=False)
+        if path.startswith("/wp-content/uploads/") and path.endswith(".png"):
+            return Resource(200, png(path), PNG, last_modified=self.stamp, compressible=False)
+        return Resource(404, b"<!DOCTYPE html><title>Not Found</title><h1>404 Not Found</h1>")

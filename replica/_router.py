@@ -27,6 +27,7 @@ from replica._resource import (
     Resource,
     redirect,
 )
+from replica._theme import theme_resource
 from replica.site import ReplicaSite
 
 CACHE_SIZE = 2048
@@ -88,9 +89,14 @@ class ReplicaRouter:
     (see ``Mount``); without it they are the theme's 404 like any unknown path.
     """
 
-    def __init__(self, site: ReplicaSite, base: str, mounts: Iterable[Mount] = ()) -> None:
+    def __init__(
+        self, site: ReplicaSite, base: str, mounts: Iterable[Mount] = (), *, media_base: str | None = None
+    ) -> None:
+        """``media_base``: where pages say their photos' other sizes and lazy images are (a second host name, as
+        news sites serve photos from a media host); by default the site itself, whose router answers them too."""
         self.site = site
         self.base = base
+        self.media_base = media_base or base
         self.mounts = tuple(mounts)
         self._cache: OrderedDict[tuple[int, str, str], Resource] = OrderedDict()
         self._lock = threading.Lock()
@@ -258,7 +264,7 @@ class ReplicaRouter:
         canonical = self.site.article_path(article)
         if path != canonical:
             return redirect(self.base + canonical)
-        html = render_article(self.site, article, self.base).encode("utf-8")
+        html = render_article(self.site, article, self.base, media=self.media_base).encode("utf-8")
         headers = [
             ("Link", f'<{self.base}/wp-json/>; rel="https://api.w.org/"'),
             ("Link", f'<{self.base}/wp-json/wp/v2/posts/{article.id}>; rel="alternate"; type="application/json"'),
@@ -267,6 +273,8 @@ class ReplicaRouter:
         return Resource(200, html, HTML, headers, last_modified=article.last_modified)
 
     def _misc(self, path: str, query: dict[str, str]) -> Resource | None:
+        if theme := theme_resource(path, self.site.theme_revision, self.site.theme_modified):
+            return theme
         if path.startswith("/wp-content/uploads/") and path.endswith(".png"):
             article = next((a for a in self.site.articles if a.image_path == path), None)
             stamp = article.published if article else self.site.last_modified()

@@ -13,6 +13,7 @@ from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 
+from replica._media import MediaRouter
 from replica._resource import Fault, Resource
 from replica._router import Mount, ReplicaRouter
 from replica.site import ReplicaSite
@@ -46,7 +47,7 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], publisher: ReplicaPublisher) -> None:
+    def __init__(self, address: tuple[str, int], publisher: ReplicaPublisher | MediaHost) -> None:
         self.publisher = publisher
         self.stopping = threading.Event()
         self.connections: set[socket.socket] = set()
@@ -200,11 +201,15 @@ class ReplicaPublisher:
         port: int = 0,
         *,
         mounts: Iterable[Mount] = (),
+        media_host: str | None = None,
     ) -> None:
+        """``media_host``: an address (e.g. ``127.0.0.2``) for a second server, the site's media host, which pages
+        name for their photos' other sizes and lazy images; none: the site serves those itself."""
         self.site = site or ReplicaSite()
         self.host = host
         self.port = port
         self.mounts = tuple(mounts)
+        self.media: MediaHost | None = MediaHost(media_host, self.site) if media_host else None
         self.base_url = ""
         self.router: ReplicaRouter
         self._server: _Server | None = None
@@ -223,7 +228,8 @@ class ReplicaPublisher:
         server.socket.settimeout(1.0)
         self.port = server.server_address[1]
         self.base_url = f"http://{self.host}:{self.port}"
-        self.router = ReplicaRouter(self.site, self.base_url, self.mounts)
+        media_base = self.media.start(self.port) if self.media else None
+        self.router = ReplicaRouter(self.site, self.base_url, self.mounts, media_base=media_base)
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"replica-{self.port}", daemon=True
@@ -241,12 +247,9 @@ class ReplicaPublisher:
         server, self._server = self._server, None
         if server is None:
             return
-        server.stopping.set()
-        server.shutdown()
-        server.close_connections()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        _stop(server, self._thread)
+        if self.media:
+            self.media.stop()
 
     def serve_forever(self) -> None:
         """Serve in the calling thread until interrupted (``python -m replica``)."""
@@ -278,6 +281,11 @@ class ReplicaPublisher:
         with self._log_lock:
             self._log.append(entry)
 
+    @property
+    def media_url(self) -> str | None:
+        """The media host's base URL (``http://127.0.0.2:PORT``) once started; None without one."""
+        return self.media.base_url if self.media else None
+
     def __enter__(self) -> ReplicaPublisher:
         self.start()
         return self
@@ -286,3 +294,59 @@ class ReplicaPublisher:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
     ) -> None:
         self.stop()
+
+
+class MediaHost:
+    """The site's media host: a second server on its own address, with its own robots.txt and request log."""
+
+    def __init__(self, host: str, site: ReplicaSite) -> None:
+        self.host = host
+        self.router = MediaRouter(site.theme_modified)
+        self.base_url = ""
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._log: list[RequestLog] = []
+        self._log_lock = threading.Lock()
+
+    def start(self, port: int = 0) -> str:
+        """Serve on ``port`` (the site's own number, so the media URLs stay the same across runs) or any free one."""
+        try:
+            server = _Server((self.host, port), self)
+        except OSError:
+            server = _Server((self.host, 0), self)
+        server.socket.settimeout(1.0)
+        self.base_url = f"http://{self.host}:{server.server_address[1]}"
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="replica-media", daemon=True
+        )
+        self._thread.start()
+        return self.base_url
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            _stop(server, self._thread)
+
+    @property
+    def requests(self) -> list[RequestLog]:
+        with self._log_lock:
+            return list(self._log)
+
+    def paths(self) -> list[str]:
+        return [entry.path for entry in self.requests]
+
+    def record(self, handler: BaseHTTPRequestHandler, status: int) -> None:
+        headers = tuple(handler.headers.items()) if getattr(handler, "headers", None) else ()
+        entry = RequestLog(handler.command or "", getattr(handler, "path", ""), headers, status, time.time())
+        with self._log_lock:
+            self._log.append(entry)
+
+
+def _stop(server: _Server, thread: threading.Thread | None) -> None:
+    server.stopping.set()
+    server.shutdown()
+    server.close_connections()
+    server.server_close()
+    if thread is not None:
+        thread.join(timeout=5)

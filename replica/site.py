@@ -75,6 +75,9 @@ class ReplicaSite:
         self.generation = 0
         """Incremented on every edit, so servers know their rendered pages are stale."""
         self.articles: list[ReplicaArticle] = _generate(n_articles, seed, spacing)
+        self.theme_revision = 1
+        """The theme stylesheet's revision (``update_theme`` makes a new one, as a theme update does)."""
+        self.theme_modified = REFERENCE_TIME
         self._index()
 
     # -- lookups ---------------------------------------------------------------------------------------------------
@@ -203,6 +206,13 @@ class ReplicaSite:
             self.articles.sort(key=lambda a: a.published, reverse=True)
             self._index()
             return article
+
+    def update_theme(self) -> None:
+        """A new revision of the theme's stylesheet (new colours), served from now on with a new Last-Modified."""
+        with self.lock:
+            self.theme_revision += 1
+            self.theme_modified = _now_after(self.theme_modified)
+            self._index()
 
     def remove_articles(self, articles: Iterable[ReplicaArticle]) -> None:
         """Take posts down: no page, listing, feed, sitemap or API answer of the site has them any more."""

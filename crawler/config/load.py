@@ -25,6 +25,7 @@ from crawler.config.schema import (
     WorkerConfig,
 )
 from crawler.config.units import parse_duration, parse_size
+from crawler.discovery.requisites import SRCSET_MODES
 from crawler.errors import ConfigError
 from crawler.warc.objectstore import STORE_SCHEME, parse_store_uri
 
@@ -44,8 +45,15 @@ _DURATION_KEYS = {
     "revisit_window",
     "render_timeout",
     "merge_age",
+    "requisites_fresh_for",
 }
-_SIZE_KEYS = {"max_file_size", "max_page_size", "merge_max_size"}
+_SIZE_KEYS = {
+    "max_file_size",
+    "max_page_size",
+    "merge_max_size",
+    "requisites_max_file_size",
+    "requisites_max_page_size",
+}
 _TOP_LEVEL = {"database", "storage", "archive", "crawl", "scheduler", "metrics", "worker", "sources"}
 
 
@@ -159,6 +167,9 @@ def _parse_source(
     source = SourceConfig(**values)
     if source.render_timeout <= 0 or source.render_max_pages < 0:
         raise ConfigError(f"{key}: render_timeout must be positive and render_max_pages 0 or more")
+    _check_patterns(source.requisites_exclude, f"{key}.requisites_exclude")
+    if source.requisites_srcset not in SRCSET_MODES:
+        raise ConfigError(f"{key}.requisites_srcset: expected one of {', '.join(SRCSET_MODES)}")
     if not (source.start_urls or source.feeds or source.sitemaps):
         raise ConfigError(f"{key}: a source needs at least one of start_urls, feeds, sitemaps")
     if source.article_url_pattern:
@@ -171,6 +182,14 @@ def _parse_source(
     if validate_schedule is not None:
         validate_schedule(source.schedule, zone, f"{key}.schedule")
     return source
+
+
+def _check_patterns(patterns: tuple[str, ...], key: str) -> None:
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise ConfigError(f"{key}: invalid regex {pattern!r}: {error}") from error
 
 
 def _table(raw: dict[str, Any], name: str) -> dict[str, Any]:

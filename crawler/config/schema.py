@@ -127,6 +127,22 @@ class SourceConfig:
     """Seconds one render may take (loading, scrolling, the picture) before it is given up."""
     render_max_pages: int = 20
     """Pages rendered per run at most (0: no limit)."""
+    requisites: bool = True
+    """Fetch what archived articles and listings load (stylesheets, fonts, scripts, images), so that they replay as
+    readers saw them (``crawler.spidermiddlewares.requisites``); off: their HTML only."""
+    requisites_srcset: str = "largest"
+    """Of an image's ``srcset``: ``largest`` (beside ``src``; what a desktop browser shows) or ``all`` candidates
+    (every screen's choice replays, at a request per size)."""
+    requisites_exclude: tuple[str, ...] = ()
+    """Regexes (searched in the URL) of requisites never fetched, beside the built-in ads and trackers list."""
+    requisites_hosts: tuple[str, ...] = ()
+    """Private or loopback hosts requisites may come from (the SSRF guard refuses those the source does not name)."""
+    requisites_fresh_for: float = 7 * 86400.0
+    """Seconds an archived requisite is not asked again; after that it is re-asked with its validators (a 304)."""
+    requisites_max_file_size: int = 10 * 10**6
+    """Bytes one requisite may have before it is cut (archived marked ``WARC-Truncated: length``)."""
+    requisites_max_page_size: int = 50 * 10**6
+    """Bytes all of one page's requisites may have together; past it the page's remaining ones are not fetched."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -136,7 +152,7 @@ class SourceConfig:
         values = dict(data)
         for key in ("start_urls", "feeds", "sitemaps", "allowed_domains"):
             values[key] = tuple(values.get(key, ()))
-        for key in ("recheck", "render"):
+        for key in ("recheck", "render", "requisites_exclude", "requisites_hosts"):
             if key in values:
                 values[key] = tuple(values[key])
         return cls(**values)

@@ -110,6 +110,10 @@ class PageRenderer:
         self._pending.add(task)
         task.add_done_callback(self._finished)
 
+    def rendering(self, response: Response) -> bool:
+        """Taken for a render this run: its browser capture records what the page loads (its requisites)."""
+        return _key(response.url) in self._seen
+
     def _is_front(self, response: Response) -> bool:
         """A start URL's page (the spider marks it ``front_page``; a redirected one is known by its first URL)."""
         if response.meta.get("front_page"):

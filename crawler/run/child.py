@@ -86,6 +86,7 @@ def _named_hosts(spec: RunSpec) -> set[str]:
     source = spec.source
     hosts = {urlsplit(url).hostname or "" for url in (*source.start_urls, *source.feeds, *source.sitemaps)}
     hosts.update(source.allowed_domains)
+    hosts.update(source.requisites_hosts)
     return {host for host in hosts if host}
 
 

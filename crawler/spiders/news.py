@@ -31,6 +31,7 @@ from crawler.render.renderer import PageRenderer
 from crawler.spiders.absences import AbsencePolicy
 from crawler.spiders.failures import record_failure
 from crawler.spiders.incremental import IncrementalPolicy, recheck_headers
+from crawler.spiders.requisites import RequisiteCallbacks
 from crawler.storage.absences import Absence
 from crawler.storage.recheck import Recheck
 from crawler.workers import ExtractionPool, WorkerFailed
@@ -46,7 +47,7 @@ OPTIONAL_MISSING = (404, 410)
 GONE_STATUSES = frozenset({404, 410})
 
 
-class NewsSpider(scrapy.Spider):
+class NewsSpider(RequisiteCallbacks, scrapy.Spider):
     """Finds a source's articles through every configured input, skips the ones already archived, extracts the rest."""
 
     name = "news"

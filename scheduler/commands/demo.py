@@ -30,6 +30,9 @@ from scheduler.stopsignals import stop_on_signals
 DEMO_SOURCE = "demo"
 DEMO_PORT = 8079
 """The replica's usual port (next to the reading room's 8080); any free one when it is taken."""
+MEDIA_HOST = "127.0.0.2"
+"""The replica's media host: a second loopback address (Linux answers all of 127/8), so the photos' other sizes
+come from another host as on a real news site, with no name to resolve."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -50,8 +53,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run, default_log_level="WARNING")
 
 
-def demo_source(base_url: str) -> SourceConfig:
-    """A Khaama-like source pointed at the replica; loopback is allowed because the source names the host."""
+def demo_source(base_url: str, media_url: str | None = None) -> SourceConfig:
+    """A Khaama-like source pointed at the replica; loopback is allowed because the source names the hosts (the
+    site's, and its media host's for the photos' other sizes, which pages load as requisites)."""
+    media_hosts = (urlsplit(media_url).hostname or "",) if media_url else ()
     return SourceConfig(
         name=DEMO_SOURCE,
         title="Khaama Press replica (local demo)",
@@ -59,14 +64,15 @@ def demo_source(base_url: str) -> SourceConfig:
         start_urls=(f"{base_url}/",),
         feeds=(f"{base_url}/feed/",),
         allowed_domains=("127.0.0.1",),
+        requisites_hosts=media_hosts,
         schedule="*/30 * * * *",
         download_delay=0.0,
     )
 
 
-def with_demo_source(config: Config, base_url: str) -> Config:
+def with_demo_source(config: Config, base_url: str, media_url: str | None = None) -> Config:
     others = tuple(source for source in config.sources if source.name != DEMO_SOURCE)
-    return dataclasses.replace(config, sources=(*others, demo_source(base_url)))
+    return dataclasses.replace(config, sources=(*others, demo_source(base_url, media_url)))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -74,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     url = database_url(config)
     publisher = _start_replica(ReplicaSite(n_articles=args.articles), _previous_port(url))
     try:
-        config = with_demo_source(config, publisher.base_url)
+        config = with_demo_source(config, publisher.base_url, publisher.media_url)
         result = run_source(
             config,
             config.source(DEMO_SOURCE),
@@ -96,7 +102,7 @@ def _start_replica(site: ReplicaSite, previous: int | None) -> ReplicaPublisher:
     """The replica on the port of the last demo, else on ``DEMO_PORT``, else (both taken) on any free port."""
     wanted = [port for port in dict.fromkeys((previous, DEMO_PORT)) if port]
     for port in wanted:
-        publisher = ReplicaPublisher(site, port=port)
+        publisher = ReplicaPublisher(site, port=port, media_host=MEDIA_HOST)
         try:
             publisher.start()
         except OSError as error:
@@ -105,7 +111,7 @@ def _start_replica(site: ReplicaSite, previous: int | None) -> ReplicaPublisher:
             continue
         print(f"demo: crawling the replica publisher at {publisher.base_url}/ …", file=sys.stderr, flush=True)
         return publisher
-    publisher = ReplicaPublisher(site)
+    publisher = ReplicaPublisher(site, media_host=MEDIA_HOST)
     publisher.start()
     print(
         f"demo: port {' and '.join(map(str, wanted))} taken; crawling the replica at {publisher.base_url}/ (new"

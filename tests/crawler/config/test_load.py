@@ -124,3 +124,35 @@ def test_render_takes_front_or_all_and_is_off_by_default(tmp_path: Path, value: 
     source = load(text, tmp_path).source("a")
     assert (source.render, source.render_timeout, source.render_max_pages) == (render, 45.0, 20)
     assert load_config(None).source("khaama").render == ()
+
+
+def test_requisite_keys_are_typed() -> None:
+    entry = {
+        "name": "a",
+        "feeds": ["https://x.example/"],
+        "requisites_fresh_for": "1d",
+        "requisites_max_file_size": "2MB",
+        "requisites_max_page_size": "5MB",
+        "requisites_exclude": [r"/ads/"],
+        "requisites_hosts": ["media.internal"],
+        "requisites_srcset": "all",
+    }
+    source = parse_config({"sources": [entry]}).source("a")
+    assert source.requisites is True
+    assert (source.requisites_fresh_for, source.requisites_max_file_size) == (86400.0, 2_000_000)
+    assert source.requisites_max_page_size == 5_000_000
+    assert (source.requisites_exclude, source.requisites_hosts) == (("/ads/",), ("media.internal",))
+    assert parse_config({"sources": [{**entry, "requisites": False}]}).source("a").requisites is False
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("requisites_exclude", ["(unclosed"], "requisites_exclude: invalid regex"),
+        ("requisites_srcset", "some", "requisites_srcset: expected one of largest, all"),
+        ("requisites", "yes", "requisites: expected bool"),
+    ],
+)
+def test_requisite_mistakes_name_the_key(key: str, value: object, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse_config({"sources": [{"name": "a", "feeds": ["https://x.example/"], key: value}]})

@@ -18,8 +18,10 @@ _CANDIDATE = re.compile(
     re.I,
 )
 # A byline elsewhere on the page (a comment's author, a related story's writer, a bio box) is not this article's.
+# A layout "with a sidebar" ("has-sidebar", "lay-sidebar", "sidebar-position-right") and its main column
+# ("sidebar__main") hold the article.
 _ELSEWHERE = re.compile(
-    r"(?<![a-z])(?<!no-)(?:comment|related|recommend|popular|trending|(?<!one-)(?<!two-)(?<!left-)(?<!right-)(?<!with-)(?<!has-)sidebar(?!-(?:left|right))|widget|footer|newsletter|promo(?!ted)|"
+    r"(?<![a-z])(?<!no-)(?:comment|related|recommend|popular|trending|(?<!one-)(?<!two-)(?<!left-)(?<!right-)(?<!with-)(?<!has-)(?<!lay-)(?<!layout-)sidebar(?!-(?:left|right|pos)|__main)|widget|footer|newsletter|promo(?!ted)|"
     r"teaser|more-?stories|most-?read|latest|(?:next|prev)(?:ious)?(?![a-z])|reply|review-?author|quote|statement)",
     re.I,
 )
@@ -103,7 +105,8 @@ def elsewhere(element: HtmlElement) -> bool:
     for node in element.iterancestors():
         if node.tag in ("body", "html"):
             break  # its classes describe the whole page ("sidebar-left" layouts), not a part of it
-        if node.tag in ("aside", "footer", "nav") or _ELSEWHERE.search(_TAXONOMY.sub("", _marks(node))):
+        # A <blockquote> quotes someone else or embeds another's post (an Instagram card with its own date).
+        if node.tag in ("aside", "footer", "nav", "blockquote") or _ELSEWHERE.search(_TAXONOMY.sub("", _marks(node))):
             return True
     return False
 

@@ -6,7 +6,14 @@ import re
 
 from lxml.html import HtmlElement
 
-from crawler.extract._authors import clean_authors, is_byline_word, looks_like_name, starts_with_byline_word
+from crawler.extract._authors import (
+    clean_authors,
+    first_field,
+    is_byline_word,
+    labels_a_byline,
+    looks_like_name,
+    starts_with_byline_word,
+)
 from crawler.extract._document import Marks
 
 # rel="author", itemprop="author", or a byline/author class or id.
@@ -58,17 +65,25 @@ def visible_authors(marks: Marks, organisations: list[str], language: str | None
 def written_byline(root: HtmlElement, organisations: list[str], language: str | None = None) -> list[str]:
     """Names of a byline written as text without byline markup: a short element that starts with a byline word
     ("Von Jane Doe", "Par Jane Doe, 21 juin 2018", "Autor: Jane Doe"), outside comments and related stories."""
-    for element in root.iter(*_TEXT_BYLINE_TAGS):
+    for element in root.iter(*_TEXT_BYLINE_TAGS, "h5", "h6"):
         text = element.text
-        if not text or not starts_with_byline_word(text) or elsewhere(element):
+        if not text or not (starts_with_byline_word(text) or labels_a_byline(text)) or elsewhere(element):
             continue
         line = " ".join(element.text_content().split())
+        if labels_a_byline(line):
+            line = _labelled(element)  # "<strong>Autor:</strong> <a>Jane Doe</a> Tags: ..."
         if len(line) > _MAX_WRITTEN or is_byline_word(line):
             continue
         names = [name for name in clean_authors([line], organisations, language) if looks_like_name(name)]
         if names:
             return names
     return []
+
+
+def _labelled(label: HtmlElement) -> str:
+    """The text a byline label ("Autor:") stands before, up to the next labelled field."""
+    following = label.xpath("following::text()[normalize-space()][position() <= 3]")
+    return first_field(" ".join(" ".join(following).split()))
 
 
 def byline_block_text(marks: Marks) -> str | None:

@@ -58,8 +58,9 @@ class PageDates:
         page: dict[str, Any],
         meta: PageMeta,
         language: str | None,
+        title: str | None = None,
     ) -> None:
-        self._root, self._marks, self._language = root, marks, language
+        self._root, self._marks, self._language, self._title = root, marks, language, title
         self._article, self._page, self._meta = article, page, meta
 
     def modified(self) -> PageTime | None:
@@ -78,7 +79,7 @@ class PageDates:
             return (
                 shown_day(self._marks, self._language)
                 or url_day(url)
-                or headline_day(self._root, self._language)
+                or headline_day(self._root, self._language, self._title)
                 or parse_page_time(fallback.date())
             )
         declared = self._weighed(declared, stated, modified)
@@ -109,7 +110,7 @@ class PageDates:
         resaved = _stamped_together(declared, modified)
         if len(days) == 1 and not generic and not resaved:
             return declared
-        shown = shown_day(self._marks, self._language) or headline_day(self._root, self._language)
+        shown = shown_day(self._marks, self._language) or headline_day(self._root, self._language, self._title)
         if shown is None or shown in _days(declared) or (modified is not None and shown in _days(modified)):
             return declared  # a page that shows its update's day still declares the original publication
         confirmed = next((time for _, time in stated if shown in _days(time)), None)

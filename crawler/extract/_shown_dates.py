@@ -85,11 +85,15 @@ def shown_day(marks: Marks, language: str | None) -> date | None:
     return None
 
 
-def headline_day(root: HtmlElement, language: str | None) -> date | None:
+def headline_day(root: HtmlElement, language: str | None, title: str | None = None) -> date | None:
     """The day shown beside the headline without date markup ("29.11.2022 - Mehrfach ...", "17/02/2022" in a
-    category bar): the first date a short text starts with after the first ``<h1>``, else the nearest before it,
+    category bar): the first date a short text starts with after the headline's ``<h1>``, else the nearest before it,
     outside comments, related stories and the site's header bars."""
-    headline = next(iter(root.iter("h1")), None)
+    # The <h1> holding the article's title, else the first outside the site's header bars (not its logo).
+    headings = [h1 for h1 in root.iter("h1") if not _aside(h1)]
+    key = " ".join((title or "").split()).casefold()
+    headline = next((h1 for h1 in headings if " ".join(h1.text_content().split()).casefold() == key), None)
+    headline = headline if headline is not None else next(iter(headings), None)
     if headline is None:
         return None
     after = headline.xpath("following::text()[normalize-space()][position() <= 60]")

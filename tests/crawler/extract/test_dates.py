@@ -284,3 +284,12 @@ def test_htmldate_reads_the_markup_before_the_oldest_date_of_the_text():
         "<li><i class='fa'></i>27.09.2016</li></ul></div>"
     )
     assert published("<title>Die Nacht</title>", body, lang="de") == date(2021, 10, 16)
+
+
+def test_the_day_beside_the_h1_holding_the_title_not_beside_the_logos():
+    body = (
+        "<div><h1>Customs</h1><p>Since 1.1.2001 at your service</p></div>"
+        "<div class='stage'><h1>Notices</h1></div>"
+        "<div><h1>Tobacco tax act announced</h1><p>Date:</p><p>10/18/2021</p><p>The act of 17 August 2021.</p></div>"
+    )
+    assert published("<title>Customs - Notices - Tobacco tax act announced</title>", body) == date(2021, 10, 18)

@@ -43,6 +43,8 @@ _SKIPPED = re.compile(f"{_DATE_PART.pattern}|{_NOT_NAMES.pattern}|{_HIDDEN}", re
 _BLOCKS = frozenset({"p", "div", "li", "ul", "ol", "section", "header", "br", "h1", "h2", "h3", "h4", "h5", "h6"})
 _TEXT_BYLINE_TAGS = ("p", "span", "div", "strong", "em", "i", "b", "small", "address", "li")
 _MAX_WRITTEN = 60
+_HANDLE = re.compile(r"^[a-z][a-z0-9._-]{2,30}$")
+_NOT_HANDLES = frozenset({"admin", "anonymous", "author", "autor", "by", "comments", "email", "follow", "share"})
 _MAX_CANDIDATES = 12
 _MAX_TEXT = 300
 _BLOCK_LEVELS = 2
@@ -56,10 +58,15 @@ def visible_authors(marks: Marks, organisations: list[str], language: str | None
         for line in _lines(element):
             if line.endswith(":") or is_byline_word(line):
                 continue
-            names = [name for name in clean_authors([line], organisations, language) if looks_like_name(name)]
+            names = [name for name in clean_authors([line], organisations, language) if _shown_name(name)]
             if names:
                 return names
     return []
+
+
+def _shown_name(name: str) -> bool:
+    """A name, or a user name in lower case ("jdoe", "fri.juli") as a blog's byline element shows its writer."""
+    return looks_like_name(name) or bool(_HANDLE.match(name) and name not in _NOT_HANDLES)
 
 
 def written_byline(root: HtmlElement, organisations: list[str], language: str | None = None) -> list[str]:

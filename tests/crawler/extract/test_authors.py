@@ -346,3 +346,8 @@ def test_a_json_ld_user_handle_gives_way_to_the_display_name_of_the_meta_tag():
     head = jsonld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "jane.la.doe"}})
     head += meta("author", "Jane La Doe", attribute="name")
     assert authors(head) == ("Jane La Doe",)
+
+
+def test_a_user_name_in_lower_case_in_the_byline_element_is_the_writer():
+    body = '<div class="post-meta"><a class="author-name" rel="author">jdoe — 2. Februar 2022</a></div>'
+    assert extract_metadata(parse_html(page("", body + article_body(), lang="de")), URL).authors == ("jdoe",)

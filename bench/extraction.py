@@ -34,7 +34,7 @@ _REPO = Path(__file__).resolve().parent.parent
 EVAL = next((path for path in (_REPO.parent / "shared" / "eval",) if path.exists()), Path("/work/shared/eval"))
 ANNOTATIONS = Path(__file__).resolve().parent / "data" / "metadata-annotations.json"
 QUICK_PAGES = 20
-OPEN_WEB_FLOORS = {"title": 0.88, "authors": 0.69, "day": 0.86}
+OPEN_WEB_FLOORS = {"title": 0.89, "authors": 0.73, "day": 0.91}
 """``--check`` fails below these (ours, whole open-web set): a regression guard a little under what is reached."""
 
 

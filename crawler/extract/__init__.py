@@ -11,7 +11,7 @@ from crawler.extract.article import Article, PageTime
 
 log = logging.getLogger(__name__)
 
-EXTRACTOR_VERSION = "3"
+EXTRACTOR_VERSION = "4"
 """Bump whenever the output for the same input changes; stored with every version as ``<mode>/<version>``."""
 MODES = ("default", "fast")
 

@@ -16,10 +16,13 @@ _BOILERPLATE = re.compile(
     r"^\s*(?:(?:view|see|read)\s+(?:all|more)\s+(?:posts|articles|stories)\s+(?:by|from)|"
     r"(?:more\s+)?(?:posts|articles|stories)\s+by|zeige\s+alle\s+beitr(?:ä|ae)ge\s+von|"
     r"alle\s+(?:beitr(?:ä|ae)ge|artikel)\s+von|tous\s+les\s+articles\s+(?:de|par)|"
-    r"(?:autor(?:in)?|auteur(?:e)?|author|text|texte|tekst|testo|texto|текст|автор)\s*:?|follow)\s+",
+    r"(?:autor(?:in)?|auteur(?:e)?|author|text|texte|tekst|testo|texto|текст|автор)\s*:?|redaktion\s*:|follow)\s+",
     re.IGNORECASE,
 )
-_LABEL = re.compile(r"^\s*(?:autor(?:in)?|auteur|author|text|texto|testo)\s*:\s*\S", re.IGNORECASE)
+_LABEL = re.compile(r"^[\s\-\u2013\u2014]*(?:autor(?:in)?|auteur|author|text|texto|testo|redaktion)\s*:\s*\S", re.I)
+_LABEL_ONLY = re.compile(r"^\s*(?:autor(?:in)?|auteur|author|verfasser(?:in)?|redaktion)\s*:\s*$", re.IGNORECASE)
+# The next field of a run of labelled fields ("Autor: Jane Doe Tags: ...", "Datum: 03.11.2021 Autor: ...").
+_NEXT_FIELD = re.compile(r"\s+\w+\s*:(?:\s|$).*$")
 _FOLLOW = re.compile(r"^(?:follow|folgen|suivre|seguir)(?:\s+(?:on|us|me))?$|\s+follow$", re.IGNORECASE)
 # "By A and B for The X": the organisation the story was written for is not an author (lower-case "for" only).
 _WRITTEN_FOR = re.compile(r"\s+(?:for|special\s+to)\s+(?:the\s+)?\S.*$")
@@ -35,6 +38,7 @@ _PREFIX = re.compile(
 # only ("E." and "Y." are initials). A slash parts two full names, not an agency's credit ("dpa/AP", "red/dpa").
 _SPLIT = r"\s*(?:;|\||,|\(|\)|·|•|»|\s&\s|(?i:\band\b)|(?i:\bwith\b){conjunctions})\s*"
 _SLASH = re.compile(r"\s*/\s*")
+_AGENCY_CODE = re.compile(r"^[A-Za-z][A-Za-z\-]{1,5}$")
 # What a staff credit is named: kept when it is all the byline says ("Staff Writer", "Redaktion"), dropped beside
 # a person.
 _ROLE = re.compile(
@@ -48,6 +52,8 @@ _JUNK = re.compile(
     r"@|https?://|www\.|\.com\b|\s.*\d{3,}|\d{3,}.*\s|^\d+$|^(?:username|admin|administrator|anonymous|guest|unknown)$",
     re.I,
 )
+# "jdoe[at]example.net", "jdoe (at) example.net": an e-mail address spelled out against harvesters is no name.
+_SPELLED_EMAIL = re.compile(r"\S\s*[\[(]\s*at\s*[\])]\s*\S", re.IGNORECASE)
 _URL = re.compile(r"\(?\s*(?:https?://|www\.)\S*\s*\)?")
 # Whoever edited, photographed or illustrated is not an author: cut the byline there.
 _NOT_AUTHORS = re.compile(
@@ -69,6 +75,12 @@ _PARTICLES = frozenset(
     {"al", "bin", "da", "das", "de", "del", "della", "der", "di", "do", "dos", "du", "e", "el", "la", "le", "ten"}
     | {"ter", "van", "von", "y", "zu"}
 )
+# A byline box's own heading: "Autoreninfo", "Autorenbox", "Author info", "Alle Beiträge" (its archive link).
+_BOX_LABEL = re.compile(
+    r"^(?:autor(?:en|in)?\s*(?:info|box|profil)\w*|author\s*(?:info|box|bio|profile)|"
+    r"(?:alle|all)\s+(?:beitr(?:ä|ae)ge|artikel|posts|articles|stories))$",
+    re.IGNORECASE,
+)
 _NOT_A_NAME = frozenset(
     {"biography", "bio", "by", "comments", "contact", "email", "follow", "menu", "more", "print", "profile"}
     | {"share", "subscribe"}
@@ -86,7 +98,9 @@ def clean_authors(
     names: list[str] = []
     organisations = [org for org in organisations if org]
     for value in raw:
-        text = _NOT_AUTHORS.sub("", _URL.sub(" ", _SPACE.sub(" ", value or "").strip()))
+        text = _NOT_AUTHORS.sub("", _URL.sub(" ", _SPACE.sub(" ", value or "").strip())).lstrip(" -\u2013\u2014")
+        if _BOX_LABEL.match(text.strip(_STRIP)) or _SPELLED_EMAIL.search(text):
+            continue
         text = _WRITTEN_FOR.sub("", _PREFIX.sub("", _BOILERPLATE.sub("", text)))
         parts = [part for part in _splitter(language).split(_without_site_suffix(text, organisations))]
         parts = [piece for part in parts for piece in _split_slash(part) if piece.strip(_STRIP)]
@@ -127,6 +141,8 @@ def _split_slash(part: str) -> list[str]:
     pieces = _SLASH.split(part)
     if len(pieces) > 1 and all(len(piece.split()) >= 2 for piece in pieces):
         return pieces
+    if len(pieces) == 2 and len(pieces[0].split()) >= 2 and _AGENCY_CODE.match(pieces[1]):
+        return pieces[:1]  # "Jane Doe/SP-X", "Jane Doe/dpa": the agency's short credit after a writer
     return [part]
 
 
@@ -151,6 +167,16 @@ def _without_site_suffix(text: str, organisations: list[str]) -> str:
 def starts_with_byline_word(text: str) -> bool:
     """Whether ``text`` opens as a byline does: "Von ...", "Text von ...", "Par ...", "Autor: ..."."""
     return bool(_PREFIX.match(text) or _LABEL.match(text))
+
+
+def labels_a_byline(text: str) -> bool:
+    """Whether ``text`` is only a byline label ("Autor:", "Redaktion:"): the name follows in the next text."""
+    return bool(_LABEL_ONLY.match(text))
+
+
+def first_field(text: str) -> str:
+    """``text`` up to the next labelled field ("Jane Doe Tags: Politik" gives "Jane Doe")."""
+    return _NEXT_FIELD.sub("", text).strip()
 
 
 def is_byline_word(line: str) -> bool:

@@ -6,7 +6,14 @@ import re
 
 from lxml.html import HtmlElement
 
-from crawler.extract._authors import clean_authors, is_byline_word, looks_like_name, starts_with_byline_word
+from crawler.extract._authors import (
+    clean_authors,
+    first_field,
+    is_byline_word,
+    labels_a_byline,
+    looks_like_name,
+    starts_with_byline_word,
+)
 from crawler.extract._document import Marks
 
 # rel="author", itemprop="author", or a byline/author class or id.
@@ -18,8 +25,10 @@ _CANDIDATE = re.compile(
     re.I,
 )
 # A byline elsewhere on the page (a comment's author, a related story's writer, a bio box) is not this article's.
+# A layout "with a sidebar" ("has-sidebar", "lay-sidebar", "sidebar-position-right") and its main column
+# ("sidebar__main") hold the article.
 _ELSEWHERE = re.compile(
-    r"(?<![a-z])(?<!no-)(?:comment|related|recommend|popular|trending|(?<!one-)(?<!two-)(?<!left-)(?<!right-)(?<!with-)(?<!has-)sidebar(?!-(?:left|right))|widget|footer|newsletter|promo(?!ted)|"
+    r"(?<![a-z])(?<!no-)(?:comment|related|recommend|popular|trending|(?<!one-)(?<!two-)(?<!left-)(?<!right-)(?<!with-)(?<!has-)(?<!lay-)(?<!layout-)sidebar(?!-(?:left|right|pos)|__main)|widget|footer|newsletter|promo(?!ted)|"
     r"teaser|more-?stories|most-?read|latest|(?:next|prev)(?:ious)?(?![a-z])|reply|review-?author|quote|statement)",
     re.I,
 )
@@ -34,6 +43,8 @@ _SKIPPED = re.compile(f"{_DATE_PART.pattern}|{_NOT_NAMES.pattern}|{_HIDDEN}", re
 _BLOCKS = frozenset({"p", "div", "li", "ul", "ol", "section", "header", "br", "h1", "h2", "h3", "h4", "h5", "h6"})
 _TEXT_BYLINE_TAGS = ("p", "span", "div", "strong", "em", "i", "b", "small", "address", "li")
 _MAX_WRITTEN = 60
+_HANDLE = re.compile(r"^[a-z][a-z0-9._-]{2,30}$")
+_NOT_HANDLES = frozenset({"admin", "anonymous", "author", "autor", "by", "comments", "email", "follow", "share"})
 _MAX_CANDIDATES = 12
 _MAX_TEXT = 300
 _BLOCK_LEVELS = 2
@@ -47,26 +58,39 @@ def visible_authors(marks: Marks, organisations: list[str], language: str | None
         for line in _lines(element):
             if line.endswith(":") or is_byline_word(line):
                 continue
-            names = [name for name in clean_authors([line], organisations, language) if looks_like_name(name)]
+            names = [name for name in clean_authors([line], organisations, language) if _shown_name(name)]
             if names:
                 return names
     return []
 
 
+def _shown_name(name: str) -> bool:
+    """A name, or a user name in lower case ("jdoe", "fri.juli") as a blog's byline element shows its writer."""
+    return looks_like_name(name) or bool(_HANDLE.match(name) and name not in _NOT_HANDLES)
+
+
 def written_byline(root: HtmlElement, organisations: list[str], language: str | None = None) -> list[str]:
     """Names of a byline written as text without byline markup: a short element that starts with a byline word
     ("Von Jane Doe", "Par Jane Doe, 21 juin 2018", "Autor: Jane Doe"), outside comments and related stories."""
-    for element in root.iter(*_TEXT_BYLINE_TAGS):
+    for element in root.iter(*_TEXT_BYLINE_TAGS, "h5", "h6"):
         text = element.text
-        if not text or not starts_with_byline_word(text) or elsewhere(element):
+        if not text or not (starts_with_byline_word(text) or labels_a_byline(text)) or elsewhere(element):
             continue
         line = " ".join(element.text_content().split())
+        if labels_a_byline(line):
+            line = _labelled(element)  # "<strong>Autor:</strong> <a>Jane Doe</a> Tags: ..."
         if len(line) > _MAX_WRITTEN or is_byline_word(line):
             continue
         names = [name for name in clean_authors([line], organisations, language) if looks_like_name(name)]
         if names:
             return names
     return []
+
+
+def _labelled(label: HtmlElement) -> str:
+    """The text a byline label ("Autor:") stands before, up to the next labelled field."""
+    following = label.xpath("following::text()[normalize-space()][position() <= 3]")
+    return first_field(" ".join(" ".join(following).split()))
 
 
 def byline_block_text(marks: Marks) -> str | None:
@@ -103,7 +127,8 @@ def elsewhere(element: HtmlElement) -> bool:
     for node in element.iterancestors():
         if node.tag in ("body", "html"):
             break  # its classes describe the whole page ("sidebar-left" layouts), not a part of it
-        if node.tag in ("aside", "footer", "nav") or _ELSEWHERE.search(_TAXONOMY.sub("", _marks(node))):
+        # A <blockquote> quotes someone else or embeds another's post (an Instagram card with its own date).
+        if node.tag in ("aside", "footer", "nav", "blockquote") or _ELSEWHERE.search(_TAXONOMY.sub("", _marks(node))):
             return True
     return False
 

@@ -13,10 +13,10 @@ from charset_normalizer import from_bytes
 from charset_normalizer.md import mess_ratio
 from w3lib.encoding import (
     html_body_declared_encoding,
-    html_to_unicode,
     http_content_type_encoding,
     read_bom,
     resolve_encoding,
+    to_unicode,
 )
 
 from crawler.errors import NotAnArticle
@@ -86,7 +86,17 @@ def _decode(content_type: str | None, body: bytes, declared: str | None) -> tupl
         return override, body.decode(override, errors="replace")
     if declared is not None and read_bom(body) == (None, None) and not _decodes(body, declared):
         return _detected(body, declared)
-    return html_to_unicode(content_type, body, auto_detect_fun=_sniff)
+    return _in_browser_order(content_type, body)
+
+
+def _in_browser_order(content_type: str | None, body: bytes) -> tuple[str, str]:
+    """w3lib's order (byte-order mark, header, ``<meta>``), then our sniffing: ``html_to_unicode``'s hook for the
+    last step (``auto_detect_fun``) is deprecated since w3lib 2.6, whose own guess would replace ``_sniff``."""
+    encoding, bom = read_bom(body)
+    if encoding is not None:
+        return encoding, to_unicode(body[len(bom) :], encoding)
+    encoding = http_content_type_encoding(content_type) or html_body_declared_encoding(body) or _sniff(body)
+    return encoding, to_unicode(body, encoding)
 
 
 def _check_type(content_type: str | None) -> None:

@@ -46,8 +46,11 @@ def choose_authors(
     organisations += [name for name in people if _key(name) in site_keys]
     people = [name for name in people if _key(name) not in site_keys]
     known = [*organisations, *sites]
+    meta_people = _meta_authors(meta)
+    if people and all(any(_is_handle_of(name, shown) for shown in meta_people) for name in people):
+        people = meta_people  # JSON-LD's user handle ("jane.doe"), the meta tag's display name ("Jane Doe")
     # A person named anywhere beats an organisation named as the author in JSON-LD.
-    declared = clean_authors(people or _meta_authors(meta), organisations=known, language=language)
+    declared = clean_authors(people or meta_people, organisations=known, language=language)
     visible = visible_authors(marks, known, language)
     if visible and _byline_completes(declared, visible, known):
         return tuple(visible)

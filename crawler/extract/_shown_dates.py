@@ -14,7 +14,7 @@ from crawler.extract.fallback import CHROME_MARKS
 
 _SHOWN = re.compile(
     r"(?:^|[\s_-])(?:date|time|timestamp|dateline|published|publish-date|post-date|posted-on|entry-date|byline|"
-    r"article-?date|meta-date|datepublished|hour|hora|heure|uhrzeit)",
+    r"article-?date|meta-date|datepublished|hour|hora|heure|uhrzeit|datum|fecha)",
     re.I,
 )
 _CLOCK_ONLY = re.compile(r"^\d{1,2}[:.h]\d{2}(?:\s*(?:[ap]\.?m\.?|uhr|hs?|h))?$", re.I)
@@ -26,6 +26,12 @@ _MAX_TEXT = 80
 _MAX_CLOCKS = 3
 _MAX_BYLINE_WORDS = 10
 _QUARTER = timedelta(minutes=15)
+# A text that may hold a full date: a year, or a numeric day with a two-digit year.
+_MAY_HOLD_DAY = re.compile(r"\b(?:19|20)\d{2}\b|\b\d{1,2}[./-]\d{1,2}[./-]\d{2}\b")
+_AFTER_HEADLINE, _BEFORE_HEADLINE = 800, 400
+"""Characters of text read after and before the headline for the day shown beside it (a dateline, a kicker)."""
+_HEADLINE_PREFIX = 60
+_NOT_SHOWN = frozenset({"script", "style", "noscript", "template", "option"})
 _MAX_OFFSET = timedelta(hours=14)
 
 
@@ -48,9 +54,18 @@ def _aside(element: HtmlElement) -> bool:
     if elsewhere(element):
         return True
     for node in (element, *element.iterancestors()):
+        if node.tag in ("body", "html"):
+            break  # a theme's classes for the whole page ("has-top-bar"), not a bar the date sits in
         if node.tag == "nav" or _CHROME.search(f"{node.get('class') or ''} {node.get('id') or ''}"):
             return True
+        if node.tag == "header" and _site_header(node):
+            return True
     return False
+
+
+def _site_header(header: HtmlElement) -> bool:
+    """A ``<header>`` outside the article without the headline: the site's own, whose date is today's."""
+    return not header.xpath("ancestor::article") and header.find(".//h1") is None
 
 
 def shown_day(marks: Marks, language: str | None) -> date | None:
@@ -65,6 +80,45 @@ def shown_day(marks: Marks, language: str | None) -> date | None:
     block = byline_block_text(marks)
     if block and not _UPDATED.search(block):
         parsed = parse_shown_time(block, language, None, labels=_MAX_BYLINE_WORDS)
+        if parsed is not None:
+            return parsed.date()
+    return None
+
+
+def headline_day(root: HtmlElement, language: str | None, title: str | None = None) -> date | None:
+    """The day shown beside the headline without date markup ("29.11.2022 - Mehrfach ...", "17/02/2022" in a
+    category bar): the first date a short text starts with after the headline's ``<h1>``, else the nearest before it,
+    outside comments, related stories and the site's header bars."""
+    # The <h1> holding the article's title, else the first outside the site's header bars (not its logo).
+    headings = [h1 for h1 in root.iter("h1") if not _aside(h1)]
+    key = " ".join((title or "").split()).casefold()
+    headline = next((h1 for h1 in headings if " ".join(h1.text_content().split()).casefold() == key), None)
+    headline = headline if headline is not None else next(iter(headings), None)
+    if headline is None:
+        return None
+    after = headline.xpath("following::text()[normalize-space()][position() <= 60]")
+    before = headline.xpath("preceding::text()[normalize-space()][position() <= 30]")
+    for texts, budget in ((after, _AFTER_HEADLINE), (before[::-1], _BEFORE_HEADLINE)):
+        day = _first_day(texts, budget, language)
+        if day is not None:
+            return day
+    return None
+
+
+def _first_day(texts: list, budget: int, language: str | None) -> date | None:
+    read = 0
+    for text in texts:
+        if read > budget:
+            break
+        parent = text.getparent()
+        owner = parent.getparent() if text.is_tail and parent is not None else parent
+        start = " ".join(text.split())[:_HEADLINE_PREFIX]
+        read += len(text)
+        if owner is None or owner.tag in _NOT_SHOWN or not _MAY_HOLD_DAY.search(start) or _aside(owner):
+            continue
+        if _UPDATED.search(start):
+            continue
+        parsed = parse_shown_time(start, language, None)
         if parsed is not None:
             return parsed.date()
     return None

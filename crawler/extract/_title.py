@@ -30,9 +30,11 @@ def choose_title(
     """The visible headline when a declaration (``declared``, most trusted first, or the ``<title>``) confirms
     it; else the most trusted declaration the page confirms elsewhere; else ``fallback()``'s guess.
 
-    Declarations lie now and then (a JSON-LD headline holding the description, an ``og:title`` holding the site
-    name or an SEO wording of the headline): a title nothing else on the page repeats loses to one that is repeated,
-    and the headline readers see is the title, as annotators of article pages take it.
+    A headline a declaration names exactly comes before those it names in part (a section's name in the
+    ``<title>`` "Site - Section - Headline"). Declarations lie now and then (a JSON-LD headline holding the
+    description, an ``og:title`` holding the site name or an SEO wording of the headline): a title nothing else on
+    the page repeats loses to one that is repeated, and the headline readers see is the title, as annotators of
+    article pages take it.
     """
     headings = [" ".join(h.text_content().split()) for h in root.xpath("//h1")[:3]]
     headlines = visible_headlines(root, url, {title_key(site) for site in sites if site})
@@ -41,11 +43,23 @@ def choose_title(
     cleaned = [clean_title(text, sites, headings) for text in [*raw, title_tag] if text]
     if not cleaned:
         return next((headline.text for headline in headlines), None) or clean_title(fallback(), sites, headings)
-    for headline in headlines:
+    keys = {title_key(text) for text in cleaned}
+    exact = next((headline for headline in headlines if title_key(headline.text) in keys), None)
+    for headline in [exact] if exact else headlines:
         if any(_confirms(text, headline) for text in [*cleaned, *raw, title_tag] if text):
             return _declared_part(headline.text, cleaned, [*raw, title_tag])
+    if headlines and headlines[0].marked and not raw and not _mentions_site(headlines[0].text, sites):
+        # Only a <title>, naming none of the headlines, and a heading marked as the entry's title: the <title> is
+        # the name over every page of the site or section ("Home"), the heading this page's own (unless it
+        # speaks of the site itself: a promotion for it).
+        return headlines[0].text
     chosen = _untruncated(_confirmed(cleaned, headings, has_tag=bool(title_tag), title_tag=title_tag), cleaned)
     return _as_shown(chosen, headings)
+
+
+def _mentions_site(text: str, sites: list[str]) -> bool:
+    key = site_key(text)
+    return any(len(site_key(site)) >= _MIN_STEM and site_key(site) in key for site in sites if site)
 
 
 def _untruncated(chosen: str, cleaned: list[str]) -> str:

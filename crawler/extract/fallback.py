@@ -40,16 +40,19 @@ class FallbackMetadata:
         return getattr(self._document, "author", None) or None
 
     def date(self) -> str | None:
-        """htmldate's publication day (``YYYY-MM-DD``) of the page without its header bars, its text searched
-        too: asked only when neither the markup nor the byline nor the URL states a day.
+        """htmldate's publication day (``YYYY-MM-DD``) of the page without its header bars: from the markup and
+        the URL when they state one, else from a search of the text too; asked only when neither the markup nor
+        the byline nor the URL nor the headline's surroundings state a day.
 
-        The text search pads a year or a month found alone ("established in 2010", "March 2021") to its first
-        day: a 1st is kept only when the markup alone (htmldate without its text search) says so too.
+        With ``original_date`` the text search takes the oldest date it finds (a list of older posts beside the
+        article wins over the article's own marked-up day), so it comes second. It pads a year or a month found
+        alone ("established in 2010", "March 2021") to its first day: such a 1st is dropped.
         """
+        found = self._htmldate(extensive=False)
+        if found:
+            return found
         found = self._htmldate(extensive=True)
-        if found and found.endswith("-01") and found != self._htmldate(extensive=False):
-            return None
-        return found
+        return None if found and found.endswith("-01") else found
 
     def _htmldate(self, *, extensive: bool) -> str | None:
         try:
@@ -69,13 +72,14 @@ CHROME_MARKS = "top-?bar|header-top|top-header|top-menu|date-?bar|data_time|curr
 """Class or id words of a site's header bars, whose dates are the visit's, not the article's."""
 _CHROME = (
     "//nav | //*[@role='navigation' or @role='banner'] | //header[not(ancestor::article)][not(.//h1)] | "
-    f"//*[re:test(concat(@class, ' ', @id), '{CHROME_MARKS}', 'i')]"
+    f"//body//*[re:test(concat(@class, ' ', @id), '{CHROME_MARKS}', 'i')]"
 )
 _NAMESPACES = {"re": "http://exslt.org/regular-expressions"}
 
 
 def without_page_chrome(root: HtmlElement) -> HtmlElement:
-    """A copy of the page without navigation and header bars, whose dates are the visit's, not the article's."""
+    """A copy of the page without navigation and header bars, whose dates are the visit's, not the article's.
+    The ``<body>``'s own classes describe the whole page (a theme's "has-top-bar"): never taken for a bar."""
     copy = deepcopy(root)
     for element in copy.xpath(_CHROME, namespaces=_NAMESPACES):
         if element.getparent() is not None:

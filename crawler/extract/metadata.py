@@ -62,7 +62,7 @@ def extract_metadata(root: HtmlElement, url: str) -> Metadata:
     marks = page_marks(root)
     result.language = _language(article, meta)
     result.authors = choose_authors(marks, article, nodes, meta, sites, fallback, result.language, root)
-    dates = PageDates(root, marks, article, page, meta, result.language)
+    dates = PageDates(root, marks, article, page, meta, result.language, result.title)
     result.modified_at = dates.modified()
     result.published_at = dates.published(url, fallback, result.modified_at)
     result.section = _first_text(article.get("articleSection"), meta.first("article:section", "parsely-section"))

@@ -313,3 +313,41 @@ def test_a_declared_author_spelling_the_sites_domain_gives_way_to_the_byline():
 def test_a_declared_name_with_a_label_around_it_gives_way_to_the_shown_name():
     head = meta("author", "Example-Online-Expert Jane Doe", attribute="name")
     assert authors(head, '<a rel="author" href="/jane-doe">Jane Doe</a>') == ("Jane Doe",)
+
+
+def test_an_e_mail_address_spelled_out_against_harvesters_is_no_name():
+    assert clean_authors(["jdoe[at]example.net"]) == ()
+    assert clean_authors(["jdoe (at) example.net"]) == ()
+
+
+def test_a_byline_box_heading_is_no_name():
+    assert clean_authors(["Autoreninfo"]) == ()
+    assert clean_authors(["Alle Beiträge"]) == ()
+    assert authors(body='<div class="author-box"><p>Author info</p></div>') == ()
+
+
+def test_a_byline_label_element_names_the_text_after_it_up_to_the_next_field():
+    body = "<p><strong>Autor:</strong> <a href='/tag/jane'>Jane Doe</a> Tags: Politik, Bahn, Verkehr</p>"
+    assert extract_metadata(parse_html(page("", body + article_body(), lang="de")), URL).authors == ("Jane Doe",)
+
+
+def test_a_labelled_byline_after_a_dash_and_a_date():
+    body = "<p>05.02.2020 <span>- Redaktion: Jane Doe (Pressesprecherin des Verbands)</span></p>"
+    assert extract_metadata(parse_html(page("", body + article_body(), lang="de")), URL).authors == ("Jane Doe",)
+
+
+def test_an_agency_code_after_a_slash_is_not_part_of_the_writers_name():
+    assert clean_authors(["Jane Doe/SP-X"]) == ("Jane Doe",)
+    assert clean_authors(["Jane Doe/dpa"]) == ("Jane Doe",)
+    assert clean_authors(["Jane Doe / John Roe"]) == ("Jane Doe", "John Roe")
+
+
+def test_a_json_ld_user_handle_gives_way_to_the_display_name_of_the_meta_tag():
+    head = jsonld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "jane.la.doe"}})
+    head += meta("author", "Jane La Doe", attribute="name")
+    assert authors(head) == ("Jane La Doe",)
+
+
+def test_a_user_name_in_lower_case_in_the_byline_element_is_the_writer():
+    body = '<div class="post-meta"><a class="author-name" rel="author">jdoe — 2. Februar 2022</a></div>'
+    assert extract_metadata(parse_html(page("", body + article_body(), lang="de")), URL).authors == ("jdoe",)

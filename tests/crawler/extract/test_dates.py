@@ -203,3 +203,93 @@ def test_a_utc_time_near_midnight_takes_the_day_of_its_url(stated, url, offset, 
 def test_a_utc_time_far_from_the_url_day_keeps_its_zone():
     found = published(meta("article:published_time", "2019-11-19T12:00:00Z"), url="https://x.example/2019/11/17/a/")
     assert found.utcoffset() == timedelta(0)
+
+
+def test_a_day_beside_the_headline_without_date_markup_is_the_shown_day():
+    body = (
+        "<h1>Bund drosselt Bioenergie</h1><p>17.02.2022 - Die Branche protestiert seit Wochen.</p>"
+        "<p>Ein Gesetz vom 03.05.2019 regelt die Vergütung.</p>"
+    )
+    assert published("<title>Bioenergie</title>", body, lang="de") == date(2022, 2, 17)
+
+
+def test_declarations_that_disagree_on_the_day_give_way_to_the_one_shown():
+    head = jsonld({"@type": "NewsArticle", "datePublished": "2022-01-04T07:29:00Z"})
+    head += meta("article:published_time", "2022-01-06T08:29:34+01:00")
+    body = "<h1>Vanlife in Schweden</h1><div class='info'>06.01.2022</div>"
+    assert published(head, body, lang="de") == datetime(2022, 1, 6, 8, 29, 34, tzinfo=timezone(timedelta(hours=1)))
+
+
+def test_a_generic_date_meta_gives_way_to_the_day_shown():
+    head = meta("date", "2020-04-30", attribute="name")
+    body = "<h1>Mietenstreik</h1><p class='date'>29.04.2020, 12:01 Uhr</p>"
+    assert published(head, body, lang="de") == date(2020, 4, 29)
+
+
+def test_a_publication_stamped_with_the_modification_gives_way_to_an_earlier_day_shown():
+    head = meta("article:published_time", "2022-11-17T10:33:13Z") + meta(
+        "article:modified_time", "2022-11-17T10:32:18Z"
+    )
+    body = "<h1>Wärmepumpe im Altbau</h1><time class='hero-label' datetime='2022-03-09'>09.03.2022</time>"
+    assert published(head, body, lang="de") == date(2022, 3, 9)
+
+
+def test_a_post_scheduled_after_its_last_edit_keeps_its_declared_day():
+    head = meta("article:published_time", "2022-12-25T11:00:02Z") + meta(
+        "article:modified_time", "2022-12-07T09:10:52Z"
+    )
+    body = "<h1>Weihnachten</h1><p>Stand 07.12.2022</p>"
+    assert published(head, body, lang="de") == datetime(2022, 12, 25, 11, 0, 2, tzinfo=UTC)
+
+
+def test_the_site_header_date_bar_is_not_the_shown_day():
+    body = (
+        "<header><div class='navtop'><time>Mittwoch, 01. November 2023</time></div></header>"
+        "<main><h1>Im Schlepptau</h1><p><span class='text_datum'>31. Oktober 2023.</span> Eine Kolumne.</p></main>"
+    )
+    assert published("<title>Im Schlepptau</title>", body, lang="de") == date(2023, 10, 31)
+
+
+def test_a_date_of_an_embedded_post_is_not_the_articles():
+    body = (
+        "<article><h1>Fund</h1><blockquote class='instagram-media'><p>"
+        "<time datetime='2019-04-21T23:47:18+00:00'>Apr 21, 2019</time></p></blockquote>"
+        "<div class='field'><span class='date-display-single'>18.10.2019 16:06 Uhr</span></div></article>"
+    )
+    assert published("<title>Fund</title>", body, lang="de") == date(2019, 10, 18)
+
+
+def test_a_theme_class_of_the_whole_body_is_no_header_bar():
+    html = page(
+        "<title>Beweise</title>",
+        "<h1>Beweise vorgelegt</h1><div class='post-meta'><a class='post-date'>2. Februar 2022</a></div>"
+        + article_body(),
+        lang="de",
+    ).replace("<body>", "<body class='theme has-top-bar'>")
+    assert extract_metadata(parse_html(html), URL).published_at == date(2022, 2, 2)
+
+
+def test_the_main_column_of_a_layout_with_a_sidebar_holds_the_shown_zone():
+    head = meta("article:published_time", "2022-05-04T00:25:56Z")
+    body = (
+        "<div class='lay-sidebar'><div class='sidebar__main'><h1>Jugada</h1><span class='mod-date'>"
+        "<time class='com-date'>3 de mayo de 2022</time><time class='com-hour'>21:25</time></span></div></div>"
+    )
+    assert published(head, body, lang="es").date() == date(2022, 5, 3)
+
+
+def test_htmldate_reads_the_markup_before_the_oldest_date_of_the_text():
+    body = (
+        "<div><p>2021-10-16 | Botschaft</p><h2>Die Nacht</h2><ul><li><i class='fa'></i>16.06.2016</li>"
+        "<li><i class='fa'></i>27.09.2016</li></ul></div>"
+    )
+    assert published("<title>Die Nacht</title>", body, lang="de") == date(2021, 10, 16)
+
+
+def test_the_day_beside_the_h1_holding_the_title_not_beside_the_logos():
+    body = (
+        "<div><h1>Customs</h1><p>Since 1.1.2001 at your service</p></div>"
+        "<div class='stage'><h1>Notices</h1></div>"
+        "<div><h1>Tobacco tax act announced</h1><p>Date:</p><p>10/18/2021</p><p>The act of 17 August 2021.</p></div>"
+    )
+    assert published("<title>Customs - Notices - Tobacco tax act announced</title>", body) == date(2021, 10, 18)

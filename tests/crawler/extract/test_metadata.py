@@ -39,7 +39,7 @@ def test_jsonld_graph_with_references():
     assert article.language == "en"
     assert article.summary == "NATO allies will decide on the troops pullout together, Blinken said."
     assert article.image_url == "https://www.khaama.com/wp-content/uploads/2021/03/blinken.jpg"
-    assert article.extractor == "default/3"
+    assert article.extractor == "default/4"
 
 
 def test_jsonld_top_level_list_people_before_organisations():

@@ -110,3 +110,19 @@ def test_without_an_h1_a_confirmed_h2_is_the_headline():
 
 def test_an_inflected_word_still_confirms_a_short_headline():
     assert title(meta("og:title", "Nachhaltiger leben"), "<h1>Nachhaltig leben</h1>") == "Nachhaltig leben"
+
+
+def test_the_heading_a_title_names_exactly_wins_over_a_section_heading_it_names_in_part():
+    head = "<title>Customs online - Notices - Tobacco tax act announced</title>"
+    body = '<h1 class="entry-title">Notices</h1><h1>Tobacco tax act announced</h1>'
+    assert title(head, body) == "Tobacco tax act announced"
+
+
+def test_a_bare_title_tag_loses_to_a_heading_marked_as_the_entrys_title():
+    assert title("<title>Home</title>", '<h1 class="entry-title">Time to say goodbye.</h1>') == "Time to say goodbye."
+
+
+def test_a_marked_heading_that_promotes_the_site_is_not_the_headline():
+    head = "<title>Remembrance day: stones laid in the old town</title>"
+    body = '<h1 class="entry-title">Support Example Blog today!</h1>'
+    assert title(head, body) == "Remembrance day: stones laid in the old town"

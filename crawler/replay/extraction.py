@@ -81,14 +81,10 @@ def _extract(task: ExtractionTask) -> Outcome:
         raise NotAnArticle(f"not a text response ({type(response).__name__})")
     page_url = task.page_url or response.url
     article = extract_article(response.body, page_url, response.headers.to_unicode_dict(), mode=task.mode)
-    item = ArticleItem(
-        article=article,
-        source=task.source,
-        fetched_url=response.url,
-        warc_record_id=task.record_id,
-        seen_at=task.seen_at,
+    item = ArticleItem.from_response(
+        article, response, source=task.source, seen_at=task.seen_at, warc_record_id=task.record_id,
         imported_from=task.imported_from,
-    )
+    )  # fmt: skip
     return Outcome(task.where, item=item)
 
 

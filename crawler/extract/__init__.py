@@ -92,8 +92,9 @@ def extract_article(
         raise NotAnArticle(f"extraction failed: {error!r}") from error
 
 
-def warm_up() -> None:
-    """Import the extractors and run one tiny extraction, so the first real page is not slow."""
+def warm_up(mode: str = "default") -> None:
+    """Import the extractors of ``mode`` and run one tiny extraction, so the first real page is not slow (language
+    models and caches load lazily); every worker process, the crawl's and the replay's, starts with it."""
     page = b"<html><head><title>warm up</title></head><body><article><p>" + b"warm up text " * 60 + b"</p></article>"
     with contextlib.suppress(NotAnArticle):
-        extract_article(page + b"</body></html>", "https://warm-up.invalid/page/")
+        extract_article(page + b"</body></html>", "https://warm-up.invalid/page/", mode=mode)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -115,9 +114,8 @@ def decompressor(max_page_size: int) -> HttpCompressionMiddleware:
 
 
 def warm_up() -> None:
-    """A worker process's start: the extractors imported and run once, Scrapy's decoder built."""
-    from crawler.extract import extract_article
+    """A worker process's start: the extractors warmed as the crawl's are, Scrapy's decoder built."""
+    from crawler.extract import warm_up as warm_extractors
 
-    with contextlib.suppress(NotAnArticle):
-        extract_article(b"<html><body><p>warm-up</p></body></html>", "http://localhost/")
+    warm_extractors()
     decompressor(CrawlConfig.max_page_size)

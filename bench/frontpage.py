@@ -30,8 +30,7 @@ from bench.harness import bench_database, key_values, median
 from crawler.discovery import links
 from crawler.discovery.frontpage import FrontPage, article_links
 from crawler.storage.frontpages import FrontPageStore
-from replica import ReplicaSite
-from replica._listing_pages import render_home
+from replica import ReplicaSite, render_home
 
 EVAL = Path("/work/shared/eval/article-extraction-dev/html")
 """As ``bench/extraction.py`` finds the evaluation data; ``--pages`` names another folder of ``*.html.gz``."""

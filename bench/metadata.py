@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.metrics import authors_match, byline_matches, day_matches, title_matches
-from crawler.extract.metadata import extract_metadata
-from crawler.extract.page import clean_text, decode_html, parse_html, primary_tag
+from crawler.extract import clean_text, decode_html, extract_metadata, parse_html, primary_tag
 
 log = logging.getLogger(__name__)
 

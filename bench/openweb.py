@@ -11,8 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.metadata import LabelledPage, Rules
-from crawler.extract._language import detect_language
-from crawler.extract.page import clean_text, decode_html, parse_html, primary_tag
+from crawler.extract import clean_text, decode_html, detect_language, parse_html, primary_tag
 
 _QUOTES = "\"'\u201c\u201d\u201e\u201f\u2018\u2019\u201a\u201b\u00ab\u00bb\u2039\u203a`\u00b4"
 # The README's separators of names: ";" "," "&" "and" "und" (whole words).

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from crawler.extract.article import Article
+
+if TYPE_CHECKING:
+    from scrapy.http import Response
 
 
 @dataclass
@@ -23,6 +27,34 @@ class ArticleItem:
     """The response's validators, kept so that a re-check can ask "changed since?" (a 304 costs no body)."""
     imported_from: str | None = None
     """A Wayback Machine capture's URL when the page came from there (``seen_at`` is then that capture's time)."""
+
+    @classmethod
+    def from_response(
+        cls,
+        article: Article,
+        response: Response,
+        *,
+        source: str,
+        seen_at: datetime,
+        warc_record_id: str | None,
+        imported_from: str | None = None,
+    ) -> ArticleItem:
+        """The one way an article becomes an item, live, imported or replayed: the response's validators kept."""
+        return cls(
+            article=article,
+            source=source,
+            fetched_url=response.url,
+            warc_record_id=warc_record_id,
+            seen_at=seen_at,
+            etag=_header(response, b"ETag"),
+            last_modified=_header(response, b"Last-Modified"),
+            imported_from=imported_from,
+        )
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
 
 
 @dataclass

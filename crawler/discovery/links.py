@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
-from w3lib.url import safe_url_string
+from w3lib.url import canonicalize_url, safe_url_string
 
 # Path segments that name a listing, an archive or machinery, never an article.
 _NON_ARTICLE_SEGMENTS = frozenset(
@@ -24,6 +24,11 @@ _DATE_PATH = re.compile(r"/(?:19|20)\d\d/(?:0?[1-9]|1[0-2])(?:/|$)")
 _NUMERIC_ID = re.compile(r"(?:^|[-_])\d{4,}(?:\.html?)?$|^\d{4,}(?:\.html?)?$")
 _PAGINATION = re.compile(r"/page/\d+/?$|[?&](?:paged?|p)=\d+(?:&|$)", re.IGNORECASE)
 _MIN_SLUG_WORDS = 3
+
+
+def url_key(url: str) -> str:
+    """The form URLs are compared in (known articles, a run's requests, sitemaps already fetched, absences)."""
+    return canonicalize_url(url.strip(), keep_fragments=False)
 
 
 def host_allowed(url: str, allowed_domains: Sequence[str]) -> bool:

@@ -31,17 +31,8 @@ def run_extraction(body: bytes, url: str, headers: Mapping[str, str] | None, *, 
     )
     check_article(meta, root, text, url)
     return Article(
-        url=meta.url,
-        title=meta.title,
-        authors=meta.authors,
-        published_at=meta.published_at,
-        modified_at=meta.modified_at,
-        section=meta.section,
-        tags=meta.tags,
-        language=meta.language or detect_language(text),
-        summary=meta.summary,
+        **{**meta.article_fields(), "language": meta.language or detect_language(text)},
         body=text,
-        image_url=meta.image_url,
         extractor=extractor,
         charset_fallback=decoded.encoding if decoded.fallback else None,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -13,8 +13,10 @@ PageTime = datetime | date
 
 
 @dataclass(frozen=True)
-class Article:
-    """One extracted article. ``url`` is canonical; absent values are ``None`` (lists: empty)."""
+class ArticleFields:
+    """What a page says about its article, body aside: defined once for the page's metadata and the article record.
+
+    Absent values are ``None`` (lists: empty)."""
 
     url: str
     title: str | None = None
@@ -25,8 +27,18 @@ class Article:
     tags: tuple[str, ...] = ()
     language: str | None = None
     summary: str | None = None
-    body: str | None = None
     image_url: str | None = None
+
+    def article_fields(self) -> dict[str, Any]:
+        """These fields by name, as an :class:`Article` takes them."""
+        return {item.name: getattr(self, item.name) for item in fields(ArticleFields)}
+
+
+@dataclass(frozen=True)
+class Article(ArticleFields):
+    """One extracted article. ``url`` is canonical."""
+
+    body: str | None = None
     extractor: str = field(default="", compare=False)
     """Name/version/mode of the extraction that produced this record (e.g. ``default/1``)."""
     charset_fallback: str | None = field(default=None, compare=False)
@@ -50,14 +62,17 @@ class Article:
 
     def to_json(self) -> dict[str, Any]:
         """The contract's JSON shape (``newsarchive extract``): ISO times with the page's offset."""
-        record = asdict(self)
-        record.pop("extractor")
-        record.pop("charset_fallback")
+        record = {name: getattr(self, name) for name in JSON_FIELDS}
         record["authors"] = list(self.authors)
         record["tags"] = list(self.tags)
         record["published_at"] = format_page_time(self.published_at)
         record["modified_at"] = format_page_time(self.modified_at)
         return record
+
+
+JSON_FIELDS = ("url", "title", "authors", "published_at", "modified_at", "section", "tags", "language", "summary",
+               "body", "image_url")  # fmt: skip
+"""The contract's keys of an article (``newsarchive extract``), in their order."""
 
 
 def format_page_time(value: PageTime | None) -> str | None:

@@ -20,7 +20,7 @@ from crawler.extract._people import choose_authors
 from crawler.extract._published import PageDates
 from crawler.extract._title import choose_title, title_key
 from crawler.extract._urls import absolute_url, canonical_url, registrable_domain
-from crawler.extract.article import PageTime
+from crawler.extract.article import ArticleFields
 from crawler.extract.fallback import FallbackMetadata
 
 log = logging.getLogger(__name__)
@@ -29,20 +29,10 @@ _MAX_TAGS = 50
 _MAX_SITE_WORDS = 5
 
 
-@dataclass
-class Metadata:
+@dataclass(frozen=True)
+class Metadata(ArticleFields):
     """Everything about an article except its body."""
 
-    url: str
-    title: str | None = None
-    authors: tuple[str, ...] = ()
-    published_at: PageTime | None = None
-    modified_at: PageTime | None = None
-    section: str | None = None
-    tags: tuple[str, ...] = ()
-    language: str | None = None
-    summary: str | None = None
-    image_url: str | None = None
     site_names: list[str] = field(default_factory=list)
     declared_type: str | None = None
     """``article`` when JSON-LD or ``og:type`` declares one, ``listing`` for a collection page, else ``None``."""
@@ -56,20 +46,25 @@ def extract_metadata(root: HtmlElement, url: str) -> Metadata:
     meta = read_meta(root)
     fallback = FallbackMetadata(root, url)
     sites = _site_names(nodes, article, meta, url)
-    result = Metadata(url=canonical_url(url, [meta.link("canonical"), meta.first("og:url")]), site_names=sites)
-    result.declared_type = _declared_type(nodes, article, meta)
-    result.title = _title(root, article, meta, sites, fallback, url)
     marks = page_marks(root)
-    result.language = _language(article, meta)
-    result.authors = choose_authors(marks, article, nodes, meta, sites, fallback, result.language, root)
-    dates = PageDates(root, marks, article, page, meta, result.language, result.title)
-    result.modified_at = dates.modified()
-    result.published_at = dates.published(url, fallback, result.modified_at)
-    result.section = _first_text(article.get("articleSection"), meta.first("article:section", "parsely-section"))
-    result.tags = _tags(article.get("keywords"), meta)
-    result.summary = _first_text(article.get("description"), meta.first("og:description", "description"))
-    result.image_url = absolute_url(url, meta.first("og:image", "og:image:url", "twitter:image") or _image(article))
-    return result
+    language = _language(article, meta)
+    title = _title(root, article, meta, sites, fallback, url)
+    dates = PageDates(root, marks, article, page, meta, language, title)
+    modified_at = dates.modified()
+    return Metadata(
+        url=canonical_url(url, [meta.link("canonical"), meta.first("og:url")]),
+        site_names=sites,
+        declared_type=_declared_type(nodes, article, meta),
+        title=title,
+        language=language,
+        authors=choose_authors(marks, article, nodes, meta, sites, fallback, language, root),
+        modified_at=modified_at,
+        published_at=dates.published(url, fallback, modified_at),
+        section=_first_text(article.get("articleSection"), meta.first("article:section", "parsely-section")),
+        tags=_tags(article.get("keywords"), meta),
+        summary=_first_text(article.get("description"), meta.first("og:description", "description")),
+        image_url=absolute_url(url, meta.first("og:image", "og:image:url", "twitter:image") or _image(article)),
+    )
 
 
 def _declared_type(nodes: list[dict[str, Any]], article: dict[str, Any], meta: PageMeta) -> str | None:

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.http import Response, TextResponse
-from w3lib.url import canonicalize_url
 
 from crawler import settings as defaults
 from crawler import statkeys
+from crawler.discovery.links import url_key
 from crawler.downloadermiddlewares.warcrecorder import recorder_of
 from crawler.errors import ArchiveError, RenderError
 from crawler.render.browser import BrowserHost
@@ -58,7 +58,7 @@ class PageRenderer:
         self.max_memory = settings.getint("NEWSARCHIVE_RENDER_MAX_MEMORY", defaults.NEWSARCHIVE_RENDER_MAX_MEMORY)
         self.options = RenderOptions()
         self.run_id = settings.get("NEWSARCHIVE_RUN_ID") or None
-        self._front = {_key(url) for url in source.start_urls}
+        self._front = {url_key(url) for url in source.start_urls}
         self._seen: set[str] = set()
         self._pending: set[asyncio.Future[None]] = set()
         self._one_at_a_time = asyncio.Lock()
@@ -99,7 +99,7 @@ class PageRenderer:
         front = self._is_front(response)
         if self._closed or not _renderable(response) or not (front or self._covers(response)):
             return
-        key = _key(response.url)
+        key = url_key(response.url)
         if key in self._seen:
             return
         if self.max_pages and len(self._seen) >= self.max_pages:
@@ -112,14 +112,14 @@ class PageRenderer:
 
     def rendering(self, response: Response) -> bool:
         """Taken for a render this run: its browser capture records what the page loads (its requisites)."""
-        return _key(response.url) in self._seen
+        return url_key(response.url) in self._seen
 
     def _is_front(self, response: Response) -> bool:
         """A start URL's page (the spider marks it ``front_page``; a redirected one is known by its first URL)."""
         if response.meta.get("front_page"):
             return True
         first = (response.meta.get("redirect_urls") or [response.url])[0]
-        return _key(first) in self._front or _key(response.url) in self._front
+        return url_key(first) in self._front or url_key(response.url) in self._front
 
     def _covers(self, response: Response) -> bool:
         return self.mode == "all" and response.meta.get("page_kind") in RENDERED_KINDS
@@ -252,7 +252,3 @@ def _failure(error: BaseException | None) -> str:
     """``crashed`` for a renderer that died (V8 out of memory, a crash), else ``failed`` (e.g. a navigation error)."""
     text = str(error).lower()
     return "crashed" if "crash" in text or "target closed" in text or "has been closed" in text else "failed"
-
-
-def _key(url: str) -> str:
-    return canonicalize_url(url.strip(), keep_fragments=False)

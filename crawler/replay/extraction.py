@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -81,14 +80,10 @@ def _extract(task: ExtractionTask) -> Outcome:
         raise NotAnArticle(f"not a text response ({type(response).__name__})")
     page_url = task.page_url or response.url
     article = extract_article(response.body, page_url, response.headers.to_unicode_dict(), mode=task.mode)
-    item = ArticleItem(
-        article=article,
-        source=task.source,
-        fetched_url=response.url,
-        warc_record_id=task.record_id,
-        seen_at=task.seen_at,
+    item = ArticleItem.from_response(
+        article, response, source=task.source, seen_at=task.seen_at, warc_record_id=task.record_id,
         imported_from=task.imported_from,
-    )
+    )  # fmt: skip
     return Outcome(task.where, item=item)
 
 
@@ -119,9 +114,8 @@ def decompressor(max_page_size: int) -> HttpCompressionMiddleware:
 
 
 def warm_up() -> None:
-    """A worker process's start: the extractors imported and run once, Scrapy's decoder built."""
-    from crawler.extract import extract_article
+    """A worker process's start: the extractors warmed as the crawl's are, Scrapy's decoder built."""
+    from crawler.extract import warm_up as warm_extractors
 
-    with contextlib.suppress(NotAnArticle):
-        extract_article(b"<html><body><p>warm-up</p></body></html>", "http://localhost/")
+    warm_extractors()
     decompressor(CrawlConfig.max_page_size)

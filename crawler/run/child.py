@@ -19,6 +19,7 @@ from crawler.run.frontier import fresh_frontier, frontier_settings
 from crawler.run.spec import RunSpec
 from crawler.settings import crawl_settings, page_size_settings
 from crawler.spiders import spider_class
+from crawler.spiders.scope import SourceScope
 from crawler.storage.absences import Absence
 from crawler.storage.recheck import Recheck
 
@@ -157,9 +158,8 @@ def run(spec: RunSpec) -> dict[str, Any]:
     with fresh_frontier(spec.frontier_dir) as frontier:
         spec = replace(spec, frontier_dir=frontier)
         process = CrawlerProcess(scrapy_settings(spec))
-        crawler = process.create_crawler(run_spider_class(spec))
+        crawler = process.create_crawler(spider_class(spec.source.spider))
         memory = crawl_memory(spec)
-        batch = {"backfill": spec.backfill} if spec.backfill else {}
         process.crawl(
             crawler,
             source=spec.source,
@@ -168,7 +168,7 @@ def run(spec: RunSpec) -> dict[str, Any]:
             rechecks=memory.rechecks,
             absences=memory.absences,
             extract_mode=spec.extract_mode,
-            **batch,
+            scope=run_scope(spec),
         )
         process.start()
     close_abandoned_warc(crawler, spec)
@@ -198,14 +198,13 @@ def remember_absences(crawler: Crawler, spec: RunSpec) -> None:
         log.warning("missing pages not remembered (database unreachable); the next run asks again: %s", error)
 
 
-def run_spider_class(spec: RunSpec) -> type:
-    """The source's spider, walking a window of its history when the run is a back-fill batch."""
-    spider = spider_class(spec.source.spider)
+def run_scope(spec: RunSpec) -> SourceScope:
+    """What the run walks: the source as it is now, or a back-fill batch's window of its history."""
     if spec.backfill:
-        from crawler.spiders.backfill import backfill_spider
+        from crawler.spiders.backfill import BackfillScope, BatchWindow
 
-        return backfill_spider(spider)
-    return spider
+        return BackfillScope(BatchWindow.from_dict(spec.backfill))
+    return SourceScope()
 
 
 def close_abandoned_warc(crawler: Crawler, spec: RunSpec) -> None:

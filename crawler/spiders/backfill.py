@@ -1,4 +1,4 @@
-"""One batch of a back-fill: a source's spider walking a date window of its history past the normal caps.
+"""One batch of a back-fill: a source's spider, given a :class:`BackfillScope`, walking a date window of its history.
 
 A normal run looks at what changed since the last one and stops early (10 feed pages, 50 API pages, the source's
 article cap). A back-fill batch instead walks one window ``[after, before)`` to its end: the WordPress API with
@@ -11,18 +11,21 @@ runs the window again until a batch ends under that cap (see ``scheduler.backfil
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from scrapy.http import Request, Response
+from scrapy.http import Request
 
-from crawler.discovery import feeds, wpapi
+from crawler.discovery import feeds
 from crawler.discovery.entries import Discovered
 from crawler.spiders.incremental import IncrementalPolicy
-from crawler.spiders.news import NewsSpider
-from crawler.spiders.wayback import WaybackImportMixin
+from crawler.spiders.scope import SourceScope
+from crawler.spiders.wayback import WaybackImport
+
+if TYPE_CHECKING:
+    from crawler.spiders.news import NewsSpider
 
 MAX_API_PAGES = 1000
 """Per window; 100,000 posts. A window holding more is split by the caller choosing a shorter ``--window``."""
@@ -103,74 +106,51 @@ class BackfillPolicy(IncrementalPolicy):
         return True
 
 
-class BackfillMixin(WaybackImportMixin):
-    """Put before a source's spider class (see :func:`backfill_spider`): the site's own rules stay in force."""
+class BackfillScope(SourceScope):
+    """A back-fill batch: the window's articles from the phase's inputs, up to ``batch`` article requests."""
 
-    name = ""
-    """A mixin, not a spider: Scrapy's loader registers only classes with a name (``backfill_spider`` names it)."""
+    max_feed_pages = MAX_FEED_PAGES
+    max_api_pages = MAX_API_PAGES
+    rechecks = False
+    """A batch walks history; re-checks are the scheduled runs' business."""
 
-    def __init__(self, *args: Any, backfill: dict[str, Any], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.window = BatchWindow.from_dict(backfill)
-        if self.window.wayback:
-            self.wayback_url = self.window.wayback
-            self.allow_wayback_host()
-        self.incremental = BackfillPolicy(self.incremental.known, self.window, self._inc)
+    def __init__(self, window: BatchWindow) -> None:
+        self.window = window
+        self.wayback = WaybackImport(window.wayback, window.after, window.before) if window.wayback else None
         self._feed_pages: set[frozenset[str]] = set()
-        self.rechecks = []  # a batch walks history; re-checks are the scheduled runs' business
 
-    def discovery_requests(self) -> Iterator[Request]:
+    def incremental_policy(
+        self, known: Mapping[str, datetime], since: datetime | None, revisit_window: int, inc: Callable[[str], None]
+    ) -> IncrementalPolicy:
+        return BackfillPolicy(known, self.window, inc)
+
+    def first_requests(self, spider: NewsSpider) -> Iterator[Request]:
+        """``api``: the API over the window; ``lists``: robots.txt (its sitemaps), sitemaps, feeds; ``wayback``:
+        the Wayback Machine's captures."""
         if self.window.phase == "wayback":
-            yield from self.wayback_requests()
-            return
-        if self.window.phase == "api":
-            if self.wp_api:
-                for site in self.sites():
-                    yield self._api_request(site, 1)
-            return
-        for site in self.sites():  # robots.txt names the sitemaps of many sites
-            yield self._request(site + "robots.txt", "robots", self.parse_robots, dont_obey_robotstxt=True,
-                                handle_httpstatus_list=[401, 403, 404, 410])  # fmt: skip
-        for url in self.source.sitemaps:
-            if request := self._sitemap_request(url, depth=0):
-                yield request
-        for url in self.source.feeds:
-            yield self._request(url, "feed", self.parse_feed, feed_url=url, feed_page=1)
+            if self.wayback is not None:
+                yield from self.wayback.cdx_requests(spider)
+        elif self.window.phase == "api":
+            if spider.wp_api:
+                yield from (request for site in spider.sites() if (request := spider.api_request(site, 1)))
+        else:
+            yield from (spider.robots_request(site) for site in spider.sites())  # robots.txt names many sitemaps
+            yield from spider.sitemap_requests()
+            yield from spider.feed_requests()
 
-    def parse_api(self, response: Response) -> Iterator[Request]:
-        try:
-            posts = wpapi.parse_posts(response.body)
-        except wpapi.NotAPostListing:
-            self._inc("newsarchive/spider/optional_missing")
-            return
-        yield from self._articles(posts, "api")
-        if response.meta["api_page"] == 1 and not self._cap_reached():
-            last = min(wpapi.total_pages(response.headers.to_unicode_dict()), MAX_API_PAGES)
-            for page in range(2, last + 1):
-                yield self._api_request(response.meta["api_site"], page)
+    def holds(self, entry: Discovered) -> bool:
+        return self.window.holds(entry)
 
-    def _api_request(self, site: str, page: int) -> Request:
-        url = wpapi.posts_url(site, page, self.window.after, self.window.before)
-        return self._request(url, "api", self.parse_api, optional=wpapi.MISSING_STATUSES, api_site=site, api_page=page)
+    def cap_reached(self, max_articles: int, requested: int) -> bool:
+        return requested >= self.window.batch
 
-    def _articles(self, entries: Iterable[Discovered], kind: str) -> Iterator[Request]:
-        inside = []
-        for entry in entries:
-            if self.window.holds(entry):
-                inside.append(entry)
-            else:
-                self._inc("newsarchive/backfill/outside_window")
-        return super()._articles(inside, kind)
+    def api_bounds(self, incremental: IncrementalPolicy) -> tuple[datetime | None, datetime | None]:
+        return self.window.after, self.window.before
 
-    def _cap_reached(self) -> bool:
-        return self._articles_requested >= self.window.batch
-
-    def _feed_has_more(self, feed: feeds.Feed, page: int) -> bool:
+    def feed_continues(self, feed: feeds.Feed, page: int, incremental: IncrementalPolicy) -> bool:
         """Older feed pages until one reaches back past the window (or the feed ends), whatever is known."""
-        if not feed.entries or page >= MAX_FEED_PAGES or self._cap_reached():
+        if page >= self.max_feed_pages:
             return False
-        if not (feed.is_wordpress or self.wp_api):
-            return False  # only WordPress feeds are known to page (``?paged=N``)
         page_urls = frozenset(entry.url for entry in feed.entries)
         if page_urls in self._feed_pages:
             return False  # a server ignoring ``?paged`` repeats a page: the feed ends here
@@ -179,7 +159,5 @@ class BackfillMixin(WaybackImportMixin):
         oldest = min((value for value in dates if value is not None), default=None)
         return oldest is None or oldest >= self.window.after
 
-
-def backfill_spider(spider: type[NewsSpider]) -> type[NewsSpider]:
-    """``spider`` with back-fill batches' discovery (its name and site rules unchanged)."""
-    return type(f"Backfill{spider.__name__}", (BackfillMixin, spider), {"name": spider.name})
+    def extra_urls(self) -> tuple[str, ...]:
+        return (self.window.wayback,) if self.window.wayback else ()

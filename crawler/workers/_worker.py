@@ -19,12 +19,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 PARENT_CHECK_INTERVAL = 1.0
-_WARM_PAGE = (
-    b"<html><head><title>Warm-up</title></head><body><article><h1>Warm-up</h1>"
-    + b"<p>This page loads the extractors' lazily built parts before the first real page arrives.</p>" * 4
-    + b"</article></body></html>"
-)
-
 ExtractResult = tuple[Article | None, str | None]
 """The article, or ``None`` and why the page holds none."""
 
@@ -60,8 +54,10 @@ def _watch_parent(parent: int) -> None:
 
 
 def warm_up(mode: str) -> None:
-    """Import the extractors and run them once on a tiny page (language models and caches load lazily)."""
-    extract_page(_WARM_PAGE, "http://warm-up.invalid/", {"Content-Type": "text/html"}, mode)
+    """``crawler.extract.warm_up`` for ``mode``, imported in the worker (not in the parent that names it)."""
+    from crawler.extract import warm_up as warm_extractors
+
+    warm_extractors(mode)
 
 
 def ready() -> bool:

@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from crawler.errors import NotAnArticle
-from crawler.extract import MODES, extract_article
-from crawler.extract.page import MAX_BYTES
+from crawler.extract import MAX_BYTES, MODES, extract_article
 from scheduler import exitcodes
 
 log = logging.getLogger(__name__)

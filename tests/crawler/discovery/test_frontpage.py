@@ -10,8 +10,7 @@ from scrapy.http import HtmlResponse, Request, TextResponse
 from crawler.config.schema import SourceConfig
 from crawler.discovery import links
 from crawler.discovery.frontpage import MAX_LINKS, FrontPage, article_links, front_page_items, read_front_page
-from replica import ReplicaSite
-from replica._listing_pages import render_home
+from replica import ReplicaSite, render_home
 
 SITE = "https://news.example/"
 WHEN = datetime(2024, 7, 13, 6, 0, tzinfo=UTC)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.extract._authors import clean_authors, looks_like_name
-from crawler.extract._document import parse_html
-from crawler.extract.metadata import extract_metadata
+from crawler.extract import clean_authors, extract_metadata, looks_like_name, parse_html
 from tests.crawler.extract.pages import article_body, jsonld, meta, page
 
 URL = "https://news.example.com/world/story-123/"

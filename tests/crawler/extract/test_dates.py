@@ -7,10 +7,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from crawler.extract._dates import parse_page_time, parse_shown_time
-from crawler.extract._document import parse_html
-from crawler.extract._urls import url_day
-from crawler.extract.metadata import extract_metadata
+from crawler.extract import extract_metadata, parse_html, parse_page_time, parse_shown_time, url_day
 from tests.crawler.extract.pages import article_body, jsonld, meta, page
 
 URL = "https://news.example.com/world/story-123/"

@@ -6,8 +6,7 @@ import socket
 
 import pytest
 
-from crawler.extract import _candidates, extract_article
-from crawler.extract._urls import registrable_domain
+from crawler.extract import extract_article, newspaper_text, registrable_domain
 from tests.crawler.extract.pages import KHAAMA_URL, PARAGRAPHS, article_body, khaama_page, page
 
 
@@ -37,7 +36,7 @@ def test_newspaper_candidate_stays_offline_in_any_language(no_network):
     # newspaper4k's tokenizers for some languages want NLTK (and would download its data): we never ask them.
     html = page('<meta http-equiv="refresh" content="0; url=https://elsewhere.example/">', article_body(), lang="ko")
     for language in ("en", "ko", "zh", "ja", None):
-        assert "alliance" in _candidates.newspaper_text(html, language)
+        assert "alliance" in newspaper_text(html, language)
     assert no_network == []
 
 

@@ -9,8 +9,7 @@ import time
 import pytest
 
 from crawler.errors import NotAnArticle
-from crawler.extract import Article, extract_article
-from crawler.extract._decode import decode_html, decode_page
+from crawler.extract import Article, decode_html, decode_page, extract_article
 from tests.crawler.extract.pages import PARAGRAPHS, article_body, jsonld, khaama_page, page
 
 URL = "https://example.com/story/"

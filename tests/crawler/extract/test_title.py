@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.extract._document import parse_html
-from crawler.extract.metadata import extract_metadata
+from crawler.extract import extract_metadata, parse_html
 from tests.crawler.extract.pages import article_body, jsonld, meta, page
 
 URL = "https://blog.example.com/2019/10/21/bridge-reopens/"

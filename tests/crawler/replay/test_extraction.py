@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -109,3 +110,12 @@ def test_a_gzip_bomb_in_a_warc_is_not_replayed_under_its_sources_limit(
     result = replay_files(conn, [path], ReplayOptions(processes=1, resume=False))
     assert result.stats.not_article == 0
     assert sorted(row[0] for row in conn.execute("SELECT url FROM articles")) == sorted([url, other_url])
+
+
+def test_a_replayed_article_keeps_its_responses_validators_as_the_live_crawl_does() -> None:
+    """A re-check after a rebuild from the WARCs asks "changed since?" with what the publisher sent then."""
+    [(url, html)] = article_pages(1)
+    validators = [(b"ETag", b'"v1-abc"'), (b"Last-Modified", b"Sat, 13 Jul 2024 05:00:00 GMT")]
+    replayed = extract_task(replace(task(url, html, LIMIT), headers=[*HEADERS, *validators]))
+    assert replayed.item is not None
+    assert (replayed.item.etag, replayed.item.last_modified) == ('"v1-abc"', "Sat, 13 Jul 2024 05:00:00 GMT")

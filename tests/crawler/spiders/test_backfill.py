@@ -8,7 +8,8 @@ import pytest
 
 from crawler.discovery.entries import Discovered
 from crawler.spiders import KhaamaSpider, NewsSpider
-from crawler.spiders.backfill import BackfillMixin, BatchWindow, backfill_spider, month_in_url
+from crawler.spiders.backfill import BackfillScope, BatchWindow, month_in_url
+from tests.crawler.spiders._support import SITE, build_spider, example_source, start_requests
 
 WINDOW = BatchWindow("lists", datetime(2019, 1, 1, tzinfo=UTC), datetime(2019, 7, 1, tzinfo=UTC), batch=100)
 URL = "https://news.example/a/"
@@ -63,11 +64,16 @@ def test_undated_sub_sitemaps_are_judged_by_their_lastmod() -> None:
     assert WINDOW.may_list(Discovered("https://news.example/post-sitemap.xml"))
 
 
-def test_backfill_spider_keeps_the_site_spider_rules() -> None:
-    spider = backfill_spider(KhaamaSpider)
-    assert issubclass(spider, BackfillMixin) and issubclass(spider, KhaamaSpider)
-    assert spider.name == "khaama" and spider.force_wp_api
-    assert backfill_spider(NewsSpider).name == "news"
+def test_a_site_spider_given_a_backfill_scope_keeps_its_rules_and_walks_the_window() -> None:
+    api = BatchWindow("api", at(2019, 1, 1), at(2019, 7, 1), batch=100)
+    spider = build_spider(example_source(), KhaamaSpider, scope=BackfillScope(api))
+    assert type(spider) is KhaamaSpider and spider.name == "khaama" and spider.force_wp_api
+    requests = start_requests(spider)
+    assert [request.meta["page_kind"] for request in requests] == ["api"]
+    assert "after=2019-01-01" in requests[0].url and "before=2019-07-01" in requests[0].url
+    assert not spider.rechecks
+    lists = build_spider(example_source(), NewsSpider, scope=BackfillScope(WINDOW))
+    assert [request.url for request in start_requests(lists)] == [SITE + "robots.txt", SITE + "feed/"]
 
 
 def test_window_round_trips_through_the_run_spec() -> None:

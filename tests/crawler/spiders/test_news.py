@@ -160,7 +160,7 @@ def test_sitemap_index_follows_article_sitemaps_only_and_never_loops():
 def test_sub_sitemaps_unchanged_since_the_last_run_are_skipped(since, expected):
     spider = build_spider(example_source(), since=since)
 
-    found = respond(spider._sitemap_request(SITE + "sitemap_index.xml", depth=0), SITEMAP_INDEX)
+    found = respond(spider.sitemap_request(SITE + "sitemap_index.xml", depth=0), SITEMAP_INDEX)
 
     assert urls(found) == [SITE + name for name in expected]
 
@@ -178,14 +178,14 @@ def test_sitemaps_outside_the_web_are_never_requested():
     hostile = SITEMAP_INDEX.replace(SITE.encode() + b"post-sitemap.xml", b"file:///etc/passwd")
 
     assert respond(request_for(spider, "robots"), b"Sitemap: file:///etc/shadow\n", cls=Response) == []
-    assert urls(respond(spider._sitemap_request(SITE + "sitemap_index.xml", 0), hostile)) == [
+    assert urls(respond(spider.sitemap_request(SITE + "sitemap_index.xml", 0), hostile)) == [
         SITE + "post-sitemap2.xml.gz"
     ]
 
 
 def test_sitemap_depth_is_capped():
     spider = build_spider(example_source())
-    deep = spider._sitemap_request(SITE + "deep-sitemap.xml", depth=spider.max_sitemap_depth)
+    deep = spider.sitemap_request(SITE + "deep-sitemap.xml", depth=spider.max_sitemap_depth)
 
     assert respond(deep, SITEMAP_INDEX) == []
     assert stats(spider)["newsarchive/spider/sitemap_too_deep"] == 5
@@ -193,7 +193,7 @@ def test_sitemap_depth_is_capped():
 
 def test_urlset_and_gzip_urlset_give_article_requests():
     spider = build_spider(example_source())
-    sitemap = spider._sitemap_request(SITE + "post-sitemap2.xml.gz", depth=1)
+    sitemap = spider.sitemap_request(SITE + "post-sitemap2.xml.gz", depth=1)
 
     found = respond(sitemap, GZIP_URLSET)
 
@@ -209,7 +209,7 @@ def test_known_articles_skipped_unless_changed_since_capture():
     older = SITE + "older-story-from-last-year-54300000/"
     spider = build_spider(example_source(), known={TALKS: captured, older: captured})
 
-    found = respond(spider._sitemap_request(SITE + "post-sitemap.xml", depth=1), URLSET)
+    found = respond(spider.sitemap_request(SITE + "post-sitemap.xml", depth=1), URLSET)
 
     # TALKS' lastmod (06:45 UTC) is after its capture; the older story has not changed since.
     assert urls(found) == [TALKS]
@@ -235,8 +235,8 @@ def test_revisit_window_refetches_young_articles():
     eager = build_spider(example_source(revisit_window=48 * 3600), known=known)
     lazy = build_spider(example_source(), known=known)
 
-    assert urls(respond(eager._sitemap_request(sitemap_url, 0), body)) == [young]
-    assert urls(respond(lazy._sitemap_request(sitemap_url, 0), body)) == []
+    assert urls(respond(eager.sitemap_request(sitemap_url, 0), body)) == [young]
+    assert urls(respond(lazy.sitemap_request(sitemap_url, 0), body)) == []
 
 
 def test_an_article_found_twice_is_requested_once():
@@ -266,7 +266,7 @@ def test_feed_paging_stops_at_a_known_article_and_at_the_bound():
     assert "feed" not in kinds(respond(request_for(caught_up, "feed"), RSS))
 
     spider = build_spider(example_source())
-    last = spider._request(SITE + "feed/?paged=10", "feed", spider.parse_feed, feed_url=SITE + "feed/", feed_page=10)
+    last = spider.request(SITE + "feed/?paged=10", "feed", spider.parse_feed, feed_url=SITE + "feed/", feed_page=10)
     assert "feed" not in kinds(respond(last, RSS))
 
 
@@ -325,7 +325,7 @@ def test_listing_follows_article_links_on_site_and_pagination_to_a_bound():
 
     assert urls(found, "article") == [TALKS, FLOODS, "https://example-news.test/2024/07/12/markets/"]
     assert [request.meta["listing_depth"] for request in found if kinds([request]) == ["listing"]] == [1, 1]
-    deepest = spider._request(SITE + "page/2/", "listing", spider.parse_listing, listing_depth=spider.max_listing_depth)
+    deepest = spider.request(SITE + "page/2/", "listing", spider.parse_listing, listing_depth=spider.max_listing_depth)
     assert "listing" not in kinds(respond(deepest, LISTING))
 
 
@@ -373,7 +373,7 @@ def test_max_articles_caps_the_run():
 
 
 def article_request(spider: NewsSpider, url: str = TALKS + "?utm_source=feed") -> Request:
-    return spider._request(url, "article", spider.parse_article, priority=0)
+    return spider.request(url, "article", spider.parse_article, priority=0)
 
 
 def test_article_item_with_capture_identity_and_time():

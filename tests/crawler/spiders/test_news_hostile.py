@@ -33,7 +33,7 @@ def test_a_feed_page_that_repeats_the_last_one_ends_the_paging() -> None:
 @pytest.mark.parametrize("flag", ["dataloss", "download_stopped"])
 def test_a_truncated_article_page_is_not_extracted(flag: str) -> None:
     spider = build_spider(example_source(), extract_mode="fast")
-    request = spider._request(SITE + "talks-resume-54360001/", "article", spider.parse_article)
+    request = spider.request(SITE + "talks-resume-54360001/", "article", spider.parse_article)
     response = HtmlResponse(request.url, body=ARTICLE_PAGE, request=request, flags=[flag])
     assert spider.parse_article(response) == []
     assert stats(spider)["newsarchive/spider/truncated_article"] == 1

@@ -1,0 +1,46 @@
+"""Which WARC records get a ``captures`` row: those a query of ours reads; the CDXJ indexes find every record.
+
+The readers and what they read (README, "What the database keeps"):
+
+- the reading room's article page (``crawler.storage.reading``): the responses and revisits of an article's URL,
+  and the capture each version came from (``article_versions.warc_record_id``);
+- the incremental crawl's "known" articles (``crawler.storage.articles``): article responses and revisits;
+- WACZ export (``crawler.replay.wacz``): files by their article captures, pages from them, originals of revisits;
+- replay's originals (``crawler.replay.originals``) and the recorder's dedup table
+  (``crawler.storage.captures.CaptureStore.load_digests``): responses that can be revisit targets;
+- provenance of imported versions: their Wayback capture (``imported``);
+- the screenshot view (``crawler.storage.frontreading.screenshot``): resource records.
+
+Request, metadata and warcinfo records, revisits of feeds, listings, sitemaps, robots.txt and the API, and
+non-2xx or empty responses of them (a 304 of an unchanged feed) are read by none: an unchanged run adds no row.
+"""
+
+from __future__ import annotations
+
+from crawler.warc.capture import CaptureRow
+
+EMPTY_PAYLOAD_DIGEST = "sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ"
+"""The digest of an empty body: never a revisit target (WARC rule 6)."""
+
+HISTORY_KINDS = frozenset({"article", "imported"})
+"""Page kinds whose every response and revisit is read (an article's captures, the provenance of its versions)."""
+
+
+def keeps_row(row: CaptureRow) -> bool:
+    """Whether ``row`` goes to the ``captures`` table (migration 0013 copied existing rows by the same rule)."""
+    if row.record_type == "resource":
+        return True
+    if row.record_type in ("response", "revisit") and row.page_kind in HISTORY_KINDS:
+        return True
+    return row.record_type == "response" and is_revisit_target(row)
+
+
+def is_revisit_target(row: CaptureRow) -> bool:
+    """A 2xx response with a non-empty body: later identical payloads are revisits pointing at it."""
+    return (
+        row.status is not None
+        and 200 <= row.status < 300
+        and row.payload_digest is not None
+        and row.payload_digest != EMPTY_PAYLOAD_DIGEST
+        and row.target_uri is not None
+    )

@@ -27,6 +27,13 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+_PER_TABLE = """
+SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+"""
+_NEW_CAPTURES = """
+SELECT record_type, page_kind, status, count(*) FROM captures WHERE run_id > %s GROUP BY 1, 2, 3 ORDER BY 4 DESC
+"""
 _TABLE_BYTES = """
 SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%%'
@@ -42,6 +49,8 @@ class Snapshot:
     db_size_bytes: int
     run_bytes: int
     warc_files: int
+    last_run: int
+    tables: dict[str, int]
 
 
 def snapshot(url: str, archive: Path) -> Snapshot:
@@ -57,7 +66,22 @@ def snapshot(url: str, archive: Path) -> Snapshot:
             db_size_bytes=conn.execute("SELECT pg_database_size(current_database())").fetchone()[0],
             run_bytes=conn.execute(_TABLE_BYTES, {"prefix": "crawl_runs"}).fetchone()[0],
             warc_files=len(list(archive.rglob("*.warc.gz"))),
+            last_run=conn.execute("SELECT coalesce(max(id), 0) FROM crawl_runs").fetchone()[0],
+            tables=dict(conn.execute(_PER_TABLE).fetchall()),
         )
+
+
+def explain(url: str, before: Snapshot, after: Snapshot, runs: int) -> None:
+    """Which tables grew, and which capture rows the unchanged runs wrote."""
+    from crawler.storage.database import connect
+
+    grown = {name: after.tables.get(name, 0) - before.tables.get(name, 0) for name in after.tables}
+    for name, delta in sorted(grown.items(), key=lambda item: -item[1]):
+        if delta:
+            print(f"  table {name:32} {delta / runs:10.1f} bytes/run")
+    with connect(url) as conn:
+        for record_type, kind, status, count in conn.execute(_NEW_CAPTURES, [before.last_run]).fetchall():
+            print(f"  new captures: {record_type} {kind} {status}: {count / runs:.2f}/run")
 
 
 def run_row_bytes(url: str) -> float:
@@ -102,6 +126,7 @@ def main() -> int:
         bad = passes(config, sources, args.passes)
         after = snapshot(url, archive)
         runs = after.runs - before.runs
+        explain(url, before, after, runs)
         figures = {
             "capture_rows": (after.capture_rows - before.capture_rows) / runs,
             "db_bytes": (after.db_bytes - before.db_bytes) / runs,

@@ -12,7 +12,9 @@ The readers and what they read (README, "What the database keeps"):
 - the screenshot view (``crawler.storage.frontreading.screenshot``): resource records.
 
 Request, metadata and warcinfo records, revisits of feeds, listings, sitemaps, robots.txt and the API, and
-non-2xx or empty responses of them (a 304 of an unchanged feed) are read by none: an unchanged run adds no row.
+non-2xx or empty responses (a 304 of an unchanged feed, the 404 of a dead link a home page still shows, fetched
+every run) are read by none of these: an unchanged run adds no row. The one reader that showed them, the article
+page's list of captures, now lists an article's 2xx captures; its 404s are in the CDXJ indexes (pywb's calendar).
 """
 
 from __future__ import annotations
@@ -23,14 +25,15 @@ EMPTY_PAYLOAD_DIGEST = "sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ"
 """The digest of an empty body: never a revisit target (WARC rule 6)."""
 
 HISTORY_KINDS = frozenset({"article", "imported"})
-"""Page kinds whose every response and revisit is read (an article's captures, the provenance of its versions)."""
+"""Page kinds whose revisits are read too (an article seen again unchanged moves its ``last_seen_at``; the article
+page lists it). Their 2xx responses are kept as every revisit target is; a 404 of a dead link is not (below)."""
 
 
 def keeps_row(row: CaptureRow) -> bool:
     """Whether ``row`` goes to the ``captures`` table (migration 0013 copied existing rows by the same rule)."""
     if row.record_type == "resource":
         return True
-    if row.record_type in ("response", "revisit") and row.page_kind in HISTORY_KINDS:
+    if row.record_type == "revisit" and row.page_kind in HISTORY_KINDS:
         return True
     return row.record_type == "response" and is_revisit_target(row)
 

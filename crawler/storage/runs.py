@@ -57,10 +57,15 @@ class RunAlreadyRunning(NewsarchiveError):
 
 
 def register_source(conn: psycopg.Connection, source: SourceConfig) -> None:
-    """Keep the ``sources`` table in step with the configuration (config is the truth)."""
+    """Keep the ``sources`` table in step with the configuration (config is the truth).
+
+    An unchanged source is not written: every run registers its source, and a no-op update still leaves a dead
+    row version behind.
+    """
     conn.execute(
         "INSERT INTO sources (name, title, config) VALUES (%s, %s, %s::jsonb) "
-        "ON CONFLICT (name) DO UPDATE SET title = EXCLUDED.title, config = EXCLUDED.config",
+        "ON CONFLICT (name) DO UPDATE SET title = EXCLUDED.title, config = EXCLUDED.config"
+        " WHERE (sources.title, sources.config) IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.config)",
         (source.name, source.title or source.name, json.dumps(source.to_dict())),
     )
 

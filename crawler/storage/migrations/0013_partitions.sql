@@ -1,9 +1,9 @@
 -- Rows only where a query needs them, and retention by month (README: "What the database keeps").
 --
 -- captures: partitioned by month of captured_at; only the records a query reads keep a row
--- (crawler.storage.capturerule: responses and revisits of articles and imports, resource records, and responses
--- that can be revisit targets); request, metadata and warcinfo records and revisits of feeds, listings, sitemaps,
--- robots.txt and the API are found through the CDXJ indexes. Existing rows are copied by the same rule.
+-- (crawler.storage.capturerule: responses that can be revisit targets, revisits of articles and imports, resource
+-- records); request, metadata and warcinfo records, other revisits and non-2xx or empty responses are found
+-- through the CDXJ indexes. Existing rows are copied by the same rule.
 -- crawl_runs: partitioned by month of started_at, so old runs go a month at a time (the WARCs stay the record).
 -- Keys of partitioned tables must hold the partition key: captures are unique by (record_id, captured_at) (a
 -- record has one WARC-Date), runs by (id, started_at); "one running run per source" is checked by a trigger.
@@ -43,7 +43,7 @@ FROM (SELECT DISTINCT date_trunc('month', captured_at AT TIME ZONE 'UTC') AT TIM
 INSERT INTO captures OVERRIDING SYSTEM VALUE
 SELECT * FROM captures_unpartitioned
 WHERE record_type = 'resource'
-   OR (record_type IN ('response', 'revisit') AND page_kind IN ('article', 'imported'))
+   OR (record_type = 'revisit' AND page_kind IN ('article', 'imported'))
    OR (record_type = 'response' AND status BETWEEN 200 AND 299 AND payload_digest IS NOT NULL
        AND payload_digest <> 'sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ' AND url IS NOT NULL);
 SELECT setval(pg_get_serial_sequence('captures', 'id'), greatest((SELECT max(id) FROM captures_unpartitioned), 1));

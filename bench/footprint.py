@@ -6,8 +6,10 @@ source find nothing new. Measured across the incremental passes, per run:
 
 - ``capture_rows``: new ``captures`` rows;
 - ``db_bytes``: the growth of every table of the database (``pg_total_relation_size`` summed over all tables and
-  partitions: heap, TOAST and every index), after a ``VACUUM`` at both ends so dead row versions are reusable space
-  and not counted as growth; ``db_size_bytes`` is the same for ``pg_database_size`` (whole files, so coarser);
+  partitions: heap, TOAST and every index) from a ``VACUUM FULL`` after the first pass to a plain ``VACUUM`` after
+  the last: what the files grew by, dead row versions and half-empty index pages included (autovacuum makes the
+  dead space reusable, not smaller); ``db_size_bytes`` is the same for ``pg_database_size``;
+- ``db_live_bytes``: the same growth after a ``VACUUM FULL`` at the end too: the rows and freshly built indexes;
 - ``run_bytes``: the growth of ``crawl_runs`` alone (heap, TOAST and indexes), and ``run_row_bytes`` the mean
   ``pg_column_size`` of one of its rows (the row without indexes);
 - ``warc_files``: closed WARC files added to the archive.
@@ -53,12 +55,12 @@ class Snapshot:
     tables: dict[str, int]
 
 
-def snapshot(url: str, archive: Path) -> Snapshot:
-    """The database and archive now, after a VACUUM (dead rows are reusable space, not growth)."""
+def snapshot(url: str, archive: Path, *, full: bool) -> Snapshot:
+    """The database and archive now, after a VACUUM (FULL: tables and indexes rewritten with live rows only)."""
     from crawler.storage.database import connect
 
     with connect(url, autocommit=True) as conn:
-        conn.execute("VACUUM")
+        conn.execute("VACUUM FULL" if full else "VACUUM")
         return Snapshot(
             capture_rows=conn.execute("SELECT count(*) FROM captures").fetchone()[0],
             runs=conn.execute("SELECT count(*) FROM crawl_runs").fetchone()[0],
@@ -71,7 +73,7 @@ def snapshot(url: str, archive: Path) -> Snapshot:
         )
 
 
-def explain(url: str, before: Snapshot, after: Snapshot, runs: int) -> None:
+def explain(url: str, before: Snapshot, after: Snapshot, runs: int, *, captures: bool = True) -> None:
     """Which tables grew, and which capture rows the unchanged runs wrote."""
     from crawler.storage.database import connect
 
@@ -79,6 +81,8 @@ def explain(url: str, before: Snapshot, after: Snapshot, runs: int) -> None:
     for name, delta in sorted(grown.items(), key=lambda item: -item[1]):
         if delta:
             print(f"  table {name:32} {delta / runs:10.1f} bytes/run")
+    if not captures:
+        return
     with connect(url) as conn:
         for record_type, kind, status, count in conn.execute(_NEW_CAPTURES, [before.last_run]).fetchall():
             print(f"  new captures: {record_type} {kind} {status}: {count / runs:.2f}/run")
@@ -122,15 +126,19 @@ def main() -> int:
         sources = [source for source in config.sources if source.enabled]
         archive = config.archive.dir
         first_bad = passes(config, sources, 1)
-        before = snapshot(url, archive)
+        before = snapshot(url, archive, full=True)
         bad = passes(config, sources, args.passes)
-        after = snapshot(url, archive)
+        after = snapshot(url, archive, full=False)
         runs = after.runs - before.runs
         explain(url, before, after, runs)
+        live = snapshot(url, archive, full=True)
+        print("  live (after VACUUM FULL):")
+        explain(url, before, live, runs, captures=False)
         figures = {
             "capture_rows": (after.capture_rows - before.capture_rows) / runs,
             "db_bytes": (after.db_bytes - before.db_bytes) / runs,
             "db_size_bytes": (after.db_size_bytes - before.db_size_bytes) / runs,
+            "db_live_bytes": (live.db_bytes - before.db_bytes) / runs,
             "run_bytes": (after.run_bytes - before.run_bytes) / runs,
             "run_row_bytes": run_row_bytes(url),
             "warc_files": (after.warc_files - before.warc_files) / runs,

@@ -2,8 +2,9 @@
 
 The readers and what they read (README, "What the database keeps"):
 
-- the reading room's article page (``crawler.storage.reading``): the responses and revisits of an article's URL,
-  and the capture each version came from (``article_versions.warc_record_id``);
+- the reading room's article page (``crawler.storage.reading.versions``): the capture each version came from
+  (``article_versions.warc_record_id``: a 2xx response, or a revisit when the replay resolved one), for its time
+  and URL; ``reading.captures`` (an article URL's responses and revisits) has no caller today;
 - the incremental crawl's "known" articles (``crawler.storage.articles``): article responses and revisits;
 - WACZ export (``crawler.replay.wacz``): files by their article captures, pages from them, originals of revisits;
 - replay's originals (``crawler.replay.originals``) and the recorder's dedup table
@@ -13,8 +14,8 @@ The readers and what they read (README, "What the database keeps"):
 
 Request, metadata and warcinfo records, revisits of feeds, listings, sitemaps, robots.txt and the API, and
 non-2xx or empty responses (a 304 of an unchanged feed, the 404 of a dead link a home page still shows, fetched
-every run) are read by none of these: an unchanged run adds no row. The one reader that showed them, the article
-page's list of captures, now lists an article's 2xx captures; its 404s are in the CDXJ indexes (pywb's calendar).
+every run) are read by none of these: an unchanged run adds no row. They stay in the WARCs and their CDXJ indexes,
+which pywb replays from (a dead link's 404 shows in pywb's calendar).
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ EMPTY_PAYLOAD_DIGEST = "sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ"
 """The digest of an empty body: never a revisit target (WARC rule 6)."""
 
 HISTORY_KINDS = frozenset({"article", "imported"})
-"""Page kinds whose revisits are read too (an article seen again unchanged moves its ``last_seen_at``; the article
-page lists it). Their 2xx responses are kept as every revisit target is; a 404 of a dead link is not (below)."""
+"""Page kinds whose revisits are read too (the "known" articles, WACZ pages). Their 2xx responses are kept as every
+revisit target is; a 404 of a dead link is not (below)."""
 
 
 def keeps_row(row: CaptureRow) -> bool:

@@ -43,10 +43,14 @@ UPDATE crawl_runs SET stats = (
     SELECT coalesce(jsonb_object_agg(key, value), '{}'::jsonb) FROM jsonb_each(stats)
     WHERE (key = ANY(%(keys)s) OR key LIKE ANY(%(patterns)s)) AND value <> '0'::jsonb
 )
-WHERE source = %(source)s AND id <> %(id)s AND status = 'finished' AND trigger <> 'replay' AND stats ? 'finish_reason'
+WHERE id = (
+    SELECT id FROM crawl_runs WHERE source = %(source)s AND id <> %(id)s AND status = 'finished'
+    AND trigger <> 'replay' ORDER BY started_at DESC LIMIT 1
+) AND stats ? 'finish_reason'
 """
-"""A source's older finished crawl runs keep only :data:`COMPACT_STATS`; the predicate is the partial index
-``crawl_runs_full_stats`` (0013), so this finds the one or two rows to compact without reading the others."""
+"""The source's newest other finished crawl run keeps only :data:`COMPACT_STATS` (its earlier ones were compacted
+when it finished). Found through ``crawl_runs_source_started``; ``stats`` is in no index, so the update can stay
+on its page (HOT) and adds no index entries."""
 
 _PID_SLACK = timedelta(seconds=2)
 """A process's create time may trail ``started_at`` by clock granularity; anything later is a reused pid."""

@@ -71,9 +71,6 @@ DROP TABLE crawl_runs_unpartitioned;
 ALTER TABLE crawl_runs ADD PRIMARY KEY (id, started_at);
 CREATE INDEX crawl_runs_source_started ON crawl_runs (source, started_at DESC);
 CREATE INDEX crawl_runs_running ON crawl_runs (source) WHERE status = 'running';
--- The finished crawl runs that still hold Scrapy's whole stats dump: each source's latest (crawler.storage.runs).
-CREATE INDEX crawl_runs_full_stats ON crawl_runs (source)
-    WHERE status = 'finished' AND trigger <> 'replay' AND stats ? 'finish_reason';
 
 -- At most one running crawl per source, whatever the host (what the unique index did before partitioning: a unique
 -- index must hold the partition key). Serialised per source, so two inserts cannot both miss each other.

@@ -6,10 +6,11 @@ source find nothing new. Measured across the incremental passes, per run:
 
 - ``capture_rows``: new ``captures`` rows;
 - ``db_bytes``: the growth of every table of the database (``pg_total_relation_size`` summed over all tables and
-  partitions: heap, TOAST and every index) from a ``VACUUM FULL`` after the first pass to a plain ``VACUUM`` after
-  the last: what the files grew by, dead row versions and half-empty index pages included (autovacuum makes the
-  dead space reusable, not smaller); ``db_size_bytes`` is the same for ``pg_database_size``;
-- ``db_live_bytes``: the same growth after a ``VACUUM FULL`` at the end too: the rows and freshly built indexes;
+  partitions: heap, TOAST, free-space maps and every index) between plain ``VACUUM``s before and after the passes:
+  what the files grew by, with dead row versions that no autovacuum reclaimed in time and half-empty index pages
+  (space later reused, but counted here); ``db_size_bytes`` is the same for ``pg_database_size``;
+- ``db_live_bytes``: the growth between ``VACUUM FULL``s (tables and indexes rewritten with live rows only), from
+  before a warm-up pass to after the last: the rows and indexes an unchanged run leaves for good;
 - ``run_bytes``: the growth of ``crawl_runs`` alone (heap, TOAST and indexes), and ``run_row_bytes`` the mean
   ``pg_column_size`` of one of its rows (the row without indexes);
 - ``warc_files``: closed WARC files added to the archive.
@@ -126,19 +127,22 @@ def main() -> int:
         sources = [source for source in config.sources if source.enabled]
         archive = config.archive.dir
         first_bad = passes(config, sources, 1)
-        before = snapshot(url, archive, full=True)
-        bad = passes(config, sources, args.passes)
+        live_before = snapshot(url, archive, full=True)
+        bad = passes(config, sources, 1)  # warm-up: free-space maps and pages back to how use leaves them
+        before = snapshot(url, archive, full=False)
+        bad += passes(config, sources, args.passes)
         after = snapshot(url, archive, full=False)
         runs = after.runs - before.runs
         explain(url, before, after, runs)
         live = snapshot(url, archive, full=True)
-        print("  live (after VACUUM FULL):")
-        explain(url, before, live, runs, captures=False)
+        live_runs = live.runs - live_before.runs
+        print("  live (between VACUUM FULLs):")
+        explain(url, live_before, live, live_runs, captures=False)
         figures = {
             "capture_rows": (after.capture_rows - before.capture_rows) / runs,
             "db_bytes": (after.db_bytes - before.db_bytes) / runs,
             "db_size_bytes": (after.db_size_bytes - before.db_size_bytes) / runs,
-            "db_live_bytes": (live.db_bytes - before.db_bytes) / runs,
+            "db_live_bytes": (live.db_bytes - live_before.db_bytes) / live_runs,
             "run_bytes": (after.run_bytes - before.run_bytes) / runs,
             "run_row_bytes": run_row_bytes(url),
             "warc_files": (after.warc_files - before.warc_files) / runs,

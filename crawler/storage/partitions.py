@@ -65,13 +65,15 @@ def writing(conn: psycopg.Connection, table: str, instants: Iterable[datetime], 
     Partitions are made ahead by the daemon; a one-shot crawl after months without it, or a replay of old WARCs,
     writes into months nobody made yet.
     """
+    instants = list(instants)
     try:
         return write()
-    except psycopg.errors.CheckViolation as error:
-        if "no partition" not in str(error):
-            raise
-    made = ensure(conn, table, list(instants))
-    log.info("made partition(s) %s", ", ".join(made))
+    except psycopg.errors.CheckViolation:
+        # "no partition of relation ... found for row" (23514). The message is localised, so any check violation
+        # gets one retry: a row that breaks a real CHECK constraint fails the same way again.
+        pass
+    made = ensure(conn, table, instants)
+    log.info("partition(s) %s of %s ready", ", ".join(made), table)
     return write()
 
 

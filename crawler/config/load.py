@@ -20,6 +20,7 @@ from crawler.config.schema import (
     CrawlConfig,
     DatabaseConfig,
     MetricsConfig,
+    RetentionConfig,
     SchedulerConfig,
     SourceConfig,
     WorkerConfig,
@@ -46,6 +47,9 @@ _DURATION_KEYS = {
     "render_timeout",
     "merge_age",
     "requisites_fresh_for",
+    "listing_captures",
+    "runs",
+    "maintain_every",
 }
 _SIZE_KEYS = {
     "max_file_size",
@@ -54,7 +58,7 @@ _SIZE_KEYS = {
     "requisites_max_file_size",
     "requisites_max_page_size",
 }
-_TOP_LEVEL = {"database", "storage", "archive", "crawl", "scheduler", "metrics", "worker", "sources"}
+_TOP_LEVEL = {"database", "storage", "archive", "crawl", "scheduler", "metrics", "worker", "retention", "sources"}
 
 
 def resolve_config_path(explicit: str | None) -> tuple[Path, bool]:
@@ -119,6 +123,7 @@ def parse_config(raw: dict[str, Any], validate_schedule: ScheduleValidator | Non
         scheduler=SchedulerConfig(**_section(SchedulerConfig, _table(raw, "scheduler"), "scheduler")),
         metrics=MetricsConfig(**_section(MetricsConfig, _table(raw, "metrics"), "metrics")),
         worker=WorkerConfig(**_section(WorkerConfig, _table(raw, "worker"), "worker")),
+        retention=RetentionConfig(**_section(RetentionConfig, _table(raw, "retention"), "retention")),
     )
     _check_timezone(config.scheduler.timezone, "scheduler.timezone")
     _check_scheduling(config)

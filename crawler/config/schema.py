@@ -86,6 +86,18 @@ class MetricsConfig:
     listen: str = "127.0.0.1:9410"
 
 
+@dataclass(frozen=True)
+class RetentionConfig:
+    """How long the database keeps what the WARCs hold anyway (``crawler.storage.retention``); 0 keeps forever."""
+
+    listing_captures: float = 90 * 86400.0
+    """``captures`` rows of listing pages, feeds, sitemaps, robots.txt, the API and CDX listings."""
+    runs: float = 90 * 86400.0
+    """``crawl_runs`` rows, a month at a time: a month's partition goes once all of it is older than this."""
+    maintain_every: float = 6 * 3600.0
+    """How often the daemon applies it and makes the coming months' partitions."""
+
+
 DEFAULT_RECHECK = (15 * 60.0, 3600.0, 3 * 3600.0, 12 * 3600.0, 3 * 86400.0, 30 * 86400.0)
 """15 min, 1 h, 3 h, 12 h, 3 d, 30 d: most corrections come in the first hours, a few days or weeks later."""
 
@@ -167,6 +179,7 @@ class Config:
     scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     worker: WorkerConfig = field(default_factory=WorkerConfig)
+    retention: RetentionConfig = field(default_factory=RetentionConfig)
     sources: tuple[SourceConfig, ...] = ()
     path: Path | None = None
     """The file this was loaded from (None: built-in defaults only)."""

@@ -56,6 +56,9 @@ class CaptureStoreExtension:
             retry_after=settings.getfloat("NEWSARCHIVE_STORE_RETRY_AFTER", defaults.NEWSARCHIVE_STORE_RETRY_AFTER),
             name="newsarchive-capture-store",
         )
+        self._unindexed: set[str] = set()
+        """Files some of whose rows were not written: their ``warc_files`` row is left out, so the next run (or
+        ``archive recover``) indexes them from the file."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CaptureStoreExtension:
@@ -93,7 +96,7 @@ class CaptureStoreExtension:
         rows = [entry for entry in batch if isinstance(entry, CaptureRow)]
         added = store.add_captures(rows)
         for entry in batch:
-            if isinstance(entry, ClosedFile):
+            if isinstance(entry, ClosedFile) and entry.path.name not in self._unindexed:
                 store.file_closed(entry.path.name, entry.path, entry.size, entry.records, self.run_id)
         return added
 
@@ -103,6 +106,7 @@ class CaptureStoreExtension:
 
     def _unstored(self, batch: Sequence[Entry], error: Exception) -> None:
         rows = sum(isinstance(entry, CaptureRow) for entry in batch)
+        self._unindexed.update(entry.filename for entry in batch if isinstance(entry, CaptureRow))
         self.stats.inc_value(statkeys.CAPTURES_UNSTORED, rows)
         files = len(batch) - rows
         if files:

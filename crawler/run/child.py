@@ -226,10 +226,10 @@ def close_abandoned_warc(crawler: Crawler, spec: RunSpec) -> None:
             continue
         log.warning("closed %s after a forced stop", closed.path.name)
         index_file(closed.path)
-        _record_closed_file(spec, closed.path, closed.size, closed.records)
+        _record_closed_file(spec, closed.path)
 
 
-def _record_closed_file(spec: RunSpec, path: Path, size: int, records: int) -> None:
+def _record_closed_file(spec: RunSpec, path: Path) -> None:
     if not spec.database_url:
         return
     from crawler.storage.captures import CaptureStore
@@ -237,7 +237,8 @@ def _record_closed_file(spec: RunSpec, path: Path, size: int, records: int) -> N
 
     try:
         with connect(spec.database_url) as conn:
-            CaptureStore(conn).file_closed(path.name, path, size, records, spec.run_id)
+            # Its rows may not have reached the database before the forced stop: index them from the file.
+            CaptureStore(conn).index_files([path])
     except DatabaseUnavailable as error:
         log.warning("closed WARC %s not recorded (database unreachable): %s", path.name, error)
 

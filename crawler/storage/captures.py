@@ -12,6 +12,8 @@ import psycopg
 import surt
 
 from crawler.errors import DatabaseUnavailable
+from crawler.storage import partitions
+from crawler.storage.capturerule import EMPTY_PAYLOAD_DIGEST, keeps_row
 from crawler.storage.database import connect
 from crawler.warc.capture import CaptureRow
 from crawler.warc.manifest import without_superseded
@@ -20,9 +22,6 @@ from crawler.warc.recovery import RecoveredFile
 
 log = logging.getLogger(__name__)
 
-EMPTY_PAYLOAD_DIGEST = "sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ"
-"""The digest of an empty body: never a revisit target (WARC rule 6)."""
-
 RevisitTarget = tuple[str, str, datetime]
 """(record id, target URI, WARC-Date) of the original response a revisit refers to."""
 
@@ -30,7 +29,7 @@ _INSERT = (
     "INSERT INTO captures (filename, record_offset, record_length, record_id, record_type, surt, url, captured_at,"
     " status, mime, payload_digest, refers_to, concurrent_to, source, page_kind, run_id)"
     " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-    " ON CONFLICT (record_id) DO NOTHING"
+    " ON CONFLICT (record_id, captured_at) DO NOTHING"
 )
 
 _ORIGINALS = (
@@ -40,22 +39,29 @@ _ORIGINALS = (
 )
 
 
-_INDEXED = (
-    "SELECT w.filename, w.records, (SELECT count(*) FROM captures c WHERE c.filename = w.filename)"
-    " FROM warc_files w WHERE w.filename = ANY(%s)"
-)
+_INDEXED = "SELECT filename FROM warc_files WHERE filename = ANY(%s) AND records IS NOT NULL"
 
 
 class CaptureStore:
-    """Writes and reads the captures index on one connection; each write is its own transaction."""
+    """Writes and reads the captures index on one connection; each write is its own transaction.
+
+    Only the records :func:`crawler.storage.capturerule.keeps_row` names get a row. A file's ``warc_files`` row
+    is written after all of its rows are (each caller indexes a file's records before closing it), so a file
+    with a row is fully indexed and one without is indexed again from the file.
+    """
 
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
 
     def add_captures(self, rows: Sequence[CaptureRow]) -> int:
-        """Index ``rows``; records already indexed (a recovery re-indexing a file) are left alone. How many new."""
-        if not rows:
+        """Index those of ``rows`` the rule keeps; records already indexed (a recovery re-indexing a file) are left
+        alone. How many new."""
+        kept = [row for row in rows if keeps_row(row)]
+        if not kept:
             return 0
+        return partitions.writing(self.conn, "captures", [row.warc_date for row in kept], lambda: self._insert(kept))
+
+    def _insert(self, rows: Sequence[CaptureRow]) -> int:
         with self.conn.transaction(), self.conn.cursor() as cursor:
             cursor.executemany(_INSERT, [_values(row) for row in rows])
             return max(cursor.rowcount, 0)
@@ -112,11 +118,10 @@ class CaptureStore:
         return {digest: (record_id, url, warc_date) for digest, record_id, url, warc_date in rows}
 
     def unindexed_files(self, paths: Sequence[Path]) -> list[Path]:
-        """Those of ``paths`` (closed files) not recorded in ``warc_files``, or with fewer captures than records."""
+        """Those of ``paths`` (closed files) not recorded in ``warc_files``: their rows may be missing."""
         if not paths:
             return []
-        rows = self.conn.execute(_INDEXED, [[path.name for path in paths]]).fetchall()
-        complete = {name for name, records, indexed in rows if records is not None and indexed >= records}
+        complete = {row[0] for row in self.conn.execute(_INDEXED, [[path.name for path in paths]]).fetchall()}
         return [path for path in paths if path.name not in complete]
 
     def index_files(self, paths: Sequence[Path]) -> int:

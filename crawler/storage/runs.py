@@ -14,14 +14,43 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from crawler import statkeys
 from crawler.config import SourceConfig
 from crawler.errors import NewsarchiveError
+from crawler.storage import partitions
 
 log = logging.getLogger(__name__)
 
 TRIGGERS = ("daemon", "cron", "manual", "replay")
 STATUSES = ("running", "finished", "degraded", "failed", "cancelled", "skipped")
 SUCCESS_STATUSES = ("finished", "degraded")
+
+COMPACT_STATS = (
+    "downloader/response_count",
+    "downloader/exception_count",
+    statkeys.ARTICLES_NEW,
+    statkeys.ARTICLES_UPDATED,
+    statkeys.ARTICLES_UNSTORED,
+    statkeys.CAPTURES_UNSTORED,
+    statkeys.WARC_BYTES,
+)
+"""The figures of a finished run that ``status``, metrics and the reading room read (zeros left out)."""
+COMPACT_STAT_PREFIXES = (statkeys.FETCH_ERRORS, statkeys.FETCH_ERRORS_UNNAMESPACED)
+"""Fetch errors within tolerance, one key per page kind: ``status`` shows their sum."""
+
+_COMPACT = """
+UPDATE crawl_runs SET stats = (
+    SELECT coalesce(jsonb_object_agg(key, value), '{}'::jsonb) FROM jsonb_each(stats)
+    WHERE (key = ANY(%(keys)s) OR key LIKE ANY(%(patterns)s)) AND value <> '0'::jsonb
+)
+WHERE id = (
+    SELECT id FROM crawl_runs WHERE source = %(source)s AND id <> %(id)s AND status = 'finished'
+    AND trigger <> 'replay' ORDER BY started_at DESC LIMIT 1
+) AND stats ? 'finish_reason'
+"""
+"""The source's newest other finished crawl run keeps only :data:`COMPACT_STATS` (its earlier ones were compacted
+when it finished). Found through ``crawl_runs_source_started``; ``stats`` is in no index, so the update can stay
+on its page (HOT) and adds no index entries."""
 
 _PID_SLACK = timedelta(seconds=2)
 """A process's create time may trail ``started_at`` by clock granularity; anything later is a reused pid."""
@@ -32,10 +61,15 @@ class RunAlreadyRunning(NewsarchiveError):
 
 
 def register_source(conn: psycopg.Connection, source: SourceConfig) -> None:
-    """Keep the ``sources`` table in step with the configuration (config is the truth)."""
+    """Keep the ``sources`` table in step with the configuration (config is the truth).
+
+    An unchanged source is not written: every run registers its source, and a no-op update still leaves a dead
+    row version behind.
+    """
     conn.execute(
         "INSERT INTO sources (name, title, config) VALUES (%s, %s, %s::jsonb) "
-        "ON CONFLICT (name) DO UPDATE SET title = EXCLUDED.title, config = EXCLUDED.config",
+        "ON CONFLICT (name) DO UPDATE SET title = EXCLUDED.title, config = EXCLUDED.config"
+        " WHERE (sources.title, sources.config) IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.config)",
         (source.name, source.title or source.name, json.dumps(source.to_dict())),
     )
 
@@ -59,24 +93,29 @@ def start_run(
     ``started_at`` defaults to this machine's clock (not the database's) so :func:`close_abandoned_runs` can compare it
     with process create times on the same clock.
     """
-    try:
+    started_at = started_at or _now()
+    values = [
+        source,
+        trigger,
+        host or socket.gethostname(),
+        pid or os.getpid(),
+        started_at,
+        worker or default_worker_name(),
+        scheduled_for,
+    ]
+
+    def insert() -> int:
         with conn.transaction():
-            row = conn.execute(
+            return conn.execute(
                 "INSERT INTO crawl_runs (source, trigger, host, pid, started_at, worker, scheduled_for)"
                 " VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id",
-                [
-                    source,
-                    trigger,
-                    host or socket.gethostname(),
-                    pid or os.getpid(),
-                    started_at or _now(),
-                    worker or default_worker_name(),
-                    scheduled_for,
-                ],
-            ).fetchone()
+                values,
+            ).fetchone()[0]
+
+    try:
+        return partitions.writing(conn, "crawl_runs", [started_at], insert)
     except psycopg.errors.UniqueViolation as error:
         raise RunAlreadyRunning(f"source {source!r} already has a running crawl") from error
-    return row[0]
 
 
 def finish_run(
@@ -88,15 +127,22 @@ def finish_run(
     stats: dict[str, Any] | None = None,
     error: str | None = None,
 ) -> None:
-    """Record a run's outcome (any status but ``running``) and its finish time."""
+    """Record a run's outcome (any status but ``running``) and its finish time.
+
+    Its stats are Scrapy's whole dump; the source's earlier ``finished`` crawl runs keep only the figures read
+    back (:data:`COMPACT_STATS`), so each source's latest run shows everything and the rest stay small. Runs
+    that did not finish keep their dump: that is where one looks for why.
+    """
     if status not in STATUSES or status == "running":
         raise ValueError(f"not a final run status: {status!r}")
     with conn.transaction():
-        conn.execute(
+        row = conn.execute(
             "UPDATE crawl_runs SET status = %s, finished_at = %s, finish_reason = %s, stats = %s, error = %s"
-            " WHERE id = %s",
+            " WHERE id = %s RETURNING source",
             [status, _now(), finish_reason, _jsonb(stats), error, run_id],
-        )
+        ).fetchone()
+        if row is not None:
+            conn.execute(_COMPACT, {"source": row[0], "id": run_id, **_compact_params()})
 
 
 def record_skipped(
@@ -110,23 +156,18 @@ def record_skipped(
 ) -> int:
     """Record a run that did not start because another holds the source's lock; its id."""
     now = _now()
-    with conn.transaction():
-        row = conn.execute(
-            "INSERT INTO crawl_runs (source, trigger, host, pid, started_at, finished_at, status, finish_reason,"
-            " worker, scheduled_for) VALUES (%s, %s, %s, %s, %s, %s, 'skipped', %s, %s, %s) RETURNING id",
-            [
-                source,
-                trigger,
-                socket.gethostname(),
-                os.getpid(),
-                now,
-                now,
-                reason,
-                worker or default_worker_name(),
-                scheduled_for,
-            ],
-        ).fetchone()
-    return row[0]
+    values = [source, trigger, socket.gethostname(), os.getpid(), now, now, reason]
+    values += [worker or default_worker_name(), scheduled_for]
+
+    def insert() -> int:
+        with conn.transaction():
+            return conn.execute(
+                "INSERT INTO crawl_runs (source, trigger, host, pid, started_at, finished_at, status, finish_reason,"
+                " worker, scheduled_for) VALUES (%s, %s, %s, %s, %s, %s, 'skipped', %s, %s, %s) RETURNING id",
+                values,
+            ).fetchone()[0]
+
+    return partitions.writing(conn, "crawl_runs", [now], insert)
 
 
 WORKER_NAME_ENV = "NEWSARCHIVE_WORKER_NAME"
@@ -229,6 +270,19 @@ def _process_alive(pid: int | None, started_at: datetime) -> bool:
         return False
     # A process created after the run started has reused the pid of the one that died.
     return not zombie and created <= started_at + _PID_SLACK
+
+
+def compact_stats(stats: dict[str, Any]) -> dict[str, Any]:
+    """What a finished run's stats become once it is not its source's latest (the SQL of :data:`_COMPACT`)."""
+    return {
+        key: value
+        for key, value in stats.items()
+        if (key in COMPACT_STATS or key.startswith(COMPACT_STAT_PREFIXES)) and value != 0
+    }
+
+
+def _compact_params() -> dict[str, list[str]]:
+    return {"keys": list(COMPACT_STATS), "patterns": [prefix + "%" for prefix in COMPACT_STAT_PREFIXES]}
 
 
 def _jsonb(stats: dict[str, Any] | None) -> Jsonb | None:

@@ -1,4 +1,4 @@
-"""``newsarchive db migrate|stop``: bring the database schema up to date; stop the embedded server."""
+"""``newsarchive db migrate|maintain|stop``: bring the schema up to date; apply retention; stop the embedded server."""
 
 from __future__ import annotations
 
@@ -17,6 +17,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions = parser.add_subparsers(dest="db_command", metavar="ACTION")
     migrate_parser = actions.add_parser("migrate", help="apply pending schema migrations (safe to run concurrently)")
     migrate_parser.set_defaults(func=run_migrate)
+    maintain_parser = actions.add_parser(
+        "maintain",
+        help="make the coming months' partitions and apply [retention] now (the daemon does it on its own)",
+    )
+    maintain_parser.set_defaults(func=run_maintain)
     stop_parser = actions.add_parser("stop", help="stop the embedded PostgreSQL server (started again on next use)")
     stop_parser.set_defaults(func=run_stop)
     parser.set_defaults(func=run_usage, db_parser=parser)
@@ -35,6 +40,19 @@ def run_migrate(args: argparse.Namespace) -> int:
         print(f"applied {name}")
     if not applied:
         print(f"{redact(url)}: schema up to date")
+    return exitcodes.OK
+
+
+def run_maintain(args: argparse.Namespace) -> int:
+    from crawler.storage.database import connect
+    from crawler.storage.retention import maintain
+
+    config = load_app_config(args)
+    url = database_url(config)
+    migrate(url)
+    with connect(url, autocommit=True) as conn:
+        report = maintain(conn, config.retention)
+    print(report.describe())
     return exitcodes.OK
 
 

@@ -20,6 +20,7 @@ from crawler.storage.database import connect, database_url, redact
 from crawler.storage.migrate import migrate_connection
 from crawler.storage.runs import close_abandoned_runs
 from scheduler import exitcodes
+from scheduler.daemon.maintenance import MaintenanceJob
 from scheduler.daemon.schedules import SourceScheduler
 from scheduler.leader import LEADER_CHECK, LEADER_POLL, MAX_UNAVAILABLE_WAIT, LeaderLock
 from scheduler.locks import LockState
@@ -101,6 +102,14 @@ class Daemon:
         self._role = "leader"
         log.info("leading the schedule on %s", redact(self._url))
         self._close_abandoned_runs()
+        maintenance = MaintenanceJob(self._url, self.config.retention)
+        maintenance.start()
+        try:
+            return self._schedule()
+        finally:
+            maintenance.stop()
+
+    def _schedule(self) -> int:
         self.sources = SourceScheduler(self.config, self.metrics, self._run_options)
         self.sources.start()
         next_check = time.monotonic() + LEADER_CHECK

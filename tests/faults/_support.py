@@ -11,6 +11,9 @@ from typing import Any
 
 from warcio.archiveiterator import ArchiveIterator
 
+from crawler.storage.capturerule import keeps_row
+from crawler.warc.reader import read_capture_rows
+
 SETTINGS_ENV = "NEWSARCHIVE_SCRAPY_SETTINGS"
 WARCIO = str(Path(sys.executable).parent / "warcio")
 
@@ -78,9 +81,5 @@ def responses_for(records: list[WarcRecord], url: str) -> list[WarcRecord]:
 
 
 def count_records(paths: list[Path]) -> int:
-    """Records in the files, warcinfo included (each has a captures row)."""
-    total = 0
-    for path in paths:
-        with path.open("rb") as stream:
-            total += sum(1 for _ in ArchiveIterator(stream))
-    return total
+    """Records in the files that get a captures row (``crawler.storage.capturerule``): what the index must hold."""
+    return sum(keeps_row(row) for path in paths for row in read_capture_rows(path))

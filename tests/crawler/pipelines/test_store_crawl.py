@@ -48,7 +48,10 @@ SCRIPT = textwrap.dedent(
 
         async def start(self):
             for n in range(120):
-                row = CaptureRow(FILE, n, 1, f"<urn:uuid:{n}>", "response", f"https://e.org/{n}/", T0, 200)
+                row = CaptureRow(
+                    FILE, n, 1, f"<urn:uuid:{n}>", "response", f"https://e.org/{n}/", T0, 200,
+                    payload_digest=f"sha1:{n:032d}", page_kind="article",
+                )
                 self.crawler.signals.send_catch_log(signal=signals.warc_records_written, rows=[row])
                 url = f"https://e.org/{n}/"
                 yield ArticleItem(Article(url=url, title=str(n), body="b"), "e", url, f"<urn:uuid:{n}>", T0)

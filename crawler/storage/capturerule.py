@@ -10,7 +10,10 @@ The readers and what they read (README, "What the database keeps"):
 - replay's originals (``crawler.replay.originals``) and the recorder's dedup table
   (``crawler.storage.captures.CaptureStore.load_digests``): responses that can be revisit targets;
 - provenance of imported versions: their Wayback capture (``imported``);
-- the screenshot view (``crawler.storage.frontreading.screenshot``): resource records.
+- the screenshot view (``crawler.storage.frontreading.screenshot``): resource records;
+- page requisites' freshness (``crawler.storage.requisites``): a requisite's last answer — its bytes, a 304, a
+  404/410 — settles it for its freshness period, so every answer of one is kept (a row per requisite per period,
+  never per run: a fresh requisite is not asked).
 
 Request, metadata and warcinfo records, revisits of feeds, listings, sitemaps, robots.txt and the API, and
 non-2xx or empty responses (a 304 of an unchanged feed, the 404 of a dead link a home page still shows, fetched
@@ -30,10 +33,16 @@ HISTORY_KINDS = frozenset({"article", "imported"})
 revisit target is; a 404 of a dead link is not (below)."""
 
 
+REQUISITE_ANSWERS = frozenset({304, 404, 410})
+"""A requisite's answers besides 2xx that settle it for its freshness period (``crawler.storage.requisites``)."""
+
+
 def keeps_row(row: CaptureRow) -> bool:
     """Whether ``row`` goes to the ``captures`` table (migration 0013 copied existing rows by the same rule)."""
     if row.record_type == "resource":
         return True
+    if row.page_kind == "requisite" and row.record_type in ("response", "revisit"):
+        return row.status is not None and (200 <= row.status < 300 or row.status in REQUISITE_ANSWERS)
     if row.record_type == "revisit" and row.page_kind in HISTORY_KINDS:
         return True
     return row.record_type == "response" and is_revisit_target(row)

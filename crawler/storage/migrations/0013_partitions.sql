@@ -44,6 +44,8 @@ INSERT INTO captures OVERRIDING SYSTEM VALUE
 SELECT * FROM captures_unpartitioned
 WHERE record_type = 'resource'
    OR (record_type = 'revisit' AND page_kind IN ('article', 'imported'))
+   OR (record_type IN ('response', 'revisit') AND page_kind = 'requisite'
+       AND (status BETWEEN 200 AND 299 OR status IN (304, 404, 410)))
    OR (record_type = 'response' AND status BETWEEN 200 AND 299 AND payload_digest IS NOT NULL
        AND payload_digest <> 'sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ' AND url IS NOT NULL);
 SELECT setval(pg_get_serial_sequence('captures', 'id'), greatest((SELECT max(id) FROM captures_unpartitioned), 1));

@@ -51,6 +51,11 @@ def every_kind_of_record(when: datetime = NOW, start: int = 0) -> dict[str, Capt
         "metadata": row(11, "metadata", "article", status=None),
         "warcinfo": row(12, "warcinfo", None, status=None),
         "empty 200": row(13, "response", "listing", digest=EMPTY_PAYLOAD_DIGEST),
+        "requisite response": row(14, "response", "requisite"),
+        "requisite revisit": row(15, "revisit", "requisite"),
+        "requisite 304": row(16, "response", "requisite", status=304, digest=EMPTY_PAYLOAD_DIGEST),
+        "requisite 404": row(17, "response", "requisite", status=404),
+        "requisite 500": row(18, "response", "requisite", status=500),
     }
     return {
         name: CaptureRow(**{**item.__dict__, "warc_date": when, "record_id": item.record_id.replace("<", f"<{start}")})
@@ -59,6 +64,8 @@ def every_kind_of_record(when: datetime = NOW, start: int = 0) -> dict[str, Capt
 
 
 KEPT = {"article response", "article revisit", "imported response", "screenshot", "new feed"}
+# A requisite's last answer (bytes, unchanged, gone) settles its freshness period: every such answer is read.
+KEPT |= {"requisite response", "requisite revisit", "requisite 304", "requisite 404"}
 
 
 def stored_ids(conn) -> set[str]:
@@ -156,7 +163,8 @@ def test_maintenance_makes_months_ahead_and_applies_retention(db_conn) -> None:
     assert {"captures_2027_01", "captures_2027_02", "crawl_runs_2027_02"} <= names
     assert report.listing_captures_deleted == 1  # March's new feed; its article rows stay
     kinds = db_conn.execute("SELECT page_kind, count(*) FROM captures GROUP BY 1").fetchall()
-    assert dict(kinds) == {"article": 4, "imported": 2, "render": 2, "feed": 1}
+    # Requisites' answers stay: the last one settles freshness, a 2xx one is a revisit target (as articles').
+    assert dict(kinds) == {"article": 4, "imported": 2, "render": 2, "feed": 1, "requisite": 8}
     assert report.run_partitions_dropped == ["crawl_runs_2026_03"]
     assert "crawl_runs_2026_02" in names  # a run still running there: kept
     left = {r[0] for r in db_conn.execute("SELECT id FROM crawl_runs")}

@@ -76,11 +76,11 @@ class SourceScheduler:
         sources = [source for source in self.config.sources if source.enabled]
         overdue = self._overdue(sources)
         groups, singles = self._split(sources)
+        self._groups = groups  # before the jobs: a catch-up runs at once and reads its members here
         for source in singles:
             self._add(source, catch_up=source.name in overdue)
         for key, members in groups.items():
             self._add_group(key, members, overdue)
-        self._groups = groups
         log.info("scheduling %d source(s): %s", len(sources), _summary(sources))
 
     def reload(self, new: Config) -> None:
@@ -121,14 +121,14 @@ class SourceScheduler:
 
     def _reload_groups(self, groups: dict[GroupKey, list[SourceConfig]], overdue: set[str]) -> None:
         """Schedules no source has any more lose their job, new ones get one; members are swapped in place."""
-        for key in self._groups.keys() - groups.keys():
+        old, self._groups = self._groups, groups  # before the jobs: a catch-up runs at once and reads it
+        for key in old.keys() - groups.keys():
             self._remove_job(group_job_id(key))
         for key, members in groups.items():
-            if key in self._groups:
+            if key in old:
                 self._catch_up(key, [source for source in members if source.name in overdue])
             else:
                 self._add_group(key, members, overdue)
-        self._groups = groups
 
     def shutdown(self, timeout: float) -> bool:
         """Stop scheduling, SIGTERM running crawls (through ``stop``), wait up to ``timeout``; True if all ended."""

@@ -175,7 +175,7 @@ def _snapshot(url: str, data: Path, workers: list, daemon: object) -> Snapshot:
         at=time.monotonic(),
         db_at=row[0],
         runs=row[1],
-        db_bytes=row[2],
+        db_bytes=int(row[2]),
         worker_cpu=sum(tree_cpu(worker.pid) for worker in workers),
         daemon_cpu=tree_cpu(daemon.pid),
         warc_files=sum(1 for path in files if path.name.endswith((".warc.gz", ".warc.gz.open"))),

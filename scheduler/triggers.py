@@ -118,7 +118,11 @@ def is_overdue(source: SourceConfig, config: Config, last_success_at: datetime |
     A source that never ran successfully is overdue once its schedule has fired at least once (like systemd's
     ``Persistent=true``, which runs a missed timer at boot).
     """
-    previous = previous_fire_time(source, config, now)
+    return missed_since(previous_fire_time(source, config, now), last_success_at)
+
+
+def missed_since(previous: datetime | None, last_success_at: datetime | None) -> bool:
+    """The rule of :func:`is_overdue`, given the previous fire time (computed once for many sources)."""
     if previous is None:
         return False
     return last_success_at is None or last_success_at < previous

@@ -102,7 +102,7 @@ DEFAULT_RECHECK = (15 * 60.0, 3600.0, 3 * 3600.0, 12 * 3600.0, 3 * 86400.0, 30 *
 """15 min, 1 h, 3 h, 12 h, 3 d, 30 d: most corrections come in the first hours, a few days or weeks later."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceConfig:
     """One publisher: where to discover its articles, how politely, and when."""
 

@@ -237,6 +237,16 @@ def last_success_at(conn: psycopg.Connection, source: str) -> datetime | None:
     return row[0]
 
 
+def last_successes(conn: psycopg.Connection, sources: list[str]) -> dict[str, datetime]:
+    """:func:`last_success_at` of many sources in one query (the daemon's start with a fleet); absent: never."""
+    rows = conn.execute(
+        "SELECT source, max(started_at) FROM crawl_runs"
+        " WHERE source = ANY(%s) AND status = ANY(%s) AND trigger <> 'backfill' GROUP BY source",
+        [sources, list(SUCCESS_STATUSES)],
+    ).fetchall()
+    return dict(rows)
+
+
 def count_new_articles(conn: psycopg.Connection, source: str, since: datetime) -> int:
     """Articles of ``source`` first seen (by capture time) at or after ``since``."""
     row = conn.execute(

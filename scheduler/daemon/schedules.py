@@ -1,4 +1,8 @@
-"""The APScheduler side of the daemon: one job per enabled source, kept in step with the config, run in a pool."""
+"""The APScheduler side of the daemon: the enabled sources' jobs, kept in step with the config, run in a pool.
+
+Local mode: one job per source, each running its crawl. Queue mode: one job per schedule (and zone), enqueueing
+its sources in bulk (see :mod:`scheduler.daemon.groups`); a source with jitter keeps a job of its own.
+"""
 
 from __future__ import annotations
 
@@ -15,11 +19,12 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from crawler.config import Config, SourceConfig
 from crawler.errors import DatabaseUnavailable
 from crawler.storage.database import connect, database_url
-from crawler.storage.runs import last_success_at
+from crawler.storage.runs import last_successes
+from scheduler.daemon.groups import GroupKey, group_job_id, group_sources
 from scheduler.jobs import run_source
 from scheduler.metrics import DaemonMetrics
 from scheduler.queue.enqueue import Enqueuer
-from scheduler.triggers import build_trigger, is_overdue, previous_fire_time
+from scheduler.triggers import build_trigger, missed_since, previous_fire_time
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +47,12 @@ class SourceScheduler:
         """Set when the daemon stops: running crawls get SIGTERM, queued ones do not start."""
         self._run_options = run_options or {}
         self._running: set[str] = set()
+        self._enqueuing = 0
+        """Queue mode: schedule ticks enqueueing now (shutdown waits for them as for crawls)."""
         self._timings: dict[str, Timing] = {}
-        """Schedule, zone and jitter each job was built from, to tell which a reload changes."""
+        """Schedule, zone and jitter each source's own job was built from, to tell which a reload changes."""
+        self._groups: dict[GroupKey, list[SourceConfig]] = {}
+        """Queue mode: the sources each schedule's job enqueues, read when it fires (a reload swaps the lists)."""
         self._idle = threading.Condition()
         self._enqueuer: Enqueuer | None = None
         self._scheduler = BackgroundScheduler(
@@ -62,32 +71,31 @@ class SourceScheduler:
         return bool(self._scheduler.running)
 
     def start(self) -> None:
-        """Start scheduling: one job per enabled source, overdue ones (catch-up) due now."""
+        """Start scheduling the enabled sources; overdue ones (catch-up) are due now."""
         self._scheduler.start()
         sources = [source for source in self.config.sources if source.enabled]
         overdue = self._overdue(sources)
-        for source in sources:
+        groups, singles = self._split(sources)
+        self._groups = groups  # before the jobs: a catch-up runs at once and reads its members here
+        for source in singles:
             self._add(source, catch_up=source.name in overdue)
-        log.info(
-            "scheduling %d source(s): %s", len(sources), ", ".join(f"{s.name} ({s.schedule})" for s in sources) or "-"
-        )
+        for key, members in groups.items():
+            self._add_group(key, members, overdue)
+        log.info("scheduling %d source(s): %s", len(sources), _summary(sources))
 
     def reload(self, new: Config) -> None:
         """Apply a new config: added, removed and changed sources take effect now."""
-        old = {source.name: source for source in self.config.sources if source.enabled}
+        old = {source.name for source in self.config.sources if source.enabled}
         fresh = {source.name: source for source in new.sources if source.enabled}
         self.config = new
-        for name in old.keys() - fresh.keys():
-            self._remove(name)
-        added = [fresh[name] for name in fresh.keys() - old.keys()]
-        overdue = self._overdue(added)
-        for source in added:
-            self._add(source, catch_up=source.name in overdue)
-        for name in fresh.keys() & old.keys():
-            if _timing(new, fresh[name]) != self._timings.get(name):
-                self._scheduler.reschedule_job(name, trigger=build_trigger(fresh[name], new))
-                self._timings[name] = _timing(new, fresh[name])
-                log.info("source %s rescheduled: %s", name, fresh[name].schedule)
+        added = fresh.keys() - old
+        overdue = self._overdue([fresh[name] for name in added])
+        for name in old - fresh.keys():
+            self.metrics.forget(name)
+            log.info("source %s removed from the schedule", name)
+        groups, singles = self._split(list(fresh.values()))
+        self._reload_singles(singles, overdue)
+        self._reload_groups(groups, overdue)
         grace = self._job_defaults(new)["misfire_grace_time"]
         for job in self._scheduler.get_jobs():
             job.modify(misfire_grace_time=grace)
@@ -95,24 +103,48 @@ class SourceScheduler:
             "config reloaded: %d source(s) scheduled (%d added, %d removed)",
             len(fresh),
             len(added),
-            len(old.keys() - fresh.keys()),
+            len(old - fresh.keys()),
         )
+
+    def _reload_singles(self, singles: list[SourceConfig], overdue: set[str]) -> None:
+        """Sources with a job of their own: removed, added (caught up when overdue), rescheduled."""
+        wanted = {source.name: source for source in singles}
+        for name in self._timings.keys() - wanted.keys():
+            self._remove(name)
+        for name, source in wanted.items():
+            if name not in self._timings:
+                self._add(source, catch_up=name in overdue)
+            elif _timing(self.config, source) != self._timings[name]:
+                self._scheduler.reschedule_job(name, trigger=build_trigger(source, self.config))
+                self._timings[name] = _timing(self.config, source)
+                log.info("source %s rescheduled: %s", name, source.schedule)
+
+    def _reload_groups(self, groups: dict[GroupKey, list[SourceConfig]], overdue: set[str]) -> None:
+        """Schedules no source has any more lose their job, new ones get one; members are swapped in place."""
+        old, self._groups = self._groups, groups  # before the jobs: a catch-up runs at once and reads it
+        for key in old.keys() - groups.keys():
+            self._remove_job(group_job_id(key))
+        for key, members in groups.items():
+            if key in old:
+                self._catch_up(key, [source for source in members if source.name in overdue])
+            else:
+                self._add_group(key, members, overdue)
 
     def shutdown(self, timeout: float) -> bool:
         """Stop scheduling, SIGTERM running crawls (through ``stop``), wait up to ``timeout``; True if all ended."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
-        if self._enqueuer is not None:
-            self._enqueuer.close()
         deadline = time.monotonic() + timeout
         with self._idle:
             self.stop.set()  # under the lock: a queued run either registered before this or will not start
-            while self._running:
+            while self._running or self._enqueuing:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     log.error("crawls still running after %.0fs: %s", timeout, ", ".join(sorted(self._running)))
                     return False
                 self._idle.wait(remaining)
+        if self._enqueuer is not None:
+            self._enqueuer.close()
         return True
 
     def _add(self, source: SourceConfig, catch_up: bool) -> None:
@@ -130,29 +162,56 @@ class SourceScheduler:
         if catch_up:
             log.info("source %s missed its last scheduled run: catching up now", source.name)
 
+    def _add_group(self, key: GroupKey, members: list[SourceConfig], overdue: set[str]) -> None:
+        """One job for every source on this schedule; the overdue among them are enqueued now."""
+        self._scheduler.add_job(
+            self._run_group,
+            trigger=build_trigger(members[0], self.config),  # jitter is 0 in a group: any member's trigger is all's
+            args=[key],
+            id=group_job_id(key),
+            name=f"enqueue the sources on {key[0]} ({key[1]})",
+            replace_existing=True,
+        )
+        self._catch_up(key, [source for source in members if source.name in overdue])
+
+    def _catch_up(self, key: GroupKey, late: list[SourceConfig]) -> None:
+        if not late:
+            return
+        self._scheduler.add_job(self._run_group, args=[key, [source.name for source in late]], name="catch-up")
+        log.info("%d source(s) on %s missed their last scheduled run: catching up now", len(late), key[0])
+
     def _remove(self, name: str) -> None:
-        try:
-            self._scheduler.remove_job(name)
-        except JobLookupError:
-            log.debug("no job for %s", name)
+        self._remove_job(name)
         self._timings.pop(name, None)
-        self.metrics.forget(name)
-        log.info("source %s removed from the schedule", name)
+
+    def _remove_job(self, job_id: str) -> None:
+        try:
+            self._scheduler.remove_job(job_id)
+        except JobLookupError:
+            log.debug("no job %s", job_id)
 
     def _overdue(self, sources: list[SourceConfig]) -> set[str]:
-        """Sources whose last successful run is older than their previous fire time (read from the database)."""
+        """Sources whose last successful run is older than their previous fire time (one query for all)."""
         if not sources:
             return set()
         now = datetime.now(UTC)
         try:
             with connect(database_url(self.config), autocommit=True, attempts=3, retry_wait=1.0) as conn:
-                last = {source.name: last_success_at(conn, source.name) for source in sources}
+                last = last_successes(conn, [source.name for source in sources])
         except (DatabaseUnavailable, psycopg.Error) as error:
             log.warning("catch-up skipped, the database could not answer: %s", error)
             return set()
         for name, when in last.items():
             self.metrics.set_last_success(name, when)
-        return {source.name for source in sources if is_overdue(source, self.config, last[source.name], now)}
+        previous: dict[tuple[str, str], datetime | None] = {}
+        overdue = set()
+        for source in sources:
+            key = (source.schedule, self.config.source_timezone(source))
+            if key not in previous:  # one schedule's arithmetic serves all its sources
+                previous[key] = previous_fire_time(source, self.config, now)
+            if missed_since(previous[key], last.get(source.name)):
+                overdue.add(source.name)
+        return overdue
 
     def _run(self, name: str) -> None:
         """One scheduled run; never raises, so a failing run cannot take the scheduler down."""
@@ -211,6 +270,34 @@ class SourceScheduler:
         except Exception:  # a scheduled job's wrapper: log it, keep the daemon going
             log.exception("enqueueing %s failed unexpectedly; the daemon carries on", source.name)
 
+    def _run_group(self, key: GroupKey, names: list[str] | None = None) -> None:
+        """One schedule's tick (or a catch-up of ``names``): its sources enqueued in bulk; never raises."""
+        members = self._groups.get(key, [])
+        if not members:
+            return
+        sources = [source.name for source in members] if names is None else names
+        with self._idle:
+            if self.stop.is_set():
+                return
+            self._enqueuing += 1
+        try:
+            self._queue().enqueue_many(sources, "daemon", scheduled_for=self._tick(members[0]))
+        except DatabaseUnavailable as error:
+            log.error("%d run(s) on %s not enqueued, database unavailable (retried at the next tick): %s",
+                      len(sources), key[0], error)  # fmt: skip
+        except Exception:  # a scheduled job's wrapper: log it, keep the daemon going
+            log.exception("enqueueing the sources on %s failed unexpectedly; the daemon carries on", key[0])
+        finally:
+            with self._idle:
+                self._enqueuing -= 1
+                self._idle.notify_all()
+
+    def _split(self, sources: list[SourceConfig]) -> tuple[dict[GroupKey, list[SourceConfig]], list[SourceConfig]]:
+        """Queue mode groups sources by schedule; local mode keeps a job per source (each runs its crawl)."""
+        if self.config.scheduler.mode != "queue":
+            return {}, sources
+        return group_sources(self.config, sources)
+
     def _tick(self, source: SourceConfig) -> datetime | None:
         """The scheduled time this run serves (APScheduler does not hand it to the job): the latest one due."""
         return previous_fire_time(source, self.config, datetime.now(UTC))
@@ -229,6 +316,16 @@ class SourceScheduler:
             "max_instances": 1,
             "misfire_grace_time": max(1, round(config.scheduler.misfire_grace)),
         }
+
+
+def _summary(sources: list[SourceConfig], listed: int = 20) -> str:
+    """Every source and its schedule when few; else how many run on each schedule."""
+    if len(sources) <= listed:
+        return ", ".join(f"{s.name} ({s.schedule})" for s in sources) or "-"
+    counts: dict[str, int] = {}
+    for source in sources:
+        counts[source.schedule] = counts.get(source.schedule, 0) + 1
+    return ", ".join(f"{count} on {schedule}" for schedule, count in sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
 def _timing(config: Config, source: SourceConfig) -> Timing:

@@ -109,9 +109,9 @@ class BackfillMixin(WaybackImportMixin):
     name = ""
     """A mixin, not a spider: Scrapy's loader registers only classes with a name (``backfill_spider`` names it)."""
 
-    def __init__(self, *args: Any, backfill: dict[str, Any], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, backfill: BatchWindow, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.window = BatchWindow.from_dict(backfill)
+        self.window = backfill
         if self.window.wayback:
             self.wayback_url = self.window.wayback
             self.allow_wayback_host()

@@ -24,7 +24,7 @@ from replica.site import ReplicaSite
 from scheduler import exitcodes
 from scheduler.commands import web
 from scheduler.context import load_app_config
-from scheduler.jobs import RunResult, run_source
+from scheduler.jobs import RunRequest, RunResult, SourceRunner
 from scheduler.stopsignals import stop_on_signals
 
 DEMO_SOURCE = "demo"
@@ -75,14 +75,8 @@ def run(args: argparse.Namespace) -> int:
     publisher = _start_replica(ReplicaSite(n_articles=args.articles), _previous_port(url))
     try:
         config = with_demo_source(config, publisher.base_url)
-        result = run_source(
-            config,
-            config.source(DEMO_SOURCE),
-            "manual",
-            stop=stop_on_signals(),
-            log_level=args.log_level,
-            log_format=args.log_format,
-        )
+        runner = SourceRunner(config, stop=stop_on_signals(), log_level=args.log_level, log_format=args.log_format)
+        result = runner.run(RunRequest(config.source(DEMO_SOURCE), "manual"))
     finally:
         publisher.stop()
     print(_summary(result, _archived(url)), file=sys.stderr, flush=True)

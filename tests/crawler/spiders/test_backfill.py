@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+from crawler.config import parse_config
 from crawler.discovery.entries import Discovered
+from crawler.run.spec import RunSpec
 from crawler.spiders import KhaamaSpider, NewsSpider
 from crawler.spiders.backfill import BackfillMixin, BatchWindow, backfill_spider, month_in_url
 
@@ -70,5 +73,11 @@ def test_backfill_spider_keeps_the_site_spider_rules() -> None:
     assert backfill_spider(NewsSpider).name == "news"
 
 
-def test_window_round_trips_through_the_run_spec() -> None:
+def test_window_round_trips_through_the_run_spec(tmp_path: Path) -> None:
     assert BatchWindow.from_dict(WINDOW.to_dict()) == WINDOW
+    config = parse_config({"storage": {"data_dir": str(tmp_path)}, "sources": [{"name": "s", "start_urls": [URL]}]})
+    path = tmp_path / "spec.json"
+    RunSpec.for_source(config, config.source("s"), run_id=1, database_url="", backfill=WINDOW).dump(path)
+    loaded = RunSpec.load(path)
+    assert loaded.backfill == WINDOW  # the child gets the typed window, as the parent sent it
+    assert loaded.log_format is None  # not decided here: the child's logging decides, as its parent's did

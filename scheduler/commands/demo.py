@@ -18,11 +18,12 @@ from crawler import statkeys
 from crawler.config import Config, SourceConfig
 from crawler.errors import DatabaseUnavailable
 from crawler.storage.database import connect, database_url
-from crawler.storage.runs import article_facts
+from crawler.storage.reading import ConnectionReader
+from crawler.storage.sourcefacts import source_facts
 from replica.server import ReplicaPublisher
 from replica.site import ReplicaSite
 from scheduler import exitcodes
-from scheduler.commands import web
+from scheduler.commands import status, web
 from scheduler.context import load_app_config
 from scheduler.jobs import RunRequest, RunResult, SourceRunner
 from scheduler.stopsignals import stop_on_signals
@@ -80,9 +81,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         publisher.stop()
     print(_summary(result, _archived(url)), file=sys.stderr, flush=True)
-    from scheduler.commands import status
-
-    status.run(argparse.Namespace(**{**vars(args), "json": False, "config_override": config}))
+    status.print_status(config)  # the config the demo crawled with: its replica source is in no file
     return _reading_room(args, result.exit_code)
 
 
@@ -124,9 +123,10 @@ def _previous_port(url: str) -> int | None:
 def _archived(url: str) -> int:
     try:
         with connect(url) as conn:
-            return article_facts(conn).get(DEMO_SOURCE, (0, None, None))[0]
+            facts = source_facts(ConnectionReader(conn)).get(DEMO_SOURCE)
     except DatabaseUnavailable:
         return 0
+    return facts.articles if facts else 0
 
 
 def _summary(result: RunResult, archived: int) -> str:

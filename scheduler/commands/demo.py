@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         publisher.stop()
     print(_summary(result, _archived(url)), file=sys.stderr, flush=True)
     status.print_status(config)  # the config the demo crawled with: its replica source is in no file
-    return _reading_room(args, result.exit_code)
+    return _reading_room(args, config, result.exit_code)
 
 
 def _start_replica(site: ReplicaSite, previous: int | None) -> ReplicaPublisher:
@@ -146,7 +146,7 @@ def _summary(result: RunResult, archived: int) -> str:
     return line
 
 
-def _reading_room(args: argparse.Namespace, crawl_exit: int) -> int:
+def _reading_room(args: argparse.Namespace, config: Config, crawl_exit: int) -> int:
     """The last line: where to read what was crawled; with ``--web`` (and a good crawl) serve it right away."""
     try:
         host, port = web.parse_listen(args.listen)
@@ -156,5 +156,4 @@ def _reading_room(args: argparse.Namespace, crawl_exit: int) -> int:
     if not args.web or crawl_exit != exitcodes.OK:
         print(f"Reading room: run `newsarchive web` and open {web.reading_room_url(host, port)}", flush=True)
         return crawl_exit
-    served = {"archive_url": None, "no_archive": False, "page_size": 25}
-    return web.run(argparse.Namespace(**{**vars(args), **served}))
+    return web.serve_reading_room(config, host, port)

@@ -15,6 +15,7 @@ import socket
 import sys
 from pathlib import Path
 
+from crawler.config import Config
 from crawler.replay.pywbserver import PywbServer
 from scheduler import exitcodes
 from scheduler.address import parse_host_port
@@ -63,6 +64,28 @@ def reading_room_url(host: str, port: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        host, port = parse_listen(args.listen)
+    except ValueError as error:
+        print(f"newsarchive web: {error}", file=sys.stderr)
+        return exitcodes.USAGE
+    config = load_app_config(args)
+    return serve_reading_room(
+        config, host, port, archive_url=args.archive_url, no_archive=args.no_archive, page_size=args.page_size
+    )
+
+
+def serve_reading_room(
+    config: Config,
+    host: str,
+    port: int,
+    *,
+    archive_url: str | None = None,
+    no_archive: bool = False,
+    page_size: int = 25,
+) -> int:
+    """Serve the reading room over ``config``'s database and archive until interrupted (pywb beside it, unless
+    ``archive_url`` names one or ``no_archive``)."""
     if any(importlib.util.find_spec(name) is None for name in ("starlette", "uvicorn", "psycopg_pool")):
         print(f"newsarchive web: {INSTALL_HINT}", file=sys.stderr)
         return exitcodes.UNAVAILABLE
@@ -72,19 +95,13 @@ def run(args: argparse.Namespace) -> int:
     from crawler.storage.migrate import migrate
     from scheduler.web import create_app
 
-    try:
-        host, port = parse_listen(args.listen)
-    except ValueError as error:
-        print(f"newsarchive web: {error}", file=sys.stderr)
-        return exitcodes.USAGE
-    config = load_app_config(args)
     url = database_url(config)
     migrate(url)  # the search index (0004) must exist; the app itself only ever reads
-    archive_url, pywb = args.archive_url, None
-    if archive_url is None and not args.no_archive:
+    pywb = None
+    if archive_url is None and not no_archive:
         pywb = _start_archive(config.archive.dir.resolve(), (config.data_dir / "pywb").resolve())
         archive_url = pywb.url if pywb else None
-    app = create_app(url, archive_url=archive_url, page_size=args.page_size, archive_dir=config.archive.dir.resolve())
+    app = create_app(url, archive_url=archive_url, page_size=page_size, archive_dir=config.archive.dir.resolve())
     print(f"Reading room at {reading_room_url(host, port)}", flush=True)
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

@@ -44,7 +44,7 @@ from crawler.errors import NotAnArticle
 from crawler.extract import extract_article
 from crawler.run.spec import RunSpec
 from crawler.workers import default_workers
-from scheduler.jobs import RunResult, run_source
+from scheduler.jobs import RunRequest, RunResult, SourceRunner
 
 REPO = Path(__file__).resolve().parent.parent
 QUICK_PAGES = 1000
@@ -135,7 +135,7 @@ def _source(config: Any) -> Any:
 
 def run_source_named(config: Any, settings: dict[str, Any]) -> RunResult:
     """What ``newsarchive crawl bench`` runs, with extra Scrapy settings."""
-    return run_source(config, _source(config), "manual", extra_settings=settings, log_level="WARNING")
+    return SourceRunner(config, log_level="WARNING").run(RunRequest(_source(config), "manual", settings=settings))
 
 
 def run_bare(served: ServedSite, name: str = "bare") -> Run:
@@ -156,7 +156,7 @@ def run_bare(served: ServedSite, name: str = "bare") -> Run:
 
 
 def run_full(served: ServedSite, name: str, settings: dict[str, Any], *, second: bool = False) -> list[Run]:
-    """``newsarchive crawl`` (``scheduler.jobs.run_source``: lock, run row, crawl subprocess) into a fresh database;
+    """``newsarchive crawl`` (``scheduler.jobs.SourceRunner``: lock, run row, crawl subprocess) into a fresh database;
     with ``second``, the unchanged site crawled once more into the same database and archive."""
     runs = []
     with bench_database() as url, tempfile.TemporaryDirectory(prefix="newsarchive-bench-") as tmp:

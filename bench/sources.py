@@ -80,11 +80,12 @@ def config_file(folder: Path, url: str, servers: list) -> Path:
 
 def one_pass(config, sources, *, forked: bool) -> tuple[float, float, int]:
     """(CPU seconds per run, wall seconds per run, runs that ended well) for one run of each source, in order."""
-    from scheduler.jobs import run_source
+    from scheduler.jobs import RunRequest, SourceRunner
 
+    runner = SourceRunner(config, log_level="WARNING", log_format="json", forked=forked)
     cpu, wall, good = own_cpu(), time.monotonic(), 0
     for source in sources:
-        result = run_source(config, source, "manual", forked=forked, log_level="WARNING", log_format="json")
+        result = runner.run(RunRequest(source, "manual"))
         good += result.status in ("finished", "degraded")
     return (own_cpu() - cpu) / len(sources), (time.monotonic() - wall) / len(sources), good
 

@@ -102,6 +102,12 @@ def log_format(requested: str | None = None) -> str:
     return "text" if sys.stderr.isatty() else "json"
 
 
+def active_format() -> str:
+    """The format this process logs in now (``json`` or ``text``), for processes it starts to log alike."""
+    handlers = logging.getLogger().handlers
+    return "json" if any(isinstance(handler.formatter, JsonFormatter) for handler in handlers) else "text"
+
+
 def setup_logging(level: str = "INFO", fmt: str | None = None) -> None:
     """Install the single stderr handler; ``fmt`` is ``text``, ``json`` or None (:func:`log_format` decides).
 

@@ -10,7 +10,6 @@ a cut-off batch costs listing pages only.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,13 +17,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from crawler import statkeys
-from crawler.config import Config, SourceConfig
+from crawler.config import SourceConfig
 from crawler.spiders import spider_class
 from crawler.spiders.backfill import BatchWindow
 from crawler.storage.backfills import Backfill, BackfillStore
 from crawler.storage.database import connect, database_url
 from crawler.storage.migrate import migrate_connection
-from scheduler.jobs import RunResult, run_source
+from scheduler.jobs import RunRequest, RunResult, SourceRunner
 from scheduler.locks import BackfillLock
 
 log = logging.getLogger(__name__)
@@ -74,18 +73,15 @@ def walks_api(source: SourceConfig) -> bool:
 
 
 def backfill_source(
-    config: Config,
+    runner: SourceRunner,
     source: SourceConfig,
     plan: BackfillPlan,
     *,
-    stop: threading.Event,
     on_batch: Callable[[BatchReport], None] = lambda report: None,
     on_start: Callable[[Backfill, bool], None] = lambda backfill, resumed: None,
-    log_level: str = "INFO",
-    log_format: str = "json",
 ) -> Backfill:
-    """Walk ``plan``'s range of ``source`` until done or ``stop``; the back-fill's state as it was left."""
-    url = database_url(config)
+    """Walk ``plan``'s range of ``source`` until done or ``runner.stop``; the back-fill's state as it was left."""
+    url = database_url(runner.config)
     guard = BackfillLock(url, source.name)
     if not guard.acquire():
         raise BackfillRunning(f"a back-fill of {source.name} is already running")
@@ -97,38 +93,25 @@ def backfill_source(
             if state.phase == "api" and not walks_api(source):
                 state = store.skip_phase(state)
             on_start(state, resumed)
-            return _walk(config, source, plan, store, state, stop, on_batch, log_level, log_format)
+            return _walk(runner, source, plan, store, state, on_batch)
     finally:
         guard.release()
 
 
 def _walk(
-    config: Config,
+    runner: SourceRunner,
     source: SourceConfig,
     plan: BackfillPlan,
     store: BackfillStore,
     state: Backfill,
-    stop: threading.Event,
     on_batch: Callable[[BatchReport], None],
-    log_level: str,
-    log_format: str,
 ) -> Backfill:
     started, failures = time.monotonic(), 0
-    while not state.done and not stop.is_set():
+    while not state.done and not runner.stop.is_set():
         after, before = state.next_window()
         window = BatchWindow(state.phase, after, before, plan.batch, state.wayback)
-        result = run_source(
-            config,
-            source,
-            "backfill",
-            stop=stop,
-            log_level=log_level,
-            log_format=log_format,
-            extra_settings=_batch_settings(plan),
-            forked=True,
-            backfill=window.to_dict(),
-            lock_wait=LOCK_WAIT,
-        )
+        request = RunRequest(source, "backfill", backfill=window, lock_wait=LOCK_WAIT, settings=_batch_settings(plan))
+        result = runner.run(request)
         stats = result.stats or {}
         if result.status in ("failed", "skipped"):
             failures += 1

@@ -1,4 +1,8 @@
-"""One scheduled or one-shot run of a source: lock, run row, crawl subprocess, outcome. Daemon and CLI share it."""
+"""One scheduled or one-shot run of a source: lock, run row, crawl subprocess, outcome. Daemon and CLI share it.
+
+A :class:`RunRequest` says what to run; a :class:`SourceRunner`, built once per process, says how this process
+runs crawls (its config, stop signal, logging, worker name, fork server or not). ``runner.run(request)`` does it.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,10 @@ import os
 import socket
 import threading
 import time
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler import statkeys
 from crawler.config import Config, SourceConfig
@@ -32,6 +37,9 @@ from crawler.storage.runs import (
 from scheduler import exitcodes
 from scheduler.locks import BackfillLock, LockState, SourceLock
 
+if TYPE_CHECKING:
+    from crawler.spiders.backfill import BatchWindow  # the spider's module: imported by the crawl child
+
 log = logging.getLogger(__name__)
 
 DATABASE_ATTEMPTS = 5
@@ -51,13 +59,21 @@ EXIT_CODES = {
 
 
 @dataclass(frozen=True)
-class RunTags:
-    """What a run is recorded with besides its source: why, by whom, for which tick, and how it is started."""
+class RunRequest:
+    """What to run: one source, why, for which scheduled tick, over which back-fill window, how patiently."""
 
+    source: SourceConfig
     trigger: str
-    worker: str
-    scheduled_for: datetime | None
-    forked: bool
+    """Recorded in ``crawl_runs``: daemon, cron, manual, backfill."""
+    scheduled_for: datetime | None = None
+    """The schedule's tick this run serves (recorded on the run row); None: not a scheduled run."""
+    backfill: BatchWindow | None = None
+    """The run is a back-fill batch over this window; None: a normal run."""
+    lock_wait: float = 0.0
+    """Seconds to wait for the source's lock before skipping; while a back-fill of the source is in progress every
+    run waits (up to ``YIELD_WAIT``), since it yields the lock between its batches."""
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    """Extra Scrapy settings (a back-fill's politeness, tests and benchmarks)."""
 
 
 @dataclass(frozen=True)
@@ -79,54 +95,96 @@ class RunResult:
         return int((self.stats or {}).get(statkeys.ARTICLES_NEW, 0))
 
 
-def run_source(
-    config: Config,
-    source: SourceConfig,
-    trigger: str,
-    *,
-    stop: threading.Event | None = None,
-    log_level: str = "INFO",
-    log_format: str = "json",
-    extra_settings: dict[str, Any] | None = None,
-    forked: bool = False,
-    worker: str | None = None,
-    scheduled_for: datetime | None = None,
-    backfill: dict[str, Any] | None = None,
-    lock_wait: float = 0.0,
-) -> RunResult:
-    """Run one crawl of ``source`` now, unless another run holds its lock (then ``skipped``).
+@dataclass(frozen=True)
+class SourceRunner:
+    """How this process runs crawls, built once (by a command, the daemon, a worker): :meth:`run` does each one.
 
-    ``forked``: start the crawl from the pre-imported fork server (callers that run many crawls; see
-    :mod:`crawler.run.forkserver`). ``worker`` and ``scheduled_for`` are recorded on the run row. ``backfill``:
-    the run is a back-fill batch over that window. ``lock_wait``: seconds to wait for the lock before skipping;
-    while a back-fill of the source is in progress every run waits (up to ``YIELD_WAIT``), since it yields the
-    lock between its batches.
+    ``forked``: start crawls from the pre-imported fork server (processes that run many crawls; see
+    :mod:`crawler.run.forkserver`). ``log_format`` None: :func:`crawler.logs.log_format` decides in the child, as it
+    did for this process.
     """
-    tags = RunTags(trigger, worker or default_worker_name(), scheduled_for, forked)
-    url = database_url(config)
-    with connect(url, autocommit=True, attempts=DATABASE_ATTEMPTS, retry_wait=DATABASE_RETRY_WAIT) as conn:
-        migrate_connection(conn)
-        register_source(conn, source)
-    lock = SourceLock(url, source.name)
-    if not _acquire(lock, url, lock_wait, stop):
+
+    config: Config
+    stop: threading.Event = field(default_factory=threading.Event)
+    """Set to cancel the running crawl (SIGTERM to it) and any wait for a lock."""
+    log_level: str = "INFO"
+    log_format: str | None = None
+    worker: str = field(default_factory=default_worker_name)
+    """Recorded on every run row (``crawl_runs.worker``)."""
+    forked: bool = False
+
+    def run(self, request: RunRequest) -> RunResult:
+        """Run one crawl of ``request.source`` now, unless another run holds its lock (then ``skipped``)."""
+        source = request.source
+        url = database_url(self.config)
+        with connect(url, autocommit=True, attempts=DATABASE_ATTEMPTS, retry_wait=DATABASE_RETRY_WAIT) as conn:
+            migrate_connection(conn)
+            register_source(conn, source)
+        lock = SourceLock(url, source.name)
+        if not _acquire(lock, url, request.lock_wait, self.stop):
+            with connect(url, autocommit=True) as conn:
+                run_id = record_skipped(
+                    conn,
+                    source.name,
+                    request.trigger,
+                    "another run holds the lock",
+                    worker=self.worker,
+                    scheduled_for=request.scheduled_for,
+                )
+            log.warning("source %s is being crawled by another run; skipped", source.name)
+            return RunResult(source.name, "skipped", run_id, error="locked by another run")
+        try:
+            return self._run_locked(request, url, lock)
+        finally:
+            lock.release()
+
+    def _run_locked(self, request: RunRequest, url: str, lock: SourceLock) -> RunResult:
+        source = request.source
+        run_id = self._start_row(request, url)
+        spec = RunSpec.for_source(
+            self.config,
+            source,
+            run_id=run_id,
+            database_url=url,
+            log_level=self.log_level,
+            log_format=self.log_format,
+            settings=dict(request.settings),
+            backfill=request.backfill,
+        )
+        deadline = source.deadline or self.config.crawl.deadline
+        grace = self.config.scheduler.stop_timeout * 0.8
+        runner = CrawlRunner(spec, deadline=deadline, grace=grace, forked=self.forked)
+        runner.start()
+        result = runner.wait(stop=self.stop, tick=_lock_watch(lock, source.name))
+        # Shipped under the source's lock: the next run of this source finds the spool as this one left it.
+        result = replace(result, stats=add_to_stats(result.stats, ship_archive(self.config.archive, url)))
+        backfill = request.backfill is not None
+        outcome = judge(result.stats, cancelled=result.cancelled, returncode=result.returncode, backfill=backfill)
+        _record_outcome(url, run_id, outcome, result)
+        _log_outcome(source.name, run_id, outcome, result)
+        # Once the run is recorded as over, its file may merge with its neighbours (crawler.run.merging).
+        merge_archive(self.config.archive, url)
+        return RunResult(source.name, outcome.status, run_id, result.stats, outcome.error, result.duration)
+
+    def _start_row(self, request: RunRequest, url: str) -> int:
+        """The run's ``crawl_runs`` row (runs of the source left ``running`` by a dead process closed first)."""
+        name = request.source.name
         with connect(url, autocommit=True) as conn:
-            run_id = record_skipped(
+            close_abandoned_runs(conn, source=name)
+            run_id = start_run(
                 conn,
-                source.name,
-                trigger,
-                "another run holds the lock",
-                worker=tags.worker,
-                scheduled_for=scheduled_for,
+                name,
+                request.trigger,
+                host=socket.gethostname(),
+                pid=os.getpid(),
+                worker=self.worker,
+                scheduled_for=request.scheduled_for,
             )
-        log.warning("source %s is being crawled by another run; skipped", source.name)
-        return RunResult(source.name, "skipped", run_id, error="locked by another run")
-    try:
-        return _run_locked(config, source, tags, url, lock, stop, log_level, log_format, extra_settings or {}, backfill)
-    finally:
-        lock.release()
+        log.info("run %d of %s started (trigger %s, worker %s)", run_id, name, request.trigger, self.worker)
+        return run_id
 
 
-def _acquire(lock: SourceLock, url: str, wait: float, stop: threading.Event | None) -> bool:
+def _acquire(lock: SourceLock, url: str, wait: float, stop: threading.Event) -> bool:
     """Take the source's lock, waiting up to ``wait`` seconds (longer while a back-fill holds it between batches)."""
     if lock.acquire():
         return True
@@ -134,59 +192,11 @@ def _acquire(lock: SourceLock, url: str, wait: float, stop: threading.Event | No
         log.info("a back-fill of %s holds its lock; waiting for its next pause", lock.source)
         wait = max(wait, YIELD_WAIT)
     deadline = time.monotonic() + wait
-    while time.monotonic() < deadline and not (stop and stop.is_set()):
+    while time.monotonic() < deadline and not stop.is_set():
         time.sleep(LOCK_POLL)
         if lock.acquire():
             return True
     return False
-
-
-def _run_locked(
-    config: Config,
-    source: SourceConfig,
-    tags: RunTags,
-    url: str,
-    lock: SourceLock,
-    stop: threading.Event | None,
-    log_level: str,
-    log_format: str,
-    extra_settings: dict[str, Any],
-    backfill: dict[str, Any] | None,
-) -> RunResult:
-    with connect(url, autocommit=True) as conn:
-        close_abandoned_runs(conn, source=source.name)
-        run_id = start_run(
-            conn,
-            source.name,
-            tags.trigger,
-            host=socket.gethostname(),
-            pid=os.getpid(),
-            worker=tags.worker,
-            scheduled_for=tags.scheduled_for,
-        )
-    log.info("run %d of %s started (trigger %s, worker %s)", run_id, source.name, tags.trigger, tags.worker)
-    spec = RunSpec.for_source(
-        config,
-        source,
-        run_id=run_id,
-        database_url=url,
-        log_level=log_level,
-        log_format=log_format,
-        settings=extra_settings,
-        backfill=backfill,
-    )
-    deadline = source.deadline or config.crawl.deadline
-    runner = CrawlRunner(spec, deadline=deadline, grace=config.scheduler.stop_timeout * 0.8, forked=tags.forked)
-    runner.start()
-    result = runner.wait(stop=stop, tick=_lock_watch(lock, source.name))
-    # Shipped under the source's lock: the next run of this source finds the spool as this one left it.
-    result = replace(result, stats=add_to_stats(result.stats, ship_archive(config.archive, url)))
-    outcome = judge(result.stats, cancelled=result.cancelled, returncode=result.returncode, backfill=bool(backfill))
-    _record_outcome(url, run_id, outcome, result)
-    _log_outcome(source.name, run_id, outcome, result)
-    # Once the run is recorded as over, its file may merge with its neighbours (crawler.run.merging).
-    merge_archive(config.archive, url)
-    return RunResult(source.name, outcome.status, run_id, result.stats, outcome.error, result.duration)
 
 
 def _lock_watch(lock: SourceLock, source: str) -> Any:

@@ -201,9 +201,9 @@ def remember_absences(crawler: Crawler, spec: RunSpec) -> None:
 def run_scope(spec: RunSpec) -> SourceScope:
     """What the run walks: the source as it is now, or a back-fill batch's window of its history."""
     if spec.backfill:
-        from crawler.spiders.backfill import BackfillScope, BatchWindow
+        from crawler.spiders.backfill import BackfillScope
 
-        return BackfillScope(BatchWindow.from_dict(spec.backfill))
+        return BackfillScope(spec.backfill)
     return SourceScope()
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.config.schema import Config, SourceConfig
+
+if TYPE_CHECKING:
+    from crawler.spiders.backfill import BatchWindow
 
 
 @dataclass(frozen=True)
@@ -30,11 +33,12 @@ class RunSpec:
     extract_mode: str = "default"
     stats_path: str = ""
     log_level: str = "INFO"
-    log_format: str = "json"
+    log_format: str | None = None
+    """None: :func:`crawler.logs.log_format` decides in the child (its stderr is the parent's)."""
     settings: dict[str, Any] = field(default_factory=dict)
     """Extra Scrapy settings (tests and benchmarks)."""
-    backfill: dict[str, Any] | None = None
-    """A back-fill batch's window (``crawler.spiders.backfill.BatchWindow.to_dict``); None: a normal run."""
+    backfill: BatchWindow | None = None
+    """A back-fill batch's window; None: a normal run."""
 
     @classmethod
     def for_source(cls, config: Config, source: SourceConfig, **values: Any) -> RunSpec:
@@ -58,10 +62,15 @@ class RunSpec:
 
     def dump(self, path: Path) -> None:
         data = asdict(self)
+        data["backfill"] = self.backfill.to_dict() if self.backfill else None
         path.write_text(json.dumps(data, default=str), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path) -> RunSpec:
         data = json.loads(path.read_text(encoding="utf-8"))
         data["source"] = SourceConfig.from_dict(data["source"])
+        if data.get("backfill"):
+            from crawler.spiders.backfill import BatchWindow  # the child's import: the parent need not load spiders
+
+            data["backfill"] = BatchWindow.from_dict(data["backfill"])
         return cls(**data)

@@ -1,6 +1,7 @@
 """Every SQL statement of the reading room, beside the tables and indexes (0005, 0009) they need.
 
-Front-page history (0012) has its own module, ``crawler.storage.frontreading``, on the same ``Reader``.
+Front-page history (0012) has its own module, ``crawler.storage.frontreading``, on the same ``Reader``; so have the
+sources' last-run facts, ``crawler.storage.sourcefacts``, shared with ``newsarchive status``.
 
 Each function takes a ``Reader`` (the web app's read-only pool, ``scheduler.web.pool.Database``) and returns
 plain dicts; pagination is by ``limit``/``offset`` with one extra row fetched to tell whether a next page exists.
@@ -13,6 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
+
+import psycopg
+from psycopg.rows import dict_row
+
+from crawler import statkeys
 
 SEARCH_CONFIGS = ("simple", "english", "french", "german", "spanish", "italian", "portuguese", "russian", "dutch")
 """Configs the query is parsed in: one tsquery per config, OR-ed, matches a vector stemmed in any of them."""
@@ -41,6 +47,17 @@ class Reader(Protocol):
     def fetch(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]: ...
 
 
+class ConnectionReader:
+    """A ``Reader`` over one open connection: the web pool's, or a command's own (``newsarchive status``)."""
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self.conn = conn
+
+    def fetch(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        with self.conn.cursor(row_factory=dict_row) as cursor:
+            return cursor.execute(sql, params or {}).fetchall()
+
+
 def _page(db: Reader, sql: str, params: dict[str, Any], number: int, size: int) -> Page:
     """One page of ``sql`` (which must end with ``LIMIT %(limit)s OFFSET %(offset)s``).
 
@@ -58,30 +75,6 @@ def has_column(db: Reader, table: str, column: str) -> bool:
         {"table": table, "column": column},
     )
     return bool(rows)
-
-
-def sources(db: Reader) -> list[dict[str, Any]]:
-    """Every source seen in config, runs or articles, with its latest run and today's article count."""
-    return db.fetch(
-        """
-        WITH names AS (
-            SELECT name FROM sources UNION SELECT DISTINCT source FROM crawl_runs
-            UNION SELECT DISTINCT source FROM article_records
-        ), last AS (
-            SELECT DISTINCT ON (source) source, status, started_at, finished_at, error,
-                   coalesce((stats ->> 'newsarchive/articles/new')::bigint, 0) AS new_articles
-            FROM crawl_runs ORDER BY source, started_at DESC, id DESC
-        )
-        SELECT n.name, l.status, l.started_at, l.finished_at, l.error, l.new_articles,
-               (SELECT count(*) FROM article_records r WHERE r.source = n.name) AS articles,
-               (SELECT count(*) FROM article_records r
-                WHERE r.source = n.name AND r.first_seen_at >= date_trunc('day', now())) AS articles_today,
-               (SELECT max(started_at) FROM crawl_runs c
-                WHERE c.source = n.name AND c.status IN ('finished', 'degraded')) AS last_success
-        FROM names n LEFT JOIN last l ON l.source = n.name
-        ORDER BY n.name
-        """
-    )
 
 
 _ARTICLE_COLUMNS = """
@@ -255,19 +248,20 @@ def changes(db: Reader, *, substantive_only: bool, with_class: bool, number: int
 
 
 def runs(db: Reader, *, source: str | None, number: int, size: int, with_worker: bool) -> Page:
-    """Crawl runs, newest first, with what they fetched and found."""
+    """Crawl runs, newest first, with what they fetched and found (None while a run goes on: no stats yet)."""
     worker = "worker, scheduled_for" if with_worker else "NULL::text AS worker, NULL::timestamptz AS scheduled_for"
     sql = f"""
         SELECT id, source, trigger, host, pid, {worker}, started_at, finished_at, status, finish_reason, error,
                extract(epoch FROM finished_at - started_at) AS duration,
-               coalesce((stats ->> 'downloader/response_count')::bigint, 0) AS pages,
-               coalesce((stats ->> 'newsarchive/articles/new')::bigint, 0) AS new_articles
+               CASE WHEN status <> 'running' THEN coalesce((stats ->> 'downloader/response_count')::bigint, 0) END
+                   AS pages,
+               CASE WHEN status <> 'running' THEN coalesce((stats ->> %(new)s)::bigint, 0) END AS new_articles
         FROM crawl_runs
         WHERE (%(source)s::text IS NULL OR source = %(source)s)
         ORDER BY started_at DESC, id DESC
         LIMIT %(limit)s OFFSET %(offset)s
     """
-    return _page(db, sql, {"source": source}, number, size)
+    return _page(db, sql, {"source": source, "new": statkeys.ARTICLES_NEW}, number, size)
 
 
 def recent(db: Reader, *, size: int = 10) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""The crawl_runs and sources tables: a run's start and outcome, skipped runs, orphan repair, what status reports."""
+"""The crawl_runs and sources tables: a run's start and outcome, skipped runs, orphan repair, the last success."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from typing import Any
 
 import psutil
 import psycopg
-from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from crawler import statkeys
@@ -215,15 +214,6 @@ def close_abandoned_runs(conn: psycopg.Connection, *, source: str | None = None,
     return len(abandoned)
 
 
-def last_runs(conn: psycopg.Connection) -> dict[str, dict[str, Any]]:
-    """Each source's most recent run (all columns), by source name."""
-    with conn.cursor(row_factory=dict_row) as cursor:
-        rows = cursor.execute(
-            "SELECT DISTINCT ON (source) * FROM crawl_runs ORDER BY source, started_at DESC, id DESC"
-        ).fetchall()
-    return {row["source"]: row for row in rows}
-
-
 def last_success_at(conn: psycopg.Connection, source: str) -> datetime | None:
     """When the source's latest ``finished`` or ``degraded`` run started; None if it never succeeded.
 
@@ -245,28 +235,6 @@ def last_successes(conn: psycopg.Connection, sources: list[str]) -> dict[str, da
         [sources, list(SUCCESS_STATUSES)],
     ).fetchall()
     return dict(rows)
-
-
-def count_new_articles(conn: psycopg.Connection, source: str, since: datetime) -> int:
-    """Articles of ``source`` first seen (by capture time) at or after ``since``."""
-    row = conn.execute(
-        "SELECT count(*) FROM article_records WHERE source = %s AND first_seen_at >= %s",
-        [source, since],
-    ).fetchone()
-    return row[0]
-
-
-def article_facts(conn: psycopg.Connection) -> dict[str, tuple[int, datetime | None, datetime | None]]:
-    """Per source: articles stored, when the newest was first seen, and when the source first ran."""
-    rows = conn.execute(
-        "SELECT s.source, coalesce(a.total, 0), a.newest, r.first_run FROM"
-        " (SELECT source FROM article_records UNION SELECT source FROM crawl_runs) s"
-        " LEFT JOIN (SELECT source, count(*) AS total, max(first_seen_at) AS newest FROM article_records"
-        "            GROUP BY source) a ON a.source = s.source"
-        " LEFT JOIN (SELECT source, min(started_at) AS first_run FROM crawl_runs WHERE status <> 'skipped'"
-        "            GROUP BY source) r ON r.source = s.source"
-    ).fetchall()
-    return {source: (total, newest, first_run) for source, total, newest, first_run in rows}
 
 
 def _process_alive(pid: int | None, started_at: datetime) -> bool:

@@ -14,7 +14,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
-from crawler.logs import JsonFormatter
+from crawler.logs import active_format
 from crawler.workers import _worker
 
 log = logging.getLogger(__name__)
@@ -136,11 +136,5 @@ class WorkerCore:
             max_workers=self.processes,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_worker.initialize,
-            initargs=(os.getpid(), setup.log_level, log_format(), dict(setup.log_context), setup.warm_up),
+            initargs=(os.getpid(), setup.log_level, active_format(), dict(setup.log_context), setup.warm_up),
         )
-
-
-def log_format() -> str:
-    """The parent's log format (``json`` or ``text``), for its workers to log alike."""
-    handlers = logging.getLogger().handlers
-    return "json" if any(isinstance(handler.formatter, JsonFormatter) for handler in handlers) else "text"

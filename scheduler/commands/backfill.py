@@ -23,6 +23,7 @@ from scheduler.backfill import (
 )
 from scheduler.commands.argtypes import instant, seconds
 from scheduler.context import load_app_config
+from scheduler.jobs import SourceRunner
 from scheduler.stopsignals import stop_on_signals
 
 
@@ -61,6 +62,10 @@ def run(args: argparse.Namespace) -> int:
         print("newsarchive backfill: --wayback must be an http(s) URL", file=sys.stderr)
         return exitcodes.USAGE
     plan = BackfillPlan(args.since, args.until, args.window, args.batch, args.delay, args.wayback)
+    # Batch after batch: each forked from the pre-imported server.
+    runner = SourceRunner(
+        config, stop=stop_on_signals(), log_level=args.log_level, log_format=args.log_format, forked=True
+    )
     console = Console(stderr=True)
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -74,16 +79,7 @@ def run(args: argparse.Namespace) -> int:
     ) as progress:
         display = _Display(progress, source.name)
         try:
-            state = backfill_source(
-                config,
-                source,
-                plan,
-                stop=stop_on_signals(),
-                on_start=display.start,
-                on_batch=display.batch,
-                log_level=args.log_level,
-                log_format=args.log_format,
-            )
+            state = backfill_source(runner, source, plan, on_start=display.start, on_batch=display.batch)
         except BackfillRunning as error:
             print(f"newsarchive backfill: {error}", file=sys.stderr)
             return exitcodes.LOCKED

@@ -10,7 +10,7 @@ from crawler.config import Config, SourceConfig
 from crawler.run.shipping import check_store
 from scheduler import exitcodes
 from scheduler.context import load_app_config
-from scheduler.jobs import run_source
+from scheduler.jobs import RunRequest, SourceRunner
 from scheduler.stopsignals import stop_on_signals
 
 log = logging.getLogger(__name__)
@@ -58,22 +58,15 @@ def run(args: argparse.Namespace) -> int:
     if args.enqueue:
         return enqueue(config, sources, args.trigger)
     check_store(config.archive)
-    stop = stop_on_signals()
-    codes = []
     # Several runs share one pre-imported fork server (start-up paid once); a lone run is cheaper as a plain child.
-    forked = len(sources) > 1
+    runner = SourceRunner(
+        config, stop=stop_on_signals(), log_level=args.log_level, log_format=args.log_format, forked=len(sources) > 1
+    )
+    codes = []
     for source in sources:
-        if stop.is_set():
+        if runner.stop.is_set():
             break
-        result = run_source(
-            config,
-            source,
-            args.trigger,
-            stop=stop,
-            log_level=args.log_level,
-            log_format=args.log_format,
-            forked=forked,
-        )
+        result = runner.run(RunRequest(source, args.trigger))
         if result.status == "degraded":
             print(f"warning: {source.name}: run degraded: {result.error}", file=sys.stderr)
         codes.append(result.exit_code)

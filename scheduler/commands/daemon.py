@@ -6,6 +6,7 @@ import argparse
 import logging
 
 from scheduler.context import load_app_config
+from scheduler.jobs import SourceRunner
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,10 +28,6 @@ def run(args: argparse.Namespace) -> int:
         # One line per run start and finish comes from our jobs; APScheduler's own per-run lines repeat them.
         # Its warnings (a missed run, a run skipped because the previous one is still going) stay.
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    log_format = args.log_format
-    daemon = Daemon(
-        config,
-        load=lambda: load_app_config(args),
-        run_options={"log_level": args.log_level, "log_format": log_format},
-    )
+    runner = SourceRunner(config, log_level=args.log_level, log_format=args.log_format)
+    daemon = Daemon(config, load=lambda: load_app_config(args), runner=runner)
     return daemon.run()

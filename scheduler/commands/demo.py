@@ -18,13 +18,14 @@ from crawler import statkeys
 from crawler.config import Config, SourceConfig
 from crawler.errors import DatabaseUnavailable
 from crawler.storage.database import connect, database_url
-from crawler.storage.runs import article_facts
+from crawler.storage.reading import ConnectionReader
+from crawler.storage.sourcefacts import source_facts
 from replica.server import ReplicaPublisher
 from replica.site import ReplicaSite
 from scheduler import exitcodes
-from scheduler.commands import web
+from scheduler.commands import status, web
 from scheduler.context import load_app_config
-from scheduler.jobs import RunResult, run_source
+from scheduler.jobs import RunRequest, RunResult, SourceRunner
 from scheduler.stopsignals import stop_on_signals
 
 DEMO_SOURCE = "demo"
@@ -81,21 +82,13 @@ def run(args: argparse.Namespace) -> int:
     publisher = _start_replica(ReplicaSite(n_articles=args.articles), _previous_port(url))
     try:
         config = with_demo_source(config, publisher.base_url, publisher.media_url)
-        result = run_source(
-            config,
-            config.source(DEMO_SOURCE),
-            "manual",
-            stop=stop_on_signals(),
-            log_level=args.log_level,
-            log_format=args.log_format,
-        )
+        runner = SourceRunner(config, stop=stop_on_signals(), log_level=args.log_level, log_format=args.log_format)
+        result = runner.run(RunRequest(config.source(DEMO_SOURCE), "manual"))
     finally:
         publisher.stop()
     print(_summary(result, _archived(url)), file=sys.stderr, flush=True)
-    from scheduler.commands import status
-
-    status.run(argparse.Namespace(**{**vars(args), "json": False, "config_override": config}))
-    return _reading_room(args, result.exit_code)
+    status.print_status(config)  # the config the demo crawled with: its replica source is in no file
+    return _reading_room(args, config, result.exit_code)
 
 
 def _start_replica(site: ReplicaSite, previous: int | None) -> ReplicaPublisher:
@@ -136,9 +129,10 @@ def _previous_port(url: str) -> int | None:
 def _archived(url: str) -> int:
     try:
         with connect(url) as conn:
-            return article_facts(conn).get(DEMO_SOURCE, (0, None, None))[0]
+            facts = source_facts(ConnectionReader(conn)).get(DEMO_SOURCE)
     except DatabaseUnavailable:
         return 0
+    return facts.articles if facts else 0
 
 
 def _summary(result: RunResult, archived: int) -> str:
@@ -158,7 +152,7 @@ def _summary(result: RunResult, archived: int) -> str:
     return line
 
 
-def _reading_room(args: argparse.Namespace, crawl_exit: int) -> int:
+def _reading_room(args: argparse.Namespace, config: Config, crawl_exit: int) -> int:
     """The last line: where to read what was crawled; with ``--web`` (and a good crawl) serve it right away."""
     try:
         host, port = web.parse_listen(args.listen)
@@ -168,5 +162,4 @@ def _reading_room(args: argparse.Namespace, crawl_exit: int) -> int:
     if not args.web or crawl_exit != exitcodes.OK:
         print(f"Reading room: run `newsarchive web` and open {web.reading_room_url(host, port)}", flush=True)
         return crawl_exit
-    served = {"archive_url": None, "no_archive": False, "page_size": 25}
-    return web.run(argparse.Namespace(**{**vars(args), **served}))
+    return web.serve_reading_room(config, host, port)

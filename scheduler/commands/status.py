@@ -10,13 +10,13 @@ from typing import Any
 
 import psycopg
 
-from crawler import statkeys
 from crawler.config import Config, SourceConfig
 from crawler.run.outcome import fetch_errors
 from crawler.storage.absences import absences_by_source
 from crawler.storage.backfills import Backfill, latest_backfills
 from crawler.storage.database import connect, database_url
-from crawler.storage.runs import article_facts, count_new_articles, last_runs
+from crawler.storage.reading import ConnectionReader
+from crawler.storage.sourcefacts import LastRun, SourceFacts, source_facts
 from crawler.warc.spool import spooled_files
 from scheduler.context import load_app_config
 from scheduler.triggers import next_fire_time
@@ -29,30 +29,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    # `demo` passes the config it crawled with (its replica source is in no file).
-    config = getattr(args, "config_override", None) or load_app_config(args)
-    now = datetime.now(UTC)
+    print_status(load_app_config(args), as_json=args.json)
+    return 0
+
+
+def print_status(config: Config, *, as_json: bool = False) -> None:
+    """The status of ``config``'s sources on stdout: a table, or the ``--json`` document."""
     with connect(database_url(config), autocommit=True, attempts=3, retry_wait=1.0) as conn:
-        report = source_status(conn, config, now)
-    if args.json:
+        report = source_status(conn, config, datetime.now(UTC))
+    if as_json:
         print(json.dumps(report, indent=2))
     else:
         print_table(report)
-    return 0
 
 
 def source_status(conn: psycopg.Connection, config: Config, now: datetime) -> list[dict[str, Any]]:
     """The status of every configured source (the ``--json`` document)."""
     try:
-        runs = last_runs(conn)
-        totals = article_facts(conn)
+        facts = source_facts(ConnectionReader(conn))
         backfills = latest_backfills(conn)
         absences = absences_by_source(conn)
     except psycopg.errors.UndefinedTable:
         print("newsarchive status: the database has no schema yet (run `newsarchive db migrate`)", file=sys.stderr)
-        runs, totals, backfills, absences = {}, {}, {}, {}
+        facts, backfills, absences = {}, {}, {}
     return [
-        _one(conn, config, source, runs.get(source.name), totals.get(source.name), now)
+        _one(config, source, facts.get(source.name, SourceFacts(source.name)), now)
         | {"backfill": _backfill(backfills.get(source.name)), "absent": _absent(absences.get(source.name, []))}
         for source in config.sources
     ]
@@ -89,15 +90,7 @@ def _backfill(backfill: Backfill | None) -> dict[str, Any] | None:
     }
 
 
-def _one(
-    conn: psycopg.Connection,
-    config: Config,
-    source: SourceConfig,
-    run: dict[str, Any] | None,
-    facts: tuple[int, datetime | None, datetime | None] | None,
-    now: datetime,
-) -> dict[str, Any]:
-    total, last_new_at, first_run_at = facts or (0, None, None)
+def _one(config: Config, source: SourceConfig, facts: SourceFacts, now: datetime) -> dict[str, Any]:
     next_run = next_fire_time(source, config, now) if source.enabled else None
     return {
         "name": source.name,
@@ -105,10 +98,10 @@ def _one(
         "schedule": source.schedule,
         "timezone": config.source_timezone(source),
         "next_run_at": _iso(next_run),
-        "last_run": _last_run(conn, run, now),
-        "articles_total": total,
-        "last_new_article_at": _iso(last_new_at),
-        "silent": _silent(source, last_new_at or first_run_at, now),
+        "last_run": _last_run(facts.last_run, now),
+        "articles_total": facts.articles,
+        "last_new_article_at": _iso(facts.last_new_article_at),
+        "silent": _silent(source, facts.last_new_article_at or facts.first_run_at, now),
         "spool": _spool(config, source),
     }
 
@@ -126,26 +119,20 @@ def _spool(config: Config, source: SourceConfig) -> dict[str, int] | None:
     return {"files": len(waiting), "bytes": sum(path.stat().st_size for path in waiting)}
 
 
-def _last_run(conn: psycopg.Connection, run: dict[str, Any] | None, now: datetime) -> dict[str, Any] | None:
+def _last_run(run: LastRun | None, now: datetime) -> dict[str, Any] | None:
     if run is None:
         return None
-    stats = run["stats"] or {}
-    started, finished = run["started_at"], run["finished_at"]
-    if run["status"] == "running":
-        new_articles = count_new_articles(conn, run["source"], started)  # live: the run has no stats yet
-    else:
-        new_articles = int(stats.get(statkeys.ARTICLES_NEW, 0))
     return {
-        "id": run["id"],
-        "status": run["status"],
-        "trigger": run["trigger"],
-        "started_at": _iso(started),
-        "finished_at": _iso(finished),
-        "duration": round(((finished or now) - started).total_seconds(), 3),
-        "new_articles": new_articles,
-        "updated_articles": int(stats.get(statkeys.ARTICLES_UPDATED, 0)),
-        "errors": fetch_errors(stats) if stats else 0,
-        "error": run["error"],
+        "id": run.id,
+        "status": run.status,
+        "trigger": run.trigger,
+        "started_at": _iso(run.started_at),
+        "finished_at": _iso(run.finished_at),
+        "duration": round(((run.finished_at or now) - run.started_at).total_seconds(), 3),
+        "new_articles": run.new_articles,
+        "updated_articles": run.updated_articles,
+        "errors": fetch_errors(run.stats) if run.stats else 0,
+        "error": run.error,
     }
 
 

@@ -12,12 +12,11 @@ import argparse
 import importlib.util
 import logging
 import socket
-import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
+from crawler.config import Config
+from crawler.replay.pywbserver import PywbServer
 from scheduler import exitcodes
 from scheduler.address import parse_host_port
 from scheduler.context import load_app_config
@@ -26,7 +25,6 @@ log = logging.getLogger(__name__)
 
 INSTALL_HINT = 'the reading room needs its extra: `pip install "newsarchive[web]"`'
 DEFAULT_LISTEN = "127.0.0.1:8080"
-REFRESH_INTERVAL = 30.0
 ARCHIVE_START_TIMEOUT = 60.0
 """pywb takes a few seconds to import and load its indexes; past this the room opens anyway (``/archive/`` 503s)."""
 
@@ -66,6 +64,28 @@ def reading_room_url(host: str, port: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        host, port = parse_listen(args.listen)
+    except ValueError as error:
+        print(f"newsarchive web: {error}", file=sys.stderr)
+        return exitcodes.USAGE
+    config = load_app_config(args)
+    return serve_reading_room(
+        config, host, port, archive_url=args.archive_url, no_archive=args.no_archive, page_size=args.page_size
+    )
+
+
+def serve_reading_room(
+    config: Config,
+    host: str,
+    port: int,
+    *,
+    archive_url: str | None = None,
+    no_archive: bool = False,
+    page_size: int = 25,
+) -> int:
+    """Serve the reading room over ``config``'s database and archive until interrupted (pywb beside it, unless
+    ``archive_url`` names one or ``no_archive``)."""
     if any(importlib.util.find_spec(name) is None for name in ("starlette", "uvicorn", "psycopg_pool")):
         print(f"newsarchive web: {INSTALL_HINT}", file=sys.stderr)
         return exitcodes.UNAVAILABLE
@@ -75,69 +95,36 @@ def run(args: argparse.Namespace) -> int:
     from crawler.storage.migrate import migrate
     from scheduler.web import create_app
 
-    try:
-        host, port = parse_listen(args.listen)
-    except ValueError as error:
-        print(f"newsarchive web: {error}", file=sys.stderr)
-        return exitcodes.USAGE
-    config = load_app_config(args)
     url = database_url(config)
     migrate(url)  # the search index (0004) must exist; the app itself only ever reads
-    archive_url, pywb = args.archive_url, None
-    if archive_url is None and not args.no_archive:
-        archive_url, pywb = _start_archive(config.archive.dir.resolve(), (config.data_dir / "pywb").resolve())
-    app = create_app(url, archive_url=archive_url, page_size=args.page_size, archive_dir=config.archive.dir.resolve())
+    pywb = None
+    if archive_url is None and not no_archive:
+        pywb = _start_archive(config.archive.dir.resolve(), (config.data_dir / "pywb").resolve())
+        archive_url = pywb.url if pywb else None
+    app = create_app(url, archive_url=archive_url, page_size=page_size, archive_dir=config.archive.dir.resolve())
     print(f"Reading room at {reading_room_url(host, port)}", flush=True)
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     finally:
         if pywb is not None:
-            pywb.terminate()
-            pywb.wait(10)
+            pywb.stop()
     return exitcodes.OK
 
 
-def _start_archive(archive: Path, work_dir: Path) -> tuple[str | None, subprocess.Popen | None]:
-    """pywb over ``archive`` on a free loopback port, its indexes refreshed in the background; (URL, process)."""
+def _start_archive(archive: Path, work_dir: Path) -> PywbServer | None:
+    """pywb over ``archive`` on a free loopback port, its indexes refreshed in the background (None: no pywb)."""
     if importlib.util.find_spec("pywb") is None or not archive.is_dir():
         log.warning("no /archive/: pywb is not installed or %s does not exist", archive)
-        return None, None
-    from crawler.replay.browse import prepare, sync_indexes
-    from scheduler.commands.serve import _start_pywb
-
-    prepare(archive, work_dir)
-    port = _free_port()
-    with (work_dir / "pywb.log").open("ab") as pywb_log:  # its per-request lines are not the reading room's log
-        process = _start_pywb("127.0.0.1", port, work_dir, stderr=pywb_log)
-    url = f"http://127.0.0.1:{port}"
-    _wait_for_archive(url, process)
-
-    def refresh() -> None:
-        while process.poll() is None:
-            threading.Event().wait(REFRESH_INTERVAL)
-            try:
-                sync_indexes(archive, work_dir)
-            except OSError as error:
-                log.warning("could not refresh the archive's indexes: %s", error)
-
-    threading.Thread(target=refresh, name="pywb-refresh", daemon=True).start()
-    return url, process
-
-
-def _wait_for_archive(url: str, process: subprocess.Popen) -> None:
-    """Until pywb answers its home page (or exits, or ``ARCHIVE_START_TIMEOUT`` passes: then a warning)."""
-    import httpx
-
-    deadline = time.monotonic() + ARCHIVE_START_TIMEOUT
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            httpx.get(url + "/", timeout=2.0)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    log.warning(
-        "pywb did not answer within %.0fs (see its log); /archive/ answers 503 until it does", ARCHIVE_START_TIMEOUT
-    )
+        return None
+    # Its per-request lines are not the reading room's log.
+    server = PywbServer(archive, work_dir, host="127.0.0.1", port=_free_port(), log_file=work_dir / "pywb.log")
+    server.start()
+    if not server.wait_until_answering(ARCHIVE_START_TIMEOUT):
+        log.warning(
+            "pywb did not answer within %.0fs (see its log); /archive/ answers 503 until it does",
+            ARCHIVE_START_TIMEOUT,
+        )
+    return server
 
 
 def _free_port() -> int:

@@ -25,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from scheduler.queue.task import WorkerState
+    from scheduler.jobs import SourceRunner
     from scheduler.queue.worker import QueueWorker
 
     config = load_app_config(args)
@@ -33,11 +33,12 @@ def run(args: argparse.Namespace) -> int:
     if concurrency < 1:
         print("newsarchive worker: --concurrency must be at least 1", file=sys.stderr)
         return exitcodes.USAGE
-    state = WorkerState(
-        config=config,
-        name=args.name or default_worker_name(config.worker.name),
+    runner = SourceRunner(
+        config,
         stop=stop_on_signals(),
         log_level=args.log_level,
         log_format=args.log_format,
+        worker=args.name or default_worker_name(config.worker.name),
+        forked=True,  # many crawls per worker: each forked from the pre-imported server
     )
-    return QueueWorker(config, state, concurrency).run()
+    return QueueWorker(runner, concurrency).run()

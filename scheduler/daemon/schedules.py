@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import psycopg
@@ -21,7 +22,7 @@ from crawler.errors import DatabaseUnavailable
 from crawler.storage.database import connect, database_url
 from crawler.storage.runs import last_successes
 from scheduler.daemon.groups import GroupKey, group_job_id, group_sources
-from scheduler.jobs import run_source
+from scheduler.jobs import RunRequest, SourceRunner
 from scheduler.metrics import DaemonMetrics
 from scheduler.queue.enqueue import Enqueuer
 from scheduler.triggers import build_trigger, missed_since, previous_fire_time
@@ -39,13 +40,14 @@ class SourceScheduler:
         self,
         config: Config,
         metrics: DaemonMetrics,
-        run_options: dict[str, str] | None = None,
+        runner: SourceRunner | None = None,
     ) -> None:
         self.config = config
         self.metrics = metrics
         self.stop = threading.Event()
         """Set when the daemon stops: running crawls get SIGTERM, queued ones do not start."""
-        self._run_options = run_options or {}
+        # The daemon runs many crawls: each is forked from a pre-imported server, and stops with this scheduler.
+        self._runner = replace(runner or SourceRunner(config), stop=self.stop, forked=True)
         self._running: set[str] = set()
         self._enqueuing = 0
         """Queue mode: schedule ticks enqueueing now (shutdown waits for them as for crawls)."""
@@ -241,15 +243,8 @@ class SourceScheduler:
             return
         started = time.monotonic()
         try:
-            result = run_source(
-                self.config,
-                source,
-                "daemon",
-                stop=self.stop,
-                forked=True,  # the daemon runs many crawls: each is forked from a pre-imported server
-                scheduled_for=self._tick(source),
-                **self._run_options,
-            )
+            runner = replace(self._runner, config=self.config)  # the config as last reloaded
+            result = runner.run(RunRequest(source, "daemon", scheduled_for=self._tick(source)))
         except DatabaseUnavailable as error:
             log.error(
                 "run of %s not started, database unavailable (retried at its next schedule): %s", source.name, error

@@ -22,6 +22,7 @@ from crawler.storage.runs import close_abandoned_runs
 from scheduler import exitcodes
 from scheduler.daemon.maintenance import MaintenanceJob
 from scheduler.daemon.schedules import SourceScheduler
+from scheduler.jobs import SourceRunner
 from scheduler.leader import LEADER_CHECK, LEADER_POLL, MAX_UNAVAILABLE_WAIT, LeaderLock
 from scheduler.locks import LockState
 from scheduler.metrics import DaemonMetrics, MetricsServer, parse_listen
@@ -34,12 +35,12 @@ HANDLED_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 class Daemon:
     """One scheduling daemon process. Signal handlers only queue the signal; the main thread acts on it."""
 
-    def __init__(self, config: Config, load: Callable[[], Config], run_options: dict[str, str] | None = None) -> None:
+    def __init__(self, config: Config, load: Callable[[], Config], runner: SourceRunner | None = None) -> None:
         self.config = config
         self.metrics = DaemonMetrics()
         self.sources: SourceScheduler | None = None
         self._load = load
-        self._run_options = run_options or {}
+        self._runner = runner
         self._url = database_url(config)
         self._leader = LeaderLock(self._url)
         self._role = "starting"
@@ -110,7 +111,7 @@ class Daemon:
             maintenance.stop()
 
     def _schedule(self) -> int:
-        self.sources = SourceScheduler(self.config, self.metrics, self._run_options)
+        self.sources = SourceScheduler(self.config, self.metrics, self._runner)
         self.sources.start()
         next_check = time.monotonic() + LEADER_CHECK
         while not self._stopping:

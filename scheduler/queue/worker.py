@@ -1,8 +1,9 @@
 """``newsarchive worker``: take queued runs and crawl them, until SIGTERM; survive the database going away.
 
-Each job runs :func:`scheduler.jobs.run_source` in one of procrastinate's threads, with the crawl forked from the
-pre-imported server. Every worker also repairs the queue: jobs of a worker that stopped sending heartbeats (killed,
-its host gone) go back to ``todo`` within :data:`~scheduler.queue.app.STALL_BOUND` seconds, and run elsewhere.
+Each job runs the worker's :class:`scheduler.jobs.SourceRunner` in one of procrastinate's threads, with the crawl
+forked from the pre-imported server. Every worker also repairs the queue: jobs of a worker that stopped sending
+heartbeats (killed, its host gone) go back to ``todo`` within :data:`~scheduler.queue.app.STALL_BOUND` seconds,
+and run elsewhere.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ import psycopg
 from procrastinate import exceptions
 from procrastinate.jobs import Status
 
-from crawler.config import Config
 from crawler.errors import DatabaseUnavailable
 from crawler.storage.database import database_url
+from scheduler.jobs import SourceRunner
 from scheduler.queue.app import (
     HEARTBEAT_INTERVAL,
     QUEUE,
@@ -28,7 +29,7 @@ from scheduler.queue.app import (
     ensure_queue_schema,
     queue_app,
 )
-from scheduler.queue.task import STATE_KEY, WorkerState
+from scheduler.queue.task import STATE_KEY
 
 log = logging.getLogger(__name__)
 
@@ -40,15 +41,15 @@ _POLL = 0.2
 class QueueWorker:
     """One worker process: ``concurrency`` crawls at a time from the queue, under the name its runs record."""
 
-    def __init__(self, config: Config, state: WorkerState, concurrency: int) -> None:
-        self.config = config
-        self.state = state
+    def __init__(self, runner: SourceRunner, concurrency: int) -> None:
+        self.config = runner.config
+        self.runner = runner
         self.concurrency = concurrency
-        self.url = database_url(config)
+        self.url = database_url(runner.config)
 
     @property
     def stop(self) -> threading.Event:
-        return self.state.stop
+        return self.runner.stop
 
     def run(self) -> int:
         """Serve until stopped; a lost database is waited for, then the worker carries on. Exit code 0."""
@@ -61,13 +62,13 @@ class QueueWorker:
             except (DatabaseUnavailable, psycopg.Error, exceptions.ConnectorException, OSError) as error:
                 wait = RECONNECT_WAITS[min(failures, len(RECONNECT_WAITS) - 1)]
                 failures += 1
-                log.error("worker %s lost the queue database (%s); retrying in %.0fs", self.state.name, error, wait)
+                log.error("worker %s lost the queue database (%s); retrying in %.0fs", self.runner.worker, error, wait)
                 self.stop.wait(wait)
             else:
                 if not self.stop.is_set():  # procrastinate stopped by itself (a failed side task: database gone)
-                    log.warning("worker %s: the queue stopped; reconnecting", self.state.name)
+                    log.warning("worker %s: the queue stopped; reconnecting", self.runner.worker)
                     self.stop.wait(RECONNECT_WAITS[0])
-        log.info("worker %s stopped", self.state.name)
+        log.info("worker %s stopped", self.runner.worker)
         return 0
 
     async def _serve(self) -> None:
@@ -75,7 +76,7 @@ class QueueWorker:
         async with app.open_async():
             worker = asyncio.create_task(self._run_worker(app), name="procrastinate worker")
             repairer = asyncio.create_task(repair_stalled_jobs(app), name="stalled-job repair")
-            log.info("worker %s taking runs from queue %r, %d at a time", self.state.name, QUEUE, self.concurrency)
+            log.info("worker %s taking runs from queue %r, %d at a time", self.runner.worker, QUEUE, self.concurrency)
             while not worker.done() and not self.stop.is_set():
                 await asyncio.sleep(_POLL)
             repairer.cancel()
@@ -89,7 +90,7 @@ class QueueWorker:
     async def _run_worker(self, app: procrastinate.App) -> None:
         await app.run_worker_async(
             queues=[QUEUE],
-            name=self.state.name,
+            name=self.runner.worker,
             concurrency=self.concurrency,
             install_signal_handlers=False,  # ours set the stop event, which also cancels running crawls
             shutdown_graceful_timeout=self.config.scheduler.stop_timeout + 5,
@@ -97,7 +98,7 @@ class QueueWorker:
             stalled_worker_timeout=STALLED_AFTER,
             fetch_job_polling_interval=2.0,
             delete_jobs="successful",  # crawl_runs is the record of what ran; failed jobs stay for inspection
-            additional_context={STATE_KEY: self.state},
+            additional_context={STATE_KEY: self.runner},
         )
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
+
+from crawler.storage.reading import ConnectionReader
 
 
 class Database:
@@ -33,8 +34,8 @@ class Database:
 
     def fetch(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Rows of one statement, run in its own read-only transaction."""
-        with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cursor:
-            return cursor.execute(sql, params or {}).fetchall()
+        with self.pool.connection() as conn:
+            return ConnectionReader(conn).fetch(sql, params)
 
 
 def _read_only(conn: psycopg.Connection) -> None:

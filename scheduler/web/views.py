@@ -12,6 +12,7 @@ from typing import Any
 from starlette.requests import Request
 
 from crawler.storage import reading
+from crawler.storage.sourcefacts import SourceFacts, source_facts
 from scheduler.web import diffs, frontviews, params
 from scheduler.web.pool import Database
 
@@ -54,7 +55,25 @@ def home(request: Request, ctx: Context) -> dict[str, Any]:
     """Sources with their latest run (why it was not clean, in words), and the newest articles by publication."""
     params.zone(request.query_params)
     ordered_by = {"sources": ORDERS["sources"], "recent": ORDERS["articles"]}
-    return {"sources": reading.sources(ctx.db), "recent": reading.recent(ctx.db), "ordered_by": ordered_by}
+    sources = [_source_row(facts) for facts in source_facts(ctx.db).values()]
+    return {"sources": sources, "recent": reading.recent(ctx.db), "ordered_by": ordered_by}
+
+
+def _source_row(facts: SourceFacts) -> dict[str, Any]:
+    """One row of the sources table; a running run's new articles are those stored so far (``running``)."""
+    run = facts.last_run
+    return {
+        "name": facts.name,
+        "articles": facts.articles,
+        "articles_today": facts.articles_today,
+        "status": run.status if run else None,
+        "started_at": run.started_at if run else None,
+        "finished_at": run.finished_at if run else None,
+        "error": run.error if run else None,
+        "new_articles": run.new_articles if run else None,
+        "running": bool(run and run.running),
+        "last_success": facts.last_success_at,
+    }
 
 
 def articles(request: Request, ctx: Context) -> dict[str, Any]:

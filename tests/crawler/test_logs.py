@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from crawler.logs import log_format, setup_logging
+from crawler.logs import active_format, log_format, setup_logging
 
 
 @pytest.fixture(autouse=True)
@@ -72,6 +72,12 @@ def test_the_format_is_asked_for_or_follows_the_terminal(monkeypatch: pytest.Mon
     assert log_format(None) == "json"
     with pytest.raises(ValueError):
         log_format("yaml")
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_processes_started_later_are_told_the_format_in_force(fmt: str) -> None:
+    setup_logging("INFO", fmt)
+    assert active_format() == fmt
 
 
 def test_json_lines_are_one_object_per_event(capsys: pytest.CaptureFixture[str]) -> None:

@@ -19,7 +19,7 @@ from crawler.spiders.absences import RETRY_AFTER, AbsencePolicy, next_try_at
 from crawler.storage.absences import Absence
 from replica import ReplicaPublisher, ReplicaSite
 from replica.faults import missing
-from scheduler.jobs import run_source
+from scheduler.jobs import RunRequest, SourceRunner
 from tests.crawler.spiders._support import SITE, build_spider, example_source, respond, start_requests, stats
 from tests.crawler.spiders.test_news import fail, http_error
 from tests.support.cli import query, replica_source_toml, run_cli, write_config
@@ -123,10 +123,11 @@ def test_ten_incremental_runs_are_finished_and_ask_the_missing_pages_rarely(
     config_path = write_config(tmp_path, database_url, replica_source_toml(quirky_site.base_url))
     config = load_config(str(config_path))
     source = config.source("replica")
+    runner = SourceRunner(config, log_level="WARNING", log_format="json", forked=True)
     verdicts, asked = [], []
     for _ in range(11):  # the first run, then ten incremental ones
         quirky_site.clear_requests()
-        result = run_source(config, source, "manual", forked=True, log_level="WARNING", log_format="json")
+        result = runner.run(RunRequest(source, "manual"))
         verdicts.append((result.status, result.error))
         paths = [entry.path.split("?")[0] for entry in quirky_site.requests]
         asked.append(("/page/2/" in paths, "/wp-json/wp/v2/posts" in paths))

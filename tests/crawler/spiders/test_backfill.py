@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+from crawler.config import parse_config
 from crawler.discovery.entries import Discovered
+from crawler.run.spec import RunSpec
 from crawler.spiders import KhaamaSpider, NewsSpider
 from crawler.spiders.backfill import BackfillScope, BatchWindow, month_in_url
 from tests.crawler.spiders._support import SITE, build_spider, example_source, start_requests
@@ -76,5 +79,11 @@ def test_a_site_spider_given_a_backfill_scope_keeps_its_rules_and_walks_the_wind
     assert [request.url for request in start_requests(lists)] == [SITE + "robots.txt", SITE + "feed/"]
 
 
-def test_window_round_trips_through_the_run_spec() -> None:
+def test_window_round_trips_through_the_run_spec(tmp_path: Path) -> None:
     assert BatchWindow.from_dict(WINDOW.to_dict()) == WINDOW
+    config = parse_config({"storage": {"data_dir": str(tmp_path)}, "sources": [{"name": "s", "start_urls": [URL]}]})
+    path = tmp_path / "spec.json"
+    RunSpec.for_source(config, config.source("s"), run_id=1, database_url="", backfill=WINDOW).dump(path)
+    loaded = RunSpec.load(path)
+    assert loaded.backfill == WINDOW  # the child gets the typed window, as the parent sent it
+    assert loaded.log_format is None  # not decided here: the child's logging decides, as its parent's did

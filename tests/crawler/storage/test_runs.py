@@ -1,4 +1,4 @@
-"""crawl_runs: one running run per source, outcomes, skipped runs, stale-run repair, status look-ups."""
+"""crawl_runs: one running run per source, outcomes, skipped runs, stale-run repair, the last success."""
 
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ import psycopg
 import pytest
 
 from crawler.storage import runs
-from crawler.storage.articles import ArticleStore
 from crawler.storage.runs import RunAlreadyRunning
-from tests.crawler.storage.test_articles import item
 
 
 def test_start_and_finish(db_conn):
@@ -91,26 +89,11 @@ def test_close_abandoned_runs_needs_exactly_one_kind_of_evidence(db_conn):
         runs.close_abandoned_runs(db_conn, source="khaama", host="h")
 
 
-def test_last_runs_and_success(db_conn):
+def test_last_success_is_the_latest_finished_run(db_conn):
     t0 = datetime(2024, 7, 13, tzinfo=UTC)
     first = runs.start_run(db_conn, "khaama", "cron", started_at=t0)
     runs.finish_run(db_conn, first, "finished")
     second = runs.start_run(db_conn, "khaama", "cron", started_at=t0 + timedelta(hours=1))
     runs.finish_run(db_conn, second, "failed", error="boom")
-    last = runs.last_runs(db_conn)
-    assert set(last) == {"khaama"}
-    assert (last["khaama"]["id"], last["khaama"]["status"], last["khaama"]["error"]) == (second, "failed", "boom")
     assert runs.last_success_at(db_conn, "khaama") == t0
     assert runs.last_success_at(db_conn, "nobody") is None
-
-
-def test_count_new_articles(db_conn):
-    t0 = datetime(2024, 7, 13, tzinfo=UTC)
-    ArticleStore(db_conn).store_many(
-        [
-            item(url="https://example.org/old/", seen_at=t0),
-            item(url="https://example.org/new/", seen_at=t0 + timedelta(1)),
-        ]
-    )
-    assert runs.count_new_articles(db_conn, "khaama", t0 + timedelta(hours=1)) == 1
-    assert runs.count_new_articles(db_conn, "khaama", t0) == 2

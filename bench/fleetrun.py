@@ -76,6 +76,12 @@ class FleetFigures:
         first, last = self.snapshots[round_ - 1], self.snapshots[round_]
         return getattr(last, name) - getattr(first, name)
 
+    def _left(self, name: str) -> float:
+        """Files (or objects) in the archive as the fleet left it, per 1,000 runs of all rounds: merges after runs
+        take files away again, so a round's difference can be negative."""
+        first, last = self.snapshots[0], self.snapshots[-1]
+        return getattr(last, name) / max(last.runs - first.runs, 1) * 1000
+
     def pairs(self) -> dict[str, object]:
         runs = self._delta("runs", 2)
         seconds = self._delta("at", 2)
@@ -88,8 +94,8 @@ class FleetFigures:
             "unchanged_runs_per_worker_core_hour": runs / max(self._delta("worker_cpu", 2), 1e-9) * 3600,
             "worker_cpu_s_per_unchanged_run": self._delta("worker_cpu", 2) / runs,
             "db_bytes_per_unchanged_run": self._delta("db_bytes", 2) / runs,
-            "warc_files_per_1000_runs": self._delta("warc_files", 2) / runs * 1000,
-            "objects_per_1000_runs": self._delta("objects", 2) / runs * 1000,
+            "warc_files_per_1000_runs": self._left("warc_files"),
+            "objects_per_1000_runs": self._left("objects"),
             "changed_round_db_bytes_per_run": self._delta("db_bytes", 3) / self._delta("runs", 3),
             "changed_round_new_articles": int(self._delta("articles", 3)),
             "fleet_daemon_cpu_pct_per_10k": self._delta("daemon_cpu", 2) / seconds * 100 * per_10k,
@@ -110,7 +116,7 @@ class FleetFigures:
             f"{p['unchanged_runs_per_worker_core_hour']:,.0f} runs per worker core-hour",
             f"  database {p['db_bytes_per_unchanged_run']:,.0f} bytes/run (indexes included); "
             f"{p['warc_files_per_1000_runs']:.0f} WARC files and {p['objects_per_1000_runs']:.0f} objects per "
-            "1,000 runs",
+            "1,000 runs (the archive as left)",
             f"changed round ({self.options.changed:.0%} with a new article): {p['changed_round_new_articles']} new "
             f"articles, {p['changed_round_db_bytes_per_run']:,.0f} database bytes/run",
             f"daemon: {p['fleet_daemon_cpu_pct_per_10k']:.2f} % of a core per 10,000 sources on {self.options.interval}"

@@ -40,7 +40,7 @@ def test_a_leading_daemon_forgets_old_listing_captures_and_run_months(tmp_path: 
             names = {part.name for part in partitions.partitions(conn, "crawl_runs")}
             captures = {part.name for part in partitions.partitions(conn, "captures")}
             left = [row[0] for row in conn.execute("SELECT id FROM crawl_runs WHERE id = %s", [old_run])]
-        assert kinds == {"article": 4, "imported": 2, "render": 2, "feed": 1}  # the old feed row went
+        assert kinds == {"article": 4, "imported": 2, "render": 2, "feed": 1, "requisite": 8}  # the old feed row went
         assert old_month not in names and left == []
         ahead = partitions.add_months(partitions.month_start(now), 2)
         assert f"captures_{ahead:%Y_%m}" in captures

@@ -187,7 +187,35 @@ def _etag_matches(header: str, etag: str) -> bool:
     return False
 
 
-class ReplicaPublisher:
+class RequestBook:
+    """The requests a test server answered, in order (the publisher's and its media host's)."""
+
+    def __init__(self) -> None:
+        self._log: list[RequestLog] = []
+        self._log_lock = threading.Lock()
+
+    @property
+    def requests(self) -> list[RequestLog]:
+        """A snapshot of every request served so far, in order."""
+        with self._log_lock:
+            return list(self._log)
+
+    def clear_requests(self) -> None:
+        with self._log_lock:
+            self._log.clear()
+
+    def paths(self) -> list[str]:
+        """The request targets served so far, in order."""
+        return [entry.path for entry in self.requests]
+
+    def record(self, handler: BaseHTTPRequestHandler, status: int) -> None:
+        headers = tuple(handler.headers.items()) if getattr(handler, "headers", None) else ()
+        entry = RequestLog(handler.command or "", getattr(handler, "path", ""), headers, status, time.time())
+        with self._log_lock:
+            self._log.append(entry)
+
+
+class ReplicaPublisher(RequestBook):
     """Serves a ``ReplicaSite`` on ``host:port`` (port 0: any free port) from a daemon thread.
 
     A clean publisher by default; ``mounts`` adds routes (see ``Mount``), e.g. the hostile ones tests and benches
@@ -214,8 +242,7 @@ class ReplicaPublisher:
         self.router: ReplicaRouter
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
-        self._log: list[RequestLog] = []
-        self._log_lock = threading.Lock()
+        RequestBook.__init__(self)
 
     def start(self) -> str:
         """Bind, start serving in a daemon thread, and return the base URL (``http://127.0.0.1:PORT``)."""
@@ -262,26 +289,6 @@ class ReplicaPublisher:
             self.stop()
 
     @property
-    def requests(self) -> list[RequestLog]:
-        """A snapshot of every request served so far, in order."""
-        with self._log_lock:
-            return list(self._log)
-
-    def clear_requests(self) -> None:
-        with self._log_lock:
-            self._log.clear()
-
-    def paths(self) -> list[str]:
-        """The request targets served so far, in order."""
-        return [entry.path for entry in self.requests]
-
-    def record(self, handler: BaseHTTPRequestHandler, status: int) -> None:
-        headers = tuple(handler.headers.items()) if getattr(handler, "headers", None) else ()
-        entry = RequestLog(handler.command or "", getattr(handler, "path", ""), headers, status, time.time())
-        with self._log_lock:
-            self._log.append(entry)
-
-    @property
     def media_url(self) -> str | None:
         """The media host's base URL (``http://127.0.0.2:PORT``) once started; None without one."""
         return self.media.base_url if self.media else None
@@ -296,7 +303,7 @@ class ReplicaPublisher:
         self.stop()
 
 
-class MediaHost:
+class MediaHost(RequestBook):
     """The site's media host: a second server on its own address, with its own robots.txt and request log."""
 
     def __init__(self, host: str, site: ReplicaSite) -> None:
@@ -305,8 +312,7 @@ class MediaHost:
         self.base_url = ""
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
-        self._log: list[RequestLog] = []
-        self._log_lock = threading.Lock()
+        RequestBook.__init__(self)
 
     def start(self, port: int = 0) -> str:
         """Serve on ``port`` (the site's own number, so the media URLs stay the same across runs) or any free one."""
@@ -327,20 +333,6 @@ class MediaHost:
         server, self._server = self._server, None
         if server is not None:
             _stop(server, self._thread)
-
-    @property
-    def requests(self) -> list[RequestLog]:
-        with self._log_lock:
-            return list(self._log)
-
-    def paths(self) -> list[str]:
-        return [entry.path for entry in self.requests]
-
-    def record(self, handler: BaseHTTPRequestHandler, status: int) -> None:
-        headers = tuple(handler.headers.items()) if getattr(handler, "headers", None) else ()
-        entry = RequestLog(handler.command or "", getattr(handler, "path", ""), headers, status, time.time())
-        with self._log_lock:
-            self._log.append(entry)
 
 
 def _stop(server: _Server, thread: threading.Thread | None) -> None:
